@@ -1,0 +1,43 @@
+"""The ``kharita`` command line: parses arguments, calls the library, prints.
+
+Each topic lives in its own module with its own ``typer.Typer`` (or commands) and is
+registered here; no command computes anything itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from kharita.errors import KharitaError
+
+app = typer.Typer(
+    name="kharita",
+    help="kharita: a sourced, time-aware workbench for decentralized transnational armed "
+         "networks (reference case: the Islamic State after 2019).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # One line per topic module; each adds its commands to ``app``.
+    from kharita.cli import kb as _kb
+
+    _kb.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console entry point: turns kharita's own errors into a message and exit code 2."""
+    from kharita.cli.output import err_console
+
+    try:
+        app()
+    except KharitaError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}")
+        sys.exit(2)

@@ -1,0 +1,95 @@
+"""``kharita kb ...``: validate, show, find and export the knowledge base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from kharita.cli.output import Format, console, emit, err_console
+
+kb_app = typer.Typer(help="The knowledge base: the network's entities, relations and sources.",
+                     no_args_is_help=True)
+
+KbOption = Annotated[list[Path] | None, typer.Option(
+    "--kb", help="Overlay KB file or folder on top of the shipped KB (repeatable; "
+                 "also KHARITA_KB_PATH).")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(kb_app, name="kb")
+
+
+def _load(overlays: list[Path] | None, check: bool = True):  # type: ignore[no-untyped-def]
+    from kharita.kb import load_kb
+
+    return load_kb(overlays or [], check=check)
+
+
+@kb_app.command("validate")
+def validate_cmd(kb: KbOption = None) -> None:
+    """Check every KB file; print file:line and a message for each problem."""
+    knowledge = _load(kb, check=False)
+    if knowledge.problems:
+        for p in knowledge.problems:
+            err_console.print(str(p), markup=False, highlight=False)
+        err_console.print(f"[bold red]{len(knowledge.problems)} problem(s)[/bold red]")
+        raise typer.Exit(1)
+    console.print(
+        f"[green]OK[/green] KB {knowledge.version}: {len(knowledge.entities)} entities, "
+        f"{len(knowledge.relations)} relations, {len(knowledge.territories)} territories, "
+        f"{len(knowledge.claims)} claims, {len(knowledge.sources)} sources "
+        f"from {len(knowledge.paths)} file(s)")
+
+
+@kb_app.command("show")
+def show_cmd(
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Date (YYYY-MM-DD); default today.")] = None,
+    fmt: FormatOption = Format.table,
+    kb: KbOption = None,
+) -> None:
+    """The network on a date: provinces, offices and what they cover, leaders, sources."""
+    import datetime as dt
+
+    knowledge = _load(kb)
+    snap = knowledge.as_of(as_of or dt.date.today().isoformat())
+    data = snap.to_dict()
+    if fmt == Format.json:
+        emit(data, fmt)
+        return
+    rows = []
+    for section in ("organisation", "directorates", "offices", "provinces"):
+        for e in data[section]:
+            rows.append({
+                "kind": section.rstrip("s") if section != "organisation" else "organisation",
+                "id": e["id"], "name": e["name"], "name_ar": e.get("name_ar") or "",
+                "covers": ", ".join(e.get("covers", [])),
+                "part_of": ", ".join(r["target"] for r in e.get("part_of", [])),
+                "leader": "; ".join(x["person"]["name"] for x in data["leaders"].get(e["id"], [])),
+                "sources": ", ".join(e["sources"]),
+            })
+    emit(pd.DataFrame(rows), fmt, title=f"The network as of {data['as_of']}",
+         caption=f"KB {data['kb_version']}; sources: kharita kb show --format json")
+
+
+@kb_app.command("find")
+def find_cmd(
+    name: Annotated[str, typer.Argument(help="A name or alias, in English, Arabic or French.")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only entities valid then.")] = None,
+    fmt: FormatOption = Format.table,
+    kb: KbOption = None,
+) -> None:
+    """Resolve a name or alias to KB entities, explaining each match."""
+    knowledge = _load(kb)
+    matches = knowledge.find(name, as_of=as_of)
+    rows = [{"entity_id": m.entity_id, "type": knowledge.entities[m.entity_id].type,
+             "name": knowledge.entities[m.entity_id].names.en, "rule": m.rule,
+             "why": m.explain()} for m in matches]
+    if not rows:
+        err_console.print(f"no entity matches {name!r}")
+        raise typer.Exit(1)
+    emit(pd.DataFrame(rows), fmt, title=f"Matches for {name}")

@@ -1,0 +1,67 @@
+"""Rendering library results for the terminal: ``--format table|csv|json``.
+
+Every command that prints data calls :func:`emit`; commands never format by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _json_default(obj: Any) -> Any:
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, set):
+        return sorted(obj)
+    return str(obj)
+
+
+def to_json(obj: Any) -> str:
+    """JSON text for a DataFrame, dataclass-like dict or list (dates as ISO strings)."""
+    if isinstance(obj, pd.DataFrame):
+        obj = json.loads(obj.to_json(orient="records", date_format="iso", force_ascii=False))
+    return json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default)
+
+
+def emit(data: pd.DataFrame | dict[str, Any] | list[Any], fmt: Format, *,
+         title: str | None = None, caption: str | None = None, max_rows: int = 200) -> None:
+    """Print ``data`` in the chosen format to standard output.
+
+    Tables are cut to ``max_rows`` rows in ``table`` format only (with a note);
+    ``csv`` and ``json`` always print everything.
+    """
+    if fmt == Format.json:
+        sys.stdout.write(to_json(data) + "\n")
+        return
+    df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(
+        data if isinstance(data, list) else [data])
+    if fmt == Format.csv:
+        df.to_csv(sys.stdout, index=False)
+        return
+    table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
+    for col in df.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in df.head(max_rows).itertuples(index=False):
+        table.add_row(*("" if (v is None or (isinstance(v, float) and pd.isna(v)))
+                        else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
+    console.print(table)
+    if len(df) > max_rows:
+        console.print(f"[dim]... {len(df) - max_rows} more rows (use --format csv or json)[/dim]")

@@ -1,0 +1,42 @@
+"""Settings, declared once: name, environment variable, default and help.
+
+Library functions take settings as arguments; only the CLI and web layers read
+the environment through :func:`setting`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", "KHARITA_STORE", "kharita.duckdb",
+            "Path of the DuckDB event store used by ingest, attribute, analyses, brief, serve."),
+    Setting("kb_path", "KHARITA_KB_PATH", "",
+            "Overlay KB files or folders (separated by the OS path separator) loaded on top "
+            "of the shipped KB."),
+    Setting("cache_dir", "KHARITA_CACHE", str(Path.home() / ".cache" / "kharita"),
+            "Where `kharita fetch` keeps downloaded releases."),
+    Setting("ucdp_base_url", "KHARITA_UCDP_BASE_URL", "https://ucdp.uu.se/downloads/ged",
+            "Base URL of UCDP GED downloads for `kharita fetch ucdp`."),
+    Setting("require_shared", "KHARITA_REQUIRE_SHARED", "0",
+            "Tests only: 1 makes tests that need ../shared/data fail instead of skip."),
+)
+
+
+def setting(name: str) -> str:
+    """Current value of a setting: its environment variable, or its default."""
+    for s in SETTINGS:
+        if s.name == name:
+            return os.environ.get(s.env) or s.default
+    raise KeyError(f"unknown setting {name!r}")

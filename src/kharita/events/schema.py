@@ -1,0 +1,130 @@
+"""The event store's schema: one table of events in one shape for every dataset.
+
+``events`` follows ``../shared/DESIGN.md``; ``attributions`` links events to KB
+entities with the rule and confidence that decided it; ``quarantine`` keeps every
+row that could not be used, with its reason; ``filtered`` counts rows left out on
+purpose, per reason; ``ingest_files`` accounts for every file read.
+
+Invariant, per file: ``rows_read = rows_stored + rows_quarantined + rows_filtered``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Controlled event-type vocabulary every connector maps to (see docs/events.md).
+EVENT_TYPES: Final[dict[str, str]] = {
+    "battle": "armed clash between organised armed actors (UCDP state-based and non-state; "
+              "ACLED Battles; GDELT 19x Fight)",
+    "violence_against_civilians": "deliberate violence against civilians (UCDP one-sided; "
+                                  "ACLED Violence against civilians)",
+    "explosion_remote": "bombing, IED, suicide attack, shelling, air or drone strike "
+                        "(ACLED Explosions/Remote violence; GTD bombing/explosion)",
+    "armed_assault": "armed assault, assassination or hostage-taking by a non-state actor "
+                     "(GTD attack types 1, 2, 4, 5, 6; GDELT 18x Assault)",
+    "attack_on_facility": "attack on infrastructure or facility (GTD type 7; GDELT 1823)",
+    "strategic_development": "non-violent but relevant event (ACLED Strategic developments)",
+    "protest_riot": "protest or riot (ACLED Protests, Riots; GDELT 14x Protest)",
+    "other": "anything else the source records",
+}
+
+DATE_PRECISIONS: Final = ("day", "week", "month", "year", "unknown")
+
+#: events: column name -> DuckDB type.
+EVENT_COLUMNS: Final[dict[str, str]] = {
+    "event_id": "VARCHAR",  # "<source>:<source_event_id>"
+    "source": "VARCHAR",  # ucdp | acled | gtd | gdelt | synthetic
+    "source_version": "VARCHAR",
+    "source_event_id": "VARCHAR",
+    "date_start": "DATE",
+    "date_end": "DATE",
+    "date_precision": "VARCHAR",
+    "country_iso3": "VARCHAR",
+    "country": "VARCHAR",
+    "admin1": "VARCHAR",
+    "admin2": "VARCHAR",
+    "place": "VARCHAR",
+    "latitude": "DOUBLE",
+    "longitude": "DOUBLE",
+    "geo_precision": "INTEGER",
+    "priogrid_gid": "INTEGER",
+    "event_type": "VARCHAR",
+    "source_event_type": "VARCHAR",
+    "actor1_name": "VARCHAR",
+    "actor2_name": "VARCHAR",
+    "actor1_source_id": "VARCHAR",
+    "actor2_source_id": "VARCHAR",
+    "fatalities_best": "INTEGER",
+    "fatalities_low": "INTEGER",
+    "fatalities_high": "INTEGER",
+    "civilian_deaths": "INTEGER",
+    "description": "VARCHAR",
+    "source_reference": "VARCHAR",
+    "synthetic": "BOOLEAN",
+    "ingest_file_id": "VARCHAR",
+    "ingest_row": "BIGINT",
+}
+
+ATTRIBUTION_COLUMNS: Final[dict[str, str]] = {
+    "event_id": "VARCHAR",
+    "entity_id": "VARCHAR",  # a KB entity id, e.g. is-west-africa
+    "side": "INTEGER",  # 1 or 2: which actor of the event
+    "confidence": "DOUBLE",  # in (0, 1]; below 1 when the source is ambiguous
+    "rule": "VARCHAR",  # rule id that decided it, e.g. ucdp-actor-234+territory
+    "detail": "VARCHAR",  # human-readable explanation (alias, territory record ...)
+    "kb_version": "VARCHAR",
+}
+
+QUARANTINE_COLUMNS: Final[dict[str, str]] = {
+    "ingest_file_id": "VARCHAR",
+    "file": "VARCHAR",
+    "row_number": "BIGINT",  # 1-based line/record number in the file
+    "field": "VARCHAR",
+    "reason": "VARCHAR",
+    "raw": "VARCHAR",
+}
+
+FILTERED_COLUMNS: Final[dict[str, str]] = {
+    "ingest_file_id": "VARCHAR",
+    "reason": "VARCHAR",
+    "rows": "BIGINT",
+}
+
+INGEST_FILE_COLUMNS: Final[dict[str, str]] = {
+    "ingest_file_id": "VARCHAR",  # sha256 of the file's bytes
+    "path": "VARCHAR",
+    "source": "VARCHAR",
+    "source_version": "VARCHAR",
+    "rows_read": "BIGINT",
+    "rows_stored": "BIGINT",
+    "rows_quarantined": "BIGINT",
+    "rows_filtered": "BIGINT",
+    "started_at": "TIMESTAMP",
+    "finished_at": "TIMESTAMP",
+    "synthetic": "BOOLEAN",
+}
+
+TABLES: Final[dict[str, dict[str, str]]] = {
+    "events": EVENT_COLUMNS,
+    "attributions": ATTRIBUTION_COLUMNS,
+    "quarantine": QUARANTINE_COLUMNS,
+    "filtered": FILTERED_COLUMNS,
+    "ingest_files": INGEST_FILE_COLUMNS,
+}
+
+
+def priogrid_gid(lat: float, lon: float) -> int:
+    """PRIO-GRID cell id of a point (0.5-degree cells).
+
+    gid = row * 720 + col + 1, row = floor((lat + 90) / 0.5), col = floor((lon + 180) / 0.5)
+    (Tollefsen, Strand & Buhaug 2012, "PRIO-GRID: A unified spatial data structure",
+    Journal of Peace Research 49(2)).
+
+    >>> priogrid_gid(13.0, 13.0)  # north-east Nigeria
+    148707
+    """
+    import math
+
+    row = math.floor((lat + 90.0) / 0.5)
+    col = math.floor((lon + 180.0) / 0.5)
+    return row * 720 + col + 1
