@@ -1,0 +1,57 @@
+"""Shared helpers for the analysis tests: a tiny KB and hand-filled stores."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+TINY_KB = textwrap.dedent("""\
+    kb_version: "test"
+    sources:
+      - {id: t-src, kind: reference, title: Test source, publisher: tests, date: "2020"}
+    entities:
+      - {id: is, type: organisation, names: {en: Islamic State}, sources: [t-src],
+         confidence: 1}
+      - {id: is-iraq, type: province, names: {en: IS Iraq}, region: Middle East,
+         sources: [t-src], confidence: 1}
+      - {id: is-syria, type: province, names: {en: IS Syria}, region: Middle East,
+         sources: [t-src], confidence: 1}
+      - {id: is-west-africa, type: province, names: {en: ISWAP}, region: West Africa,
+         sources: [t-src], confidence: 1}
+      - {id: is-sahel, type: province, names: {en: IS Sahel}, region: Sahel,
+         sources: [t-src], confidence: 1}
+      - {id: isi, type: predecessor, names: {en: Islamic State of Iraq},
+         sources: [t-src], confidence: 1}
+      - {id: jas, type: splinter, names: {en: JAS}, sources: [t-src], confidence: 1}
+      - {id: jnim, type: group, names: {en: JNIM}, sources: [t-src], confidence: 1}
+      - {id: boko-haram, type: group, names: {en: Boko Haram}, sources: [t-src],
+         confidence: 1}
+    relations:
+      - {type: affiliated_with, source: boko-haram, target: is-west-africa,
+         valid: {from: "2015-03", to: "2016-08"}, sources: [t-src], confidence: 1}
+    """)
+
+
+def tiny_kb(tmp_path: Path) -> Any:
+    from kharita import load_kb
+
+    path = tmp_path / "tiny-kb.yaml"
+    path.write_text(TINY_KB, encoding="utf-8")
+    return load_kb(files=[path], include_shipped=False)
+
+
+def add_event(con: Any, event_id: str, date: str, *, country: str = "IRQ",
+              admin1: str = "Nineveh", lat: float = 36.0, lon: float = 43.0,
+              fat: int = 0, event_type: str = "battle", source: str = "ucdp",
+              attributions: tuple[tuple[str, int, float], ...] = ()) -> None:
+    """Insert one event and its attributions ``(entity, side, confidence)``."""
+    con.execute(
+        "INSERT INTO events (event_id, source, date_start, date_end, country_iso3, admin1, "
+        "latitude, longitude, priogrid_gid, event_type, fatalities_best, fatalities_low, "
+        "fatalities_high, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE)",
+        [event_id, source, date, date, country, admin1, lat, lon, 1, event_type, fat,
+         fat, fat + 1])
+    for entity, side, conf in attributions:
+        con.execute("INSERT INTO attributions (event_id, entity_id, side, confidence, rule) "
+                    "VALUES (?, ?, ?, ?, 'test')", [event_id, entity, side, conf])
