@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import pandas as pd
 import typer
 
 from kharita.cli.output import Format, console, emit, err_console
+from kharita.kb.knowledge import KnowledgeBase
 
 kb_app = typer.Typer(help="The knowledge base: the network's entities, relations and sources.",
                      no_args_is_help=True)
@@ -23,7 +25,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(kb_app, name="kb")
 
 
-def _load(overlays: list[Path] | None, check: bool = True):  # type: ignore[no-untyped-def]
+def _load(overlays: list[Path] | None, check: bool = True) -> KnowledgeBase:
     from kharita.kb import load_kb
 
     return load_kb(overlays or [], check=check)
@@ -93,3 +95,25 @@ def find_cmd(
         err_console.print(f"no entity matches {name!r}")
         raise typer.Exit(1)
     emit(pd.DataFrame(rows), fmt, title=f"Matches for {name}")
+
+
+class ExportFormatChoice(StrEnum):
+    graphml = "graphml"
+    gexf = "gexf"
+    json = "json"
+    stix = "stix"
+
+
+@kb_app.command("export")
+def export_cmd(
+    fmt: Annotated[ExportFormatChoice, typer.Option("--format", "-f", help="Export format.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="Only the network valid on this date.")] = None,
+    kb: KbOption = None,
+) -> None:
+    """Export to GraphML/GEXF (Gephi), node-link JSON or a STIX 2.1 bundle (OpenCTI, MISP)."""
+    from kharita.kb.export import export_kb
+
+    path = export_kb(_load(kb), fmt.value, output, as_of=as_of)
+    console.print(f"wrote {path} ({fmt.value})")

@@ -82,7 +82,7 @@ def to_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if hasattr(value, "date") and callable(value.date):  # pandas.Timestamp
-        return value.date()  # type: ignore[no-any-return]
+        return value.date()  # pandas.Timestamp and friends
     if isinstance(value, str):
         return FuzzyDate.parse(value).earliest
     raise ValueError(f"not a date: {value!r}")

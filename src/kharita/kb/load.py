@@ -19,8 +19,8 @@ import yaml
 from pydantic import ValidationError
 
 from kharita.errors import KBValidationError
-from kharita.kb.model import KBFile
 from kharita.kb.knowledge import KnowledgeBase
+from kharita.kb.model import KBFile
 from kharita.kb.validate import Problem, validate
 
 KB_PATH_ENV = "KHARITA_KB_PATH"
@@ -31,7 +31,7 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    mapping = loader.construct_mapping(node, deep=True)
+    mapping: dict[str, Any] = dict(loader.construct_mapping(node, deep=True))  # type: ignore[arg-type]
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
 
@@ -75,7 +75,7 @@ def _strip_lines(obj: Any, file: str) -> Any:
 
 def _parse_file(path: Path, problems: list[Problem]) -> KBFile | None:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except (yaml.YAMLError, UnicodeDecodeError, OSError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -107,8 +107,10 @@ def _parse_file(path: Path, problems: list[Problem]) -> KBFile | None:
         for err in exc.errors():
             loc = err["loc"]
             line = None
-            if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(sections.get(loc[0]), list):
-                record = sections[loc[0]][loc[1]]
+            section = str(loc[0]) if loc else ""
+            rows = sections.get(section)
+            if len(loc) >= 2 and isinstance(loc[1], int) and isinstance(rows, list):
+                record = sections[section][loc[1]]
                 if isinstance(record, dict):
                     line = record.get("line")
             field = ".".join(str(x) for x in loc)

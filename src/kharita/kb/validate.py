@@ -21,6 +21,7 @@ file:line form.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,9 +81,10 @@ def validate(kb: KnowledgeBase, today: dt.date | None = None) -> list[Problem]:
             out.append(_problem(rec, "inverted-interval",
                                 f"{what}: validity ends ({v.to}) before it starts ({v.from_})"))
 
-    for s in kb.sources.values():
-        if s.date.earliest > today:
-            out.append(_problem(s, "future-date", f"source {s.id}: date {s.date} is in the future"))
+    for src in kb.sources.values():
+        if src.date.earliest > today:
+            out.append(_problem(src, "future-date",
+                                f"source {src.id}: date {src.date} is in the future"))
 
     for e in kb.entities.values():
         check_sources(e, f"entity {e.id}")
@@ -93,8 +95,8 @@ def validate(kb: KnowledgeBase, today: dt.date | None = None) -> list[Problem]:
                     out.append(_problem(e, "unknown-id",
                                         f"entity {e.id}: {fact.kind} cites unknown source {s!r}"))
             if fact.date.earliest > today:
-                out.append(_problem(e, "future-date",
-                                    f"entity {e.id}: {fact.kind} date {fact.date} is in the future"))
+                message = f"entity {e.id}: {fact.kind} date {fact.date} is in the future"
+                out.append(_problem(e, "future-date", message))
 
     for r in kb.relations:
         what = f"relation {r.source} -{r.type}-> {r.target}"
@@ -122,7 +124,7 @@ def validate(kb: KnowledgeBase, today: dt.date | None = None) -> list[Problem]:
             tenures.setdefault(r.source, []).append(r)
     for org, rels in tenures.items():
         rels.sort(key=lambda r: r.valid.from_.earliest if r.valid.from_ else dt.date.min)
-        for a, b in zip(rels, rels[1:], strict=False):
+        for a, b in itertools.pairwise(rels):
             a_end = a.valid.to.earliest if a.valid.to else dt.date.max
             b_start = b.valid.from_.latest if b.valid.from_ else dt.date.min
             if b_start < a_end:
