@@ -1,0 +1,23 @@
+"""Contagion between branches: multivariate self-exciting (Hawkes) point processes.
+
+Public surface: :func:`fit_hawkes` (MLE or EM), :func:`simulate_hawkes` (cluster
+representation), :class:`HawkesParams`, :class:`HawkesFit`, and
+:func:`contagion_analysis` (reads the network's attributed events from the store and
+fits the branches). See ``docs/contagion.md``.
+"""
+
+from __future__ import annotations
+
+from kharita.analysis.contagion.fit import EventData, HawkesFit, fit_hawkes, loglikelihood
+from kharita.analysis.contagion.model import HawkesParams
+from kharita.analysis.contagion.simulate import horizon_for, simulate_hawkes
+
+__all__ = [
+    "EventData",
+    "HawkesFit",
+    "HawkesParams",
+    "fit_hawkes",
+    "horizon_for",
+    "loglikelihood",
+    "simulate_hawkes",
+]
