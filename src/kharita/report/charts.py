@@ -1,0 +1,339 @@
+"""Chart specifications (plotly.js figure dicts) for the brief and the workbench.
+
+Each function turns an already aggregated DataFrame into a JSON-ready
+``{"data": [...], "layout": {...}, "frames": [...]}`` that the vendored plotly.js
+draws (``kharita-charts.js``). Nothing here aggregates events: callers pass
+aggregates (see :mod:`kharita.report.queries`), which keeps pages small.
+
+When ``synthetic`` is true every figure carries a "SYNTHETIC" title prefix and a
+watermark, so a chart copied out of the page keeps its label.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from kharita.report.assets import outlines
+
+#: A qualitative palette (Tableau 20 order) assigned to entities in a stable order.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+           "#17becf", "#bcbd22", "#7f7f7f", "#aec7e8", "#ff9896", "#98df8a", "#ffbb78",
+           "#c5b0d5", "#c49c94", "#f7b6d2", "#9edae5", "#dbdb8d", "#393b79")
+TYPE_COLORS = {"organisation": "#111111", "directorate": "#5b2c6f", "office": "#1f618d",
+               "province": "#c0392b", "predecessor": "#7f8c8d", "person": "#b9770e",
+               "group": "#16a085", "splinter": "#95a5a6"}
+#: Map window (lon, lat) covering the network's theatres, West Africa to the Philippines.
+MAP_X = (-22.0, 128.0)
+MAP_Y = (-32.0, 56.0)
+SYNTHETIC_LABEL = "SYNTHETIC"
+
+
+#: Fixed colours for the main branches, so every chart and page agrees.
+BRANCH_COLORS = {"is": "#222222", "is-iraq": "#d62728", "is-syria": "#ff7f0e",
+                 "is-west-africa": "#1f77b4", "is-sahel": "#17becf", "is-central-africa": "#2ca02c",
+                 "is-mozambique": "#bcbd22", "is-somalia": "#9467bd", "is-khorasan": "#8c564b",
+                 "is-pakistan": "#e377c2", "is-hind": "#f7b6d2", "is-east-asia": "#393b79",
+                 "is-libya": "#c49c94", "is-sinai": "#ffbb78", "is-yemen": "#98df8a",
+                 "is-turkiye": "#aec7e8", "is-caucasus": "#7f7f7f", "is-algeria": "#dbdb8d",
+                 "is-saudi": "#c5b0d5", "isi": "#ff9896", "aqi": "#9edae5", "jtj": "#c7c7c7"}
+
+
+def colors_for(ids: Iterable[str]) -> dict[str, str]:
+    """Stable colour per id: :data:`BRANCH_COLORS` where listed, else the palette in
+    sorted order (cycled).
+
+    >>> colors_for(["b", "a", "is-iraq"])["is-iraq"], colors_for(["b", "a"])["a"]
+    ('#d62728', '#1f77b4')
+    """
+    out = {i: BRANCH_COLORS[i] for i in ids if i in BRANCH_COLORS}
+    rest = sorted(set(ids) - set(out))
+    out.update({i: PALETTE[k % len(PALETTE)] for k, i in enumerate(rest)})
+    return out
+
+
+def short_name(name: str) -> str:
+    """A chart label: "Islamic State West Africa Province" -> "West Africa".
+
+    >>> short_name("Islamic State West Africa Province")
+    'West Africa'
+    """
+    out = name
+    for prefix in ("Islamic State in the ", "Islamic State in ", "Islamic State of ",
+                   "Islamic State "):
+        if out.startswith(prefix) and len(out) > len(prefix):
+            out = out[len(prefix):]
+            break
+    for suffix in (" Province", " Wilayah"):
+        out = out.removesuffix(suffix)
+    return out
+
+
+def _name(names: Mapping[str, Mapping[str, str]], eid: str) -> str:
+    return names.get(eid, {}).get("en") or eid
+
+
+def base_layout(title: str, synthetic: bool, **extra: Any) -> dict[str, Any]:
+    """Common layout: title (prefixed SYNTHETIC when needed), system fonts, margins."""
+    layout: dict[str, Any] = {
+        "title": {"text": (f"{SYNTHETIC_LABEL} — " if synthetic else "") + title,
+                  "x": 0.01, "xanchor": "left", "font": {"size": 15}},
+        "font": {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', "
+                           "'Noto Naskh Arabic', sans-serif", "size": 12},
+        "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
+        "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.15},
+        "annotations": [],
+    }
+    if synthetic:
+        layout["annotations"].append({
+            "text": "SYNTHETIC DATA — NOT REAL EVENTS", "xref": "paper", "yref": "paper",
+            "x": 0.5, "y": 0.5, "showarrow": False, "opacity": 0.18, "textangle": -18,
+            "font": {"size": 34, "color": "#b03a2e"}})
+    layout.update(extra)
+    return layout
+
+
+def _land_trace() -> dict[str, Any]:
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for c in outlines()["countries"]:
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs.extend(c["x"])
+        ys.extend(c["y"])
+    return {"type": "scatter", "mode": "lines", "x": xs, "y": ys, "fill": "toself",
+            "fillcolor": "#f3f0e8", "line": {"color": "#a9a396", "width": 0.6},
+            "hoverinfo": "skip", "showlegend": False, "name": "countries"}
+
+
+def _territory_traces(territories: Mapping[str, Sequence[str]],
+                      colors: Mapping[str, str],
+                      names: Mapping[str, Mapping[str, str]]) -> list[dict[str, Any]]:
+    by_iso: dict[str, dict[str, Any]] = {c["iso3"]: c for c in outlines()["countries"]
+                                         if c["iso3"]}
+    traces = []
+    for eid in sorted(territories):
+        xs: list[float | None] = []
+        ys: list[float | None] = []
+        for iso in territories[eid]:
+            c = by_iso.get(iso)
+            if not c:
+                continue
+            if xs:
+                xs.append(None)
+                ys.append(None)
+            xs.extend(c["x"])
+            ys.extend(c["y"])
+        if not xs:
+            continue
+        traces.append({"type": "scatter", "mode": "lines", "x": xs, "y": ys, "fill": "toself",
+                       "fillcolor": _alpha(colors.get(eid, "#888888"), 0.16),
+                       "line": {"color": _alpha(colors.get(eid, "#888888"), 0.5), "width": 0.8},
+                       "name": f"{_name(names, eid)} territory", "legendgroup": eid,
+                       "showlegend": False, "hoverinfo": "name"})
+    return traces
+
+
+def _alpha(hex_color: str, a: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+    return f"rgba({r},{g},{b},{a})"
+
+
+def _marker_sizes(counts: pd.Series, cmax: float) -> list[float]:
+    return [round(3 + 22 * math.sqrt(float(c) / cmax), 2) if cmax > 0 else 3 for c in counts]
+
+
+def map_figure(cells: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
+               colors: Mapping[str, str], synthetic: bool,
+               territories: Mapping[str, Sequence[str]] | None = None,
+               trajectory: pd.DataFrame | None = None,
+               title: str = "Events by branch") -> dict[str, Any]:
+    """Bubble map of aggregated cells with a time slider over ``cells.period``.
+
+    ``cells``: DataFrame[period, entity_id, lat, lon, events, fatalities] (from
+    :func:`kharita.report.queries.map_cells`). Bubble area is proportional to the
+    number of events in the cell. The first slider step shows every period together.
+    ``territories`` (entity -> ISO3 list) are shaded in the branch's colour;
+    ``trajectory`` (DataFrame[period, lat, lon]) draws the centre of gravity path.
+    """
+    entities = sorted(cells["entity_id"].unique()) if len(cells) else []
+    periods = sorted(cells["period"].unique()) if len(cells) else []
+    data: list[dict[str, Any]] = [_land_trace()]
+    data.extend(_territory_traces(territories or {}, colors, names))
+    if trajectory is not None and len(trajectory):
+        data.append({"type": "scatter", "mode": "lines+markers+text",
+                     "x": trajectory["lon"].round(3).tolist(),
+                     "y": trajectory["lat"].round(3).tolist(),
+                     "text": trajectory["period"].astype(str).tolist(),
+                     "textposition": "top center", "textfont": {"size": 9},
+                     "line": {"color": "#000000", "width": 2, "dash": "dot"},
+                     "marker": {"symbol": "x", "size": 7, "color": "#000000"},
+                     "name": "centre of gravity", "hovertemplate": "%{text}: %{y:.1f}N "
+                     "%{x:.1f}E<extra>centre of gravity</extra>"})
+    first_dynamic = len(data)
+    cmax = float(cells.groupby(["entity_id", "lat", "lon"])["events"].sum().max()) \
+        if len(cells) else 1.0
+    pmax = float(cells["events"].max()) if len(cells) else 1.0
+
+    def traces_for(sub: pd.DataFrame, scale: float) -> list[dict[str, Any]]:
+        out = []
+        for eid in entities:
+            s = sub[sub["entity_id"] == eid]
+            if len(s) and "period" in s and s["period"].nunique() > 1:
+                s = s.groupby(["lat", "lon"], as_index=False)[["events", "fatalities"]].sum()
+            out.append({"type": "scatter", "mode": "markers", "name": _name(names, eid),
+                        "legendgroup": eid, "x": s["lon"].tolist(), "y": s["lat"].tolist(),
+                        "marker": {"size": _marker_sizes(s["events"], scale),
+                                   "color": _alpha(colors.get(eid, "#555555"), 0.65),
+                                   "line": {"width": 0.5, "color": colors.get(eid, "#555555")}},
+                        "customdata": [[int(e), int(f)] for e, f in
+                                       zip(s["events"], s["fatalities"], strict=True)],
+                        "hovertemplate": f"{_name(names, eid)}<br>%{{customdata[0]}} events, "
+                                         "%{customdata[1]} deaths (best)<br>cell %{y:.1f}N "
+                                         "%{x:.1f}E<extra></extra>"})
+        return out
+
+    data.extend(traces_for(cells, cmax))
+    idx = list(range(first_dynamic, first_dynamic + len(entities)))
+    frames = [{"name": "all", "data": traces_for(cells, cmax), "traces": idx}]
+    for p in periods:
+        frames.append({"name": str(p), "data": traces_for(cells[cells["period"] == p], pmax),
+                       "traces": idx})
+    steps = [{"label": str(f["name"]), "method": "animate",
+              "args": [[f["name"]], {"mode": "immediate", "frame": {"duration": 0,
+                                                                    "redraw": True},
+                                     "transition": {"duration": 0}}]} for f in frames]
+    layout = base_layout(title, synthetic,
+                         xaxis={"range": list(MAP_X), "visible": False, "fixedrange": False},
+                         yaxis={"range": list(MAP_Y), "visible": False, "scaleanchor": "x",
+                                "scaleratio": 1},
+                         plot_bgcolor="#e8eef3", height=560,
+                         margin={"l": 10, "r": 10, "t": 50, "b": 80},
+                         legend={"orientation": "v", "x": 1.0, "xanchor": "right", "y": 1.0,
+                                 "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 10}},
+                         sliders=[{"active": 0, "steps": steps, "x": 0.02, "len": 0.96,
+                                   "y": -0.02, "yanchor": "top",
+                                   "currentvalue": {"prefix": "Period: ", "font": {"size": 12}},
+                                   "pad": {"t": 0, "b": 0}, "bgcolor": "#ffffff"}])
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def activity_figure(act: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
+                    colors: Mapping[str, str], synthetic: bool, value: str = "events",
+                    title: str = "Events by branch") -> dict[str, Any]:
+    """Stacked bars of ``value`` per period and entity (DataFrame[period, entity_id, ...])."""
+    data = []
+    for eid in sorted(act["entity_id"].unique()) if len(act) else []:
+        s = act[act["entity_id"] == eid]
+        data.append({"type": "bar", "name": _name(names, eid), "x": s["period"].astype(str)
+                     .tolist(), "y": s[value].astype(float).tolist(),
+                     "marker": {"color": colors.get(eid, "#555555")},
+                     "hovertemplate": f"{_name(names, eid)} %{{x}}: %{{y:,.0f}}<extra></extra>"})
+    return {"data": data, "layout": base_layout(
+        title, synthetic, barmode="stack", height=420, xaxis={"type": "category"},
+        yaxis={"title": {"text": value}, "rangemode": "tozero"},
+        legend={"orientation": "v", "x": 1.02, "font": {"size": 10}},
+        margin={"l": 60, "r": 10, "t": 50, "b": 50})}
+
+
+def lines_figure(df: pd.DataFrame, *, x: str, ys: Sequence[str], synthetic: bool, title: str,
+                 lows: Sequence[str | None] | None = None, highs: Sequence[str | None] | None
+                 = None, y_title: str = "", labels: Sequence[str] | None = None,
+                 colors: Sequence[str] | None = None) -> dict[str, Any]:
+    """One line per column in ``ys`` against ``x``, with optional interval bands."""
+    data: list[dict[str, Any]] = []
+    for k, col in enumerate(ys):
+        color = (colors[k] if colors else PALETTE[k % len(PALETTE)])
+        lo = lows[k] if lows else None
+        hi = highs[k] if highs else None
+        xs = df[x].astype(str).tolist()
+        if lo and hi and lo in df and hi in df:
+            data.append({"type": "scatter", "mode": "lines", "x": xs + xs[::-1],
+                         "y": df[hi].astype(float).tolist() + df[lo].astype(float).tolist()[::-1],
+                         "fill": "toself", "fillcolor": _alpha(color, 0.15),
+                         "line": {"width": 0}, "hoverinfo": "skip", "showlegend": False})
+        data.append({"type": "scatter", "mode": "lines+markers", "x": xs,
+                     "y": df[col].astype(float).tolist(),
+                     "name": labels[k] if labels else col, "line": {"color": color}})
+    return {"data": data, "layout": base_layout(title, synthetic, height=360,
+                                                yaxis={"title": {"text": y_title}},
+                                                xaxis={"type": "category"})}
+
+
+def org_graph_figure(layout_data: Mapping[str, Any], *, synthetic: bool,
+                     title: str | None = None) -> dict[str, Any]:
+    """The layered organisation chart of :func:`kharita.report.kbviews.org_layout`."""
+    nodes = {n["id"]: n for n in layout_data["nodes"]}
+    # Stagger crowded rows so labels do not overlap.
+    rows: dict[float, list[str]] = {}
+    for n in layout_data["nodes"]:
+        rows.setdefault(n["y"], []).append(n["id"])
+    pos = {}
+    for y, ids in rows.items():
+        crowded = len(ids) > 6
+        for k, i in enumerate(ids):
+            pos[i] = (nodes[i]["x"], y - (0.38 if crowded and k % 2 else 0.0))
+    ex: list[float | None] = []
+    ey: list[float | None] = []
+    for e in layout_data["edges"]:
+        if e["source"] in pos and e["target"] in pos:
+            ex += [pos[e["source"]][0], pos[e["target"]][0], None]
+            ey += [pos[e["source"]][1], pos[e["target"]][1], None]
+    data: list[dict[str, Any]] = [{"type": "scatter", "mode": "lines", "x": ex, "y": ey,
+                                   "line": {"color": "#b0b0b0", "width": 1},
+                                   "hoverinfo": "skip", "showlegend": False}]
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for n in layout_data["nodes"]:
+        by_type.setdefault(str(n["type"]), []).append(n)
+    for typ, ns in sorted(by_type.items()):
+        data.append({"type": "scatter", "mode": "markers+text", "name": typ,
+                     "x": [pos[n["id"]][0] for n in ns], "y": [pos[n["id"]][1] for n in ns],
+                     "text": [short_name(n["label"]) if len(short_name(n["label"])) < 24
+                              else n["id"] for n in ns],
+                     "textposition": "bottom center", "textfont": {"size": 9},
+                     "customdata": [[n["id"], n["label_ar"], n["degree"]] for n in ns],
+                     "hovertemplate": "%{customdata[0]}<br>%{text}<br>%{customdata[1]}<br>"
+                                      "degree %{customdata[2]}<extra>" + typ + "</extra>",
+                     "marker": {"size": [8 + 2 * min(n["degree"], 8) for n in ns],
+                                "color": TYPE_COLORS.get(typ, "#555555")}})
+    return {"data": data, "layout": base_layout(
+        title or f"Organisation as of {layout_data['as_of']}", synthetic, height=440,
+        xaxis={"visible": False, "range": [-0.05, 1.05]},
+        yaxis={"visible": False}, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "y": -0.02, "font": {"size": 10}})}
+
+
+def heatmap_figure(matrix: pd.DataFrame, *, synthetic: bool, title: str,
+                   colorbar: str = "") -> dict[str, Any]:
+    """A heatmap of a square (or any) DataFrame: rows = y, columns = x."""
+    return {"data": [{"type": "heatmap", "z": matrix.astype(float).round(4).values.tolist(),
+                      "x": [str(c) for c in matrix.columns], "y": [str(i) for i in matrix.index],
+                      "colorscale": "Reds", "colorbar": {"title": {"text": colorbar}},
+                      "hovertemplate": "from %{x} to %{y}: %{z}<extra></extra>"}],
+            "layout": base_layout(title, synthetic, height=420,
+                                  yaxis={"autorange": "reversed"},
+                                  margin={"l": 120, "r": 20, "t": 50, "b": 100})}
+
+
+def qq_figure(qq: pd.DataFrame, *, synthetic: bool, title: str, group: str | None = None,
+              x: str = "theoretical", y: str = "empirical") -> dict[str, Any]:
+    """Quantile-quantile plot with the identity line; one series per ``group`` value."""
+    data: list[dict[str, Any]] = []
+    groups = [(None, qq)] if group is None or group not in qq else list(qq.groupby(group))
+    lim = float(max(qq[x].max(), qq[y].max())) if len(qq) else 1.0
+    for k, (g, sub) in enumerate(groups):
+        data.append({"type": "scatter", "mode": "markers", "name": str(g) if g is not None
+                     else "events", "x": sub[x].astype(float).round(4).tolist(),
+                     "y": sub[y].astype(float).round(4).tolist(),
+                     "marker": {"size": 4, "color": PALETTE[k % len(PALETTE)]}})
+    data.append({"type": "scatter", "mode": "lines", "x": [0, lim], "y": [0, lim],
+                 "name": "perfect fit", "line": {"color": "#000000", "dash": "dash"}})
+    return {"data": data, "layout": base_layout(
+        title, synthetic, height=380, xaxis={"title": {"text": "Exp(1) quantile"}},
+        yaxis={"title": {"text": "rescaled inter-event time"}})}
