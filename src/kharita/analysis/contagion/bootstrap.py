@@ -37,7 +37,7 @@ def _derived(params: HawkesParams, share: np.ndarray) -> np.ndarray:
                            other])
 
 
-def parametric_bootstrap(fit: HawkesFit, data: EventData, *, B: int, seed: int,  # noqa: N803
+def parametric_bootstrap(fit: HawkesFit, data: EventData, *, B: int, seed: int,
                          method: Any, decays: Any, diagonal: bool,
                          progress: Any = None, level: float = 0.95
                          ) -> tuple[pd.DataFrame, np.ndarray]:

@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from kharita.analysis.contagion.likelihood import branching_sums, compensator_terms, loglik_grad
+from kharita.analysis.contagion.likelihood import (
+    branching_sums,
+    branching_sums_fixed,
+    compensator_terms,
+    excitation_features,
+    loglik_grad,
+    loglik_grad_fixed,
+)
 from kharita.analysis.contagion.model import HawkesParams
 
 Method = Literal["mle", "em"]
@@ -69,7 +76,7 @@ class EventData:
         self.counts = np.bincount(k, minlength=self.K)
 
     @property
-    def N(self) -> int:  # noqa: N802
+    def N(self) -> int:
         return int(self.times.size)
 
 
@@ -82,7 +89,7 @@ class _Core:
     message: str
 
 
-def _n_free(K: int, B: int, U: int, fit_decay: bool, diagonal: bool) -> int:  # noqa: N803
+def _n_free(K: int, B: int, U: int, fit_decay: bool, diagonal: bool) -> int:
     return K * B + (K * U if diagonal else K * K * U) + (1 if fit_decay and U == 1 else 0)
 
 
@@ -95,23 +102,33 @@ def loglikelihood(params: HawkesParams, data: EventData) -> float:
 
 def _em(data: EventData, p: HawkesParams, *, fit_decay: bool, diagonal: bool, tol: float,
         max_iter: int) -> _Core:
+    K, U = data.K, p.U
     mu, alpha, betas = p.mu.copy(), p.alpha.copy(), p.decays.copy()
     mask = np.ones_like(alpha)
     if diagonal:
-        mask = np.broadcast_to(np.eye(data.K)[:, :, None], alpha.shape).copy()
+        mask = np.broadcast_to(np.eye(K)[:, :, None], alpha.shape).copy()
     alpha *= mask
+    update_beta = fit_decay and U == 1
     ll_prev = -np.inf
     converged = False
     it = 0
-    C, _ = compensator_terms(data.times, data.types, data.T, data.K, betas)
+    C, _ = compensator_terms(data.times, data.types, data.T, K, betas)
+    G = None if update_beta else excitation_features(data.times, data.types, K, betas)
+    lag = 0.0
     for it in range(1, max_iter + 1):  # noqa: B007
-        ll_ev, P0, PA, lag = branching_sums(data.times, data.types, data.bins, mu, alpha, betas)
+        if G is None:
+            ll_ev, P0, PA, lag = branching_sums(data.times, data.types, data.bins, mu, alpha,
+                                                betas)
+        else:
+            ll_ev, P0, PA2 = branching_sums_fixed(G, data.types, data.bins, mu,
+                                                  alpha.reshape(K, K * U))
+            PA = PA2.reshape(K, K, U)
         ll = ll_ev - float((mu * data.lengths).sum()) - float((alpha * C[None, :, :]).sum())
         mu = np.maximum(P0 / data.lengths[None, :], 1e-300)
         alpha = np.where(C[None, :, :] > 0, PA / np.where(C > 0, C, 1.0)[None, :, :], 0.0) * mask
-        if fit_decay and betas.size == 1 and lag > 0:
+        if update_beta and lag > 0:
             betas = np.array([PA.sum() / lag])
-            C, _ = compensator_terms(data.times, data.types, data.T, data.K, betas)
+            C, _ = compensator_terms(data.times, data.types, data.T, K, betas)
         if abs(ll - ll_prev) <= tol * (abs(ll) + 1.0):
             converged = True
             break
@@ -150,10 +167,19 @@ def _mle(data: EventData, p: HawkesParams, *, fit_decay: bool, diagonal: bool, t
         betas = np.array([x[-1] * beta_scale]) if fit_beta else p.decays
         return mu, alpha, betas
 
+    if not fit_beta:
+        G = excitation_features(data.times, data.types, K, p.decays)
+        Cflat = compensator_terms(data.times, data.types, data.T, K, p.decays)[0].ravel()
+
     def f(x: np.ndarray) -> tuple[float, np.ndarray]:
         mu, alpha, betas = unpack(x)
-        ll, gmu, galpha, gbeta = loglik_grad(data.times, data.types, data.bins, data.T,
-                                             data.lengths, mu, alpha, betas, fit_beta)
+        if fit_beta:
+            ll, gmu, galpha, gbeta = loglik_grad(data.times, data.types, data.bins, data.T,
+                                                 data.lengths, mu, alpha, betas, True)
+        else:
+            ll, gmu, galpha2 = loglik_grad_fixed(G, data.types, data.bins, data.lengths, mu,
+                                                 alpha.reshape(K, K * U), Cflat)
+            galpha, gbeta = galpha2.reshape(K, K, U), 0.0
         if not np.isfinite(ll):
             return 1e100, np.zeros_like(x)
         g = np.concatenate([gmu.ravel() * mu_scale, galpha.ravel()]
@@ -333,8 +359,8 @@ class HawkesFit:
                 "converged": self.converged, "iterations": self.n_iter}
 
 
-def fit_hawkes(times: Any, types: Any, T: float | None = None, *,  # noqa: N803
-               branches: list[str] | None = None, K: int | None = None,  # noqa: N803
+def fit_hawkes(times: Any, types: Any, T: float | None = None, *,
+               branches: list[str] | None = None, K: int | None = None,
                method: Method = "mle", decays: Any = None, edges: Any = None,
                diagonal: bool = False, init: HawkesParams | None = None,
                goodness: bool = True, compare: bool = True, bootstrap: int = 0,

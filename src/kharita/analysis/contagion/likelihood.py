@@ -22,7 +22,7 @@ from numba import njit
 
 
 @njit(cache=True)
-def compensator_terms(times, types, T, K, betas):  # noqa: N803
+def compensator_terms(times, types, T, K, betas):
     """``C[j, u]`` and ``D[j, u] = sum_{k_n=j} (T - t_n) exp(-beta_u (T - t_n))`` (the
     derivative of ``C`` with respect to ``beta_u``)."""
     U = betas.shape[0]
@@ -39,7 +39,7 @@ def compensator_terms(times, types, T, K, betas):  # noqa: N803
 
 
 @njit(cache=True)
-def loglik_grad(times, types, bins, T, lengths, mu, alpha, betas, grad_beta):  # noqa: N803
+def loglik_grad(times, types, bins, T, lengths, mu, alpha, betas, grad_beta):
     """Log-likelihood and its gradient with respect to ``mu``, ``alpha`` and (when
     ``grad_beta`` and U == 1) ``beta``. Returns ``(ll, gmu, galpha, gbeta)``; ``ll`` is
     ``-inf`` when an intensity is not positive."""
@@ -192,3 +192,87 @@ def compensator_at_events(times, types, bins, edges, mu, alpha, betas):
             R[types[n], u] += 1.0
         tprev = t
     return out
+
+
+@njit(cache=True)
+def excitation_features(times, types, K, betas):
+    """For fixed decays: ``G[n, j*U + u] = beta_u R[j, u](n)``, the kernel sum each earlier
+    event of branch ``j`` contributes at ``t_n``. Computed once, it makes every later
+    likelihood evaluation a row-wise dot product (``lambda_n = mu + alpha[k_n] . G[n]``)."""
+    N = times.shape[0]
+    U = betas.shape[0]
+    R = np.zeros((K, U))
+    G = np.empty((N, K * U))
+    e = np.zeros(U)
+    tprev = 0.0
+    for n in range(N):
+        dt = times[n] - tprev
+        for u in range(U):
+            e[u] = math.exp(-betas[u] * dt)
+        for j in range(K):
+            for u in range(U):
+                R[j, u] *= e[u]
+                G[n, j * U + u] = betas[u] * R[j, u]
+        for u in range(U):
+            R[types[n], u] += 1.0
+        tprev = times[n]
+    return G
+
+
+@njit(cache=True)
+def loglik_grad_fixed(G, types, bins, lengths, mu, alpha2, Cflat):
+    """Log-likelihood and gradient for fixed decays from the features ``G``
+    (:func:`excitation_features`); ``alpha2`` is alpha reshaped to (K, K*U) and ``Cflat``
+    the compensator terms reshaped to (K*U,)."""
+    N = G.shape[0]
+    K = mu.shape[0]
+    P = G.shape[1]
+    gmu = np.zeros_like(mu)
+    galpha = np.zeros_like(alpha2)
+    ll = 0.0
+    for n in range(N):
+        i = types[n]
+        b = bins[n]
+        lam = mu[i, b]
+        for q in range(P):
+            lam += alpha2[i, q] * G[n, q]
+        if not lam > 0.0:
+            return -np.inf, gmu, galpha
+        inv = 1.0 / lam
+        ll += math.log(lam)
+        gmu[i, b] += inv
+        for q in range(P):
+            galpha[i, q] += G[n, q] * inv
+    for i in range(K):
+        for b in range(mu.shape[1]):
+            ll -= mu[i, b] * lengths[b]
+            gmu[i, b] -= lengths[b]
+        for q in range(P):
+            ll -= alpha2[i, q] * Cflat[q]
+            galpha[i, q] -= Cflat[q]
+    return ll, gmu, galpha
+
+
+@njit(cache=True)
+def branching_sums_fixed(G, types, bins, mu, alpha2):
+    """E-step sums from the features ``G`` (fixed decays): ``(ll_events, P0, PA2)`` with
+    ``PA2`` shaped like ``alpha2``."""
+    N = G.shape[0]
+    P = G.shape[1]
+    P0 = np.zeros_like(mu)
+    PA = np.zeros_like(alpha2)
+    ll = 0.0
+    for n in range(N):
+        i = types[n]
+        b = bins[n]
+        lam = mu[i, b]
+        for q in range(P):
+            lam += alpha2[i, q] * G[n, q]
+        if not lam > 0.0:
+            return -np.inf, P0, PA
+        inv = 1.0 / lam
+        ll += math.log(lam)
+        P0[i, b] += mu[i, b] * inv
+        for q in range(P):
+            PA[i, q] += alpha2[i, q] * G[n, q] * inv
+    return ll, P0, PA

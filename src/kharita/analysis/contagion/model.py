@@ -83,15 +83,15 @@ class HawkesParams:
         self.mu, self.alpha, self.decays = mu, alpha, decays
 
     @property
-    def K(self) -> int:  # noqa: N802 - the conventional symbol
+    def K(self) -> int:
         return int(self.mu.shape[0])
 
     @property
-    def U(self) -> int:  # noqa: N802
+    def U(self) -> int:
         return int(self.decays.size)
 
     @property
-    def B(self) -> int:  # noqa: N802
+    def B(self) -> int:
         return int(self.mu.shape[1])
 
     @property
@@ -105,7 +105,7 @@ class HawkesParams:
         """Largest absolute eigenvalue of the branching matrix (the branching ratio)."""
         return float(np.max(np.abs(np.linalg.eigvals(self.branching_matrix))))
 
-    def with_edges(self, T: float) -> np.ndarray:  # noqa: N803
+    def with_edges(self, T: float) -> np.ndarray:
         """The background period boundaries, ``[0, T]`` when none are set."""
         if self.edges is not None:
             return self.edges

@@ -30,7 +30,7 @@ def horizon_for(params: HawkesParams, n_events: float) -> float:
     return float(n_events / rates.sum())
 
 
-def simulate_hawkes(params: HawkesParams, T: float, *, seed: int | np.random.Generator | None = 0,  # noqa: N803
+def simulate_hawkes(params: HawkesParams, T: float, *, seed: int | np.random.Generator | None = 0,
                     max_events: int = 50_000_000) -> tuple[np.ndarray, np.ndarray]:
     """Simulate event times and branch indices on ``[0, T)``.
 
