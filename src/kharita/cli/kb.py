@@ -69,13 +69,14 @@ def show_cmd(
             rows.append({
                 "kind": section.rstrip("s") if section != "organisation" else "organisation",
                 "id": e["id"], "name": e["name"], "name_ar": e.get("name_ar") or "",
-                "covers": ", ".join(e.get("covers", [])),
-                "part_of": ", ".join(r["target"] for r in e.get("part_of", [])),
-                "leader": "; ".join(x["person"]["name"] for x in data["leaders"].get(e["id"], [])),
-                "sources": ", ".join(e["sources"]),
+                "covers / part of": ", ".join(e.get("covers", []))
+                or ", ".join(r["target"] for r in e.get("part_of", [])),
+                "led by": "; ".join(x["person"]["name"]
+                                    for x in data["leaders"].get(e["id"], [])),
+                "sources": len(e["sources"]),
             })
     emit(pd.DataFrame(rows), fmt, title=f"The network as of {data['as_of']}",
-         caption=f"KB {data['kb_version']}; sources: kharita kb show --format json")
+         caption=f"KB {data['kb_version']}. Every fact's sources: --format json")
 
 
 @kb_app.command("find")
