@@ -1,0 +1,328 @@
+"""Attribution of stored events to the network's KB entities, and its explanations.
+
+:func:`attribute_store` runs the engine-neutral pipeline
+(:mod:`kharita.events.pipeline`) on a DuckDB store and replaces the
+``attributions`` table in one transaction; :func:`explain` shows, for one event, the
+raw row, the normalised event and every rule that fired with the KB records behind
+it; :func:`actors` lists raw actor names with their event counts and what they
+resolved to. Rules and rule ids: :mod:`kharita.events.rules` and
+``docs/attribution.md``.
+
+The DuckDB connection is passed in (this module never imports an engine).
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from kharita.errors import StoreError
+from kharita.events import pipeline, rules
+from kharita.kb.knowledge import KnowledgeBase
+
+
+@dataclass
+class AttributionReport:
+    """What one attribution run did.
+
+    ``by_rule`` and ``by_entity`` count attribution rows; ``unresolved_actors`` is the
+    number of distinct (source, actor string) pairs no rule matched.
+    """
+
+    kb_version: str
+    events: int
+    attributed_events: int
+    rows: int
+    unresolved_actors: int
+    seconds: float
+    by_rule: pd.DataFrame = field(repr=False)
+    by_entity: pd.DataFrame = field(repr=False)
+
+    def summary(self) -> dict[str, Any]:
+        return {"kb_version": self.kb_version, "events": self.events,
+                "attributed_events": self.attributed_events, "attribution_rows": self.rows,
+                "unresolved_actors": self.unresolved_actors,
+                "seconds": round(self.seconds, 3)}
+
+
+def _backend(con: Any) -> Any:
+    return ibis.duckdb.from_connection(con)
+
+
+def duckdb_register(con: Any) -> Callable[[str, pa.Table], Any]:
+    """A ``register`` callback for :func:`kharita.events.pipeline.register_lookups` that
+    stores lookup tables as DuckDB temporary tables on ``con``."""
+    backend = _backend(con)
+
+    def register(name: str, table: pa.Table) -> Any:
+        view = f"{name}__arrow"
+        con.register(view, table)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
+        finally:
+            con.unregister(view)
+        return backend.table(name)
+
+    return register
+
+
+def _events_table(backend: Any, ingest_file_id: str | None) -> Any:
+    events = backend.table("events")
+    if ingest_file_id is not None:
+        events = events.filter(events.ingest_file_id == ingest_file_id)
+    return events
+
+
+def attribute_store(con: Any, kb: KnowledgeBase, *,
+                    ingest_file_id: str | None = None) -> AttributionReport:
+    """Attribute the store's events to KB entities, replacing earlier attributions.
+
+    Parameters
+    ----------
+    con
+        An open, writable DuckDB connection on the store (``kharita.store.duckdb.connect``).
+    kb
+        The knowledge base; its version is recorded on every row.
+    ingest_file_id
+        Only (re)attribute the events of this ingested file (used by ``kharita
+        ingest``); by default every event is re-attributed.
+
+    Returns
+    -------
+    AttributionReport
+
+    Notes
+    -----
+    All deletes and inserts run in one transaction: a failure leaves the previous
+    attributions in place. Re-running after a KB change needs no re-ingest.
+    """
+    t0 = time.perf_counter()
+    backend = _backend(con)
+    events = _events_table(backend, ingest_file_id)
+    lk = pipeline.register_lookups(duckdb_register(con), kb, events)
+    expr = pipeline.attribute_expr(events, lk)
+    sql = ibis.to_sql(expr, dialect="duckdb")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if ingest_file_id is None:
+            con.execute("DELETE FROM attributions")
+        else:
+            con.execute("DELETE FROM attributions WHERE event_id IN "
+                        "(SELECT event_id FROM events WHERE ingest_file_id = ?)",
+                        [ingest_file_id])
+        con.execute(f"INSERT INTO attributions SELECT event_id, entity_id, side, confidence, "
+                    f"rule, detail, kb_version FROM ({sql})")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    where = "" if ingest_file_id is None else \
+        " WHERE event_id IN (SELECT event_id FROM events WHERE ingest_file_id = $f)"
+    params = {} if ingest_file_id is None else {"f": ingest_file_id}
+    fwhere = "" if ingest_file_id is None else " WHERE ingest_file_id = $f"
+    n_events = con.execute(f"SELECT count(*) FROM events{fwhere}", params).fetchone()[0]
+    n_rows, n_att = con.execute(
+        f"SELECT count(*), count(DISTINCT event_id) FROM attributions{where}", params
+    ).fetchone()
+    by_rule = con.execute(f"SELECT rule, count(*) AS n FROM attributions{where} "
+                          "GROUP BY rule ORDER BY n DESC, rule", params).df()
+    by_entity = con.execute(f"SELECT entity_id, count(DISTINCT event_id) AS n_events, "
+                            f"round(avg(confidence), 3) AS mean_confidence FROM attributions"
+                            f"{where} GROUP BY entity_id ORDER BY n_events DESC, entity_id",
+                            params).df()
+    unresolved = con.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT a.source, a.actor_name FROM "
+        f"({ibis.to_sql(pipeline.actor_sides(events), dialect='duckdb')}) a "
+        "ANTI JOIN kharita_actor_map m ON a.source = m.source AND a.actor_name = m.actor_name "
+        "AND a.actor_sid = m.actor_sid WHERE a.actor_name <> '')").fetchone()[0]
+    return AttributionReport(kb.version, int(n_events), int(n_att), int(n_rows),
+                             int(unresolved), time.perf_counter() - t0, by_rule, by_entity)
+
+
+def actors(con: Any, *, unresolved: bool = False, source: str | None = None) -> pd.DataFrame:
+    """Raw actor names with event counts and what they resolved to.
+
+    Returns a DataFrame ``source, actor_name, n_events, entities, rules,
+    mean_confidence`` (one row per source and actor string as the dataset writes it,
+    both sides pooled; ``entities`` lists every entity the name's events were
+    attributed to on that side), most frequent first. ``unresolved=True`` keeps only
+    names no rule matched, so analysts can extend the KB.
+    """
+    cond = []
+    params: list[Any] = []
+    if source is not None:
+        cond.append("e.source = ?")
+        params.append(source)
+    where = (" WHERE " + " AND ".join(cond)) if cond else ""
+    sql = f"""
+    WITH s AS (
+      SELECT e.event_id, e.source, 1 AS side, e.actor1_name AS actor_name FROM events e{where}
+      UNION ALL
+      SELECT e.event_id, e.source, 2 AS side, e.actor2_name AS actor_name FROM events e{where}
+    ), j AS (
+      SELECT s.source, s.actor_name, s.event_id, a.entity_id, a.rule, a.confidence
+      FROM s LEFT JOIN attributions a ON a.event_id = s.event_id AND a.side = s.side
+      WHERE s.actor_name IS NOT NULL AND s.actor_name <> ''
+    )
+    SELECT source, actor_name, count(DISTINCT event_id) AS n_events,
+           coalesce(string_agg(DISTINCT entity_id, ', ' ORDER BY entity_id), '') AS entities,
+           coalesce(string_agg(DISTINCT rule, ', ' ORDER BY rule), '') AS rules,
+           round(avg(confidence), 3) AS mean_confidence
+    FROM j GROUP BY source, actor_name
+    {"HAVING count(entity_id) = 0" if unresolved else ""}
+    ORDER BY n_events DESC, source, actor_name
+    """
+    return con.execute(sql, params + params).df()
+
+
+@dataclass
+class Explanation:
+    """Everything behind one event's attribution (see :func:`explain`)."""
+
+    event_id: str
+    raw: dict[str, Any] | None
+    raw_origin: str
+    event: dict[str, Any]
+    attributions: pd.DataFrame
+    candidates: pd.DataFrame
+    territories: pd.DataFrame
+    affiliations: pd.DataFrame
+    sources: dict[str, dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{str(k): (None if (not isinstance(v, str | list | dict) and pd.isna(v))
+                         else v) for k, v in r.items()} for r in df.to_dict("records")]
+        return {"event_id": self.event_id, "raw_origin": self.raw_origin, "raw": self.raw,
+                "event": self.event, "attributions": recs(self.attributions),
+                "rules_fired": recs(self.candidates),
+                "territories_considered": recs(self.territories),
+                "affiliations_considered": recs(self.affiliations), "sources": self.sources}
+
+
+def _read_raw_record(path: Path, row: int) -> dict[str, Any] | None:
+    """Record ``row`` (1-based, header = row 0 for delimited files) of ``path``."""
+    import gzip
+
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:
+            sample = fh.read(65536)
+            fh.seek(0)
+            delim = "\t" if sample.count("\t") > sample.count(",") else ","
+            reader = csv.reader(fh, delimiter=delim)
+            header = next(reader, None)
+            if header is None:
+                return None
+            if delim == "\t" and not any(h.isalpha() for h in header[0:1]):
+                # headerless (GDELT): header line is record 1
+                if row == 1:
+                    return {str(i): v for i, v in enumerate(header)}
+                for i, rec in enumerate(reader, start=2):
+                    if i == row:
+                        return {str(j): v for j, v in enumerate(rec)}
+                return None
+            for i, rec in enumerate(reader, start=1):
+                if i == row:
+                    return dict(zip(header, rec, strict=False))
+    except OSError:
+        return None
+    return None
+
+
+def explain(con: Any, event_id: str, kb: KnowledgeBase) -> Explanation:
+    """Explain one event's attribution.
+
+    Shows the raw row (re-read from the ingested file when it is still there, else
+    the quarantine/ingest record), the normalised event, every rule that fired for
+    each actor (all candidates, before the per-side choice), the KB territories and
+    affiliation periods considered with whether they cover the event, the stored
+    attribution rows, and the KB sources cited.
+
+    Raises
+    ------
+    StoreError
+        If the store has no event ``event_id``.
+    """
+    ev = con.execute("SELECT * FROM events WHERE event_id = ?", [event_id]).df()
+    if ev.empty:
+        raise StoreError(f"no event {event_id!r} in the store (ids look like "
+                         "'ucdp:244424'; list some with `kharita actors` or SQL)")
+    event = {k: (None if (not isinstance(v, str) and pd.isna(v)) else v)
+             for k, v in ev.iloc[0].to_dict().items()}
+    raw: dict[str, Any] | None = None
+    origin = "not available"
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables"
+                                        ).fetchall()}
+    if "ingest_files" in tables and event.get("ingest_file_id") is not None:
+        f = con.execute("SELECT path FROM ingest_files WHERE ingest_file_id = ?",
+                        [event["ingest_file_id"]]).fetchone()
+        if f and event.get("ingest_row") is not None:
+            p = Path(f[0])
+            raw = _read_raw_record(p, int(str(event["ingest_row"]))) if p.exists() else None
+            origin = (f"{p}, row {event['ingest_row']}" if raw is not None else
+                      f"{p}, row {event['ingest_row']} (file no longer readable)")
+    backend = _backend(con)
+    events = backend.table("events")
+    one = events.filter(events.event_id == event_id)
+    frames = pipeline.build_lookup_frames(kb, one)
+    am = frames["kharita_actor_map"]
+    cand_rows = []
+    fields = [(1, "actor1_name", "actor1_source_id"), (1, "actor1_other_names", None),
+              (2, "actor2_name", "actor2_source_id")]
+    for side, name_col, sid_col in fields:
+        name = event.get(name_col) or ""
+        sid = (event.get(sid_col) or "") if sid_col else ""
+        if not name:
+            continue
+        sub = am[(am.actor_name == name) & (am.actor_sid == sid)]
+        if sub.empty and name:
+            cand_rows.append({"side": side, "actor": name, "actor_id": sid, "part": None,
+                              "entity_id": None, "rule": "(no rule matched)", "confidence": None,
+                              "detail": "unresolved: add the name to the KB (aliases or "
+                                        "dataset_names) to attribute it"})
+        for r in sub.itertuples(index=False):
+            cand_rows.append({"side": side, "actor": name, "actor_id": sid,
+                              "part": f"{int(str(r.part)) + 1}/{r.n_parts} {r.part_name}",
+                              "entity_id": r.entity_id, "rule": r.match_rule,
+                              "confidence": r.match_confidence, "detail": r.match_detail})
+    day = event.get("date_start")
+    day = pd.Timestamp(day).date() if day is not None else None
+    tt = frames["kharita_territories"]
+    tt = tt[tt.country_iso3 == event.get("country_iso3")].copy()
+    key = rules.admin1_key(event.get("admin1"))
+    if not tt.empty:
+        in_time = (tt.valid_from <= day) & (tt.valid_to >= day) if day else False
+        in_place = tt.admin1_key.isna() | (tt.admin1_key == key)
+        tt["covers_event"] = in_time & in_place & ~tt.excluded
+        tt.loc[tt.excluded & in_place, "covers_event"] = False
+    af = frames["kharita_affiliations"]
+    cand_ents = {c["entity_id"] for c in cand_rows if c["entity_id"]}
+    af = af[af.entity_id.isin(cand_ents)].copy()
+    if not af.empty and day:
+        af["covers_event"] = (af.valid_from <= day) & (af.valid_to >= day)
+    att = con.execute("SELECT * FROM attributions WHERE event_id = ? ORDER BY side, "
+                      "confidence DESC, entity_id", [event_id]).df()
+    cited: set[str] = set()
+    for eid in cand_ents | set(att.entity_id):
+        if eid in kb.entities:
+            cited.update(kb.entities[eid].sources)
+    for t in kb.territories:
+        if t.country == event.get("country_iso3"):
+            cited.update(t.sources)
+    sources = {s: kb.sources[s].model_dump(mode="json", exclude_none=True)
+               for s in sorted(cited) if s in kb.sources}
+    cols_t = ["entity_id", "country_iso3", "admin1_key", "excluded", "valid_from", "valid_to",
+              "priority", "confidence", "covers_event", "territory_detail"]
+    return Explanation(event_id, raw, origin, event, att, pd.DataFrame(cand_rows),
+                       tt[[c for c in cols_t if c in tt.columns]].reset_index(drop=True),
+                       af.reset_index(drop=True), sources)
+
