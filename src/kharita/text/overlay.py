@@ -1,0 +1,116 @@
+"""Accepting claims read from text into a user KB overlay file.
+
+:func:`accept_claims` appends, to a YAML overlay (created if missing), one
+``sources`` entry for each article (kind ``news``; title = the article's first
+line as written; publisher as given, else ``unknown``; date = the article's
+publication date; note = file path and sha256 and the bodies the claims cite)
+and one ``claims`` entry per accepted claim (subject, property, value/low/high,
+qualifier, unit, date = the cited source's date if the sentence gives one, else
+the publication date; ``text`` = the claim sentence as written; confidence 0.5:
+one news report, not yet checked against the cited source). Records whose id is
+already in the file are kept as they are. The result is validated by loading the
+KB with the overlay (:func:`kharita.kb.load.load_kb`); on any problem the file
+is restored and the error raised.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from kharita.errors import KharitaError
+from kharita.kb.load import load_kb
+from kharita.text.store import get_claims
+
+
+def _num(v: Any) -> float | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return float(v)
+
+
+def _str(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    return str(v)
+
+
+def source_id(sha256: str) -> str:
+    """KB source id of an article: ``news-<first 10 hex of its sha256>``."""
+    return f"news-{sha256[:10]}"
+
+
+def accept_claims(con: Any, ids: list[str], into: str | Path, *, publisher: str | None = None,
+                  overlays: list[str | Path] | None = None) -> dict[str, Any]:
+    """Write the stored claims ``ids`` with their articles as sources into ``into``.
+
+    Returns a summary: ``{"file", "sources_added", "claims_added", "claims_kept"}``.
+    """
+    df = get_claims(con, ids)
+    path = Path(into)
+    before = path.read_text(encoding="utf-8") if path.exists() else None
+    data: dict[str, Any] = (yaml.safe_load(before) if before else None) or {}
+    if not isinstance(data, dict):
+        raise KharitaError(f"{path}: not a KB overlay (top level must be a mapping)")
+    sources = data.setdefault("sources", []) or []
+    claims = data.setdefault("claims", []) or []
+    data["sources"], data["claims"] = sources, claims
+    have_sources = {s.get("id") for s in sources if isinstance(s, dict)}
+    have_claims = {c.get("id") for c in claims if isinstance(c, dict)}
+    added_s, added_c, kept = 0, 0, 0
+    for row in df.sort_values("claim_id").to_dict("records"):
+        cid = row["claim_id"]
+        if row["kind"] != "figure":
+            raise KharitaError(f"claim {cid} is a relation claim; only figure claims can be "
+                               "accepted as KB claims (add the relation to your overlay by hand)")
+        if not _str(row["subject"]):
+            raise KharitaError(f"claim {cid} has no subject (no network entity in or before "
+                               "its sentence); cannot accept it")
+        published = _str(row["published"])
+        if not published:
+            raise KharitaError(f"claim {cid}: its article {row['path']} has no publication "
+                               "date; cannot cite it as a KB source")
+        sid = source_id(row["sha256"])
+        if sid not in have_sources:
+            sources.append({
+                "id": sid, "kind": "news", "title": _str(row["title"]) or Path(row["path"]).name,
+                "publisher": publisher or "unknown", "date": published,
+                "note": f"read by kharita from {Path(row['path']).name}, "
+                        f"sha256 {row['sha256']}",
+            })
+            have_sources.add(sid)
+            added_s += 1
+        if cid in have_claims:
+            kept += 1
+            continue
+        rec: dict[str, Any] = {"id": cid, "subject": row["subject"], "property": row["property"]}
+        for k in ("value", "low", "high"):
+            v = _num(row[k])
+            if v is not None:
+                rec[k] = int(v) if v.is_integer() else v
+        rec.update({
+            "qualifier": row["qualifier"], "unit": row["unit"],
+            "date": _str(row["source_date"]) or published,
+            "text": row["sentence"],
+            "sources": [sid], "confidence": 0.5,
+        })
+        claims.append(rec)
+        have_claims.add(cid)
+        added_c += 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100),
+                    encoding="utf-8")
+    try:
+        load_kb([*(overlays or []), path])
+    except Exception:
+        if before is None:
+            path.unlink()
+        else:
+            path.write_text(before, encoding="utf-8")
+        raise
+    return {"file": str(path), "sources_added": added_s, "claims_added": added_c,
+            "claims_kept": kept}

@@ -1,0 +1,244 @@
+"""``read(text)``: one article in, mentions, event references and claims out.
+
+Pipeline: language (:mod:`~kharita.text.lang`) -> sentences
+(:mod:`~kharita.text.sentences`) -> figures, dates and the publication date
+(:mod:`~kharita.text.figures`, :mod:`~kharita.text.dates`) -> KB entities and
+places on the normalised text (:mod:`~kharita.text.mentions`,
+:mod:`~kharita.text.gazetteer`) -> event references (:mod:`~kharita.text.events`)
+-> claims compared with the KB (:mod:`~kharita.text.claims`).
+
+Every item carries ``start``/``end`` offsets into the text as given, and the text
+it points to is exactly ``text[start:end]``; nothing is generated or rewritten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import os
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kharita.errors import KharitaError
+from kharita.kb.dates import FuzzyDate
+from kharita.kb.knowledge import KnowledgeBase
+from kharita.text.claims import ClaimRef, find_claims
+from kharita.text.dates import find_dates, publication_date
+from kharita.text.events import EventRef, Landmark, find_events, landmarks
+from kharita.text.figures import find_figures
+from kharita.text.gazetteer import gazetteer
+from kharita.text.lang import LANGS, detect_language
+from kharita.text.mentions import NETWORK_TYPES, EntityMatcher, Mention
+from kharita.text.normalize import norm_text
+from kharita.text.sentences import split_clauses, split_sentences
+
+__all__ = ["Mention", "ReadResult", "read", "read_file"]
+
+MENTION_COLUMNS = ["kind", "key", "text", "start", "end", "sentence", "rule", "details"]
+
+
+@dataclass
+class ReadResult:
+    """What :func:`read` found in one text (all offsets into ``text``)."""
+
+    text: str
+    language: str
+    published: str | None
+    published_rule: str | None
+    sentences: list[tuple[int, int]]
+    mentions: list[Mention]
+    events: list[EventRef]
+    claims: list[ClaimRef]
+    kb_version: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def mentions_frame(self) -> pd.DataFrame:
+        """One row per mention: kind, key, text, start, end, sentence, rule, details."""
+        rows = [{"kind": m.kind, "key": m.key, "text": m.text, "start": m.start, "end": m.end,
+                 "sentence": m.sentence, "rule": m.rule,
+                 "details": _details(m.attrs)} for m in self.mentions]
+        return pd.DataFrame(rows, columns=MENTION_COLUMNS)
+
+    def events_frame(self) -> pd.DataFrame:
+        rows = [{"status": e.status, "entity_id": e.entity_id, "text": e.text,
+                 "start": e.start, "end": e.end, "event_type": e.event_type, "place": e.place,
+                 "iso3": e.iso3, "date": e.date, "rule": e.rule} for e in self.events]
+        return pd.DataFrame(rows, columns=["status", "entity_id", "text", "start", "end",
+                                           "event_type", "place", "iso3", "date", "rule"])
+
+    def claims_frame(self) -> pd.DataFrame:
+        rows = [{k: v for k, v in dataclasses.asdict(c).items() if k != "attrs"}
+                for c in self.claims]
+        return pd.DataFrame(rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view (offsets and surface strings only; no text is generated)."""
+        return {
+            "language": self.language, "published": self.published,
+            "published_rule": self.published_rule, "kb_version": self.kb_version,
+            "n_sentences": len(self.sentences),
+            "mentions": [dataclasses.asdict(m) for m in self.mentions],
+            "events": [dataclasses.asdict(e) for e in self.events],
+            "claims": [dataclasses.asdict(c) for c in self.claims],
+        }
+
+
+def _details(attrs: dict[str, Any]) -> str:
+    keep = ("name", "entity_type", "iso3", "lat", "lon", "unit", "qualifier", "value", "low",
+            "high", "precision", "value_end", "clitic")
+    parts = []
+    for k in keep:
+        v = attrs.get(k)
+        if v is None or v == "" or v == []:
+            continue
+        if isinstance(v, float):
+            v = f"{v:g}"
+        parts.append(f"{k}={v}")
+    return " ".join(parts)
+
+
+class _KBTools:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.matcher = EntityMatcher(kb)
+        self.landmarks: list[Landmark] = landmarks(kb, gazetteer())
+
+
+# matchers built per KB object (the KB is not hashable; key on identity, check liveness)
+_TOOLS: dict[int, tuple[weakref.ref[KnowledgeBase], _KBTools]] = {}
+
+
+def _tools(kb: KnowledgeBase) -> _KBTools:
+    cached = _TOOLS.get(id(kb))
+    if cached is not None and cached[0]() is kb:
+        return cached[1]
+    tools = _KBTools(kb)
+    for key in [k for k, (ref, _) in _TOOLS.items() if ref() is None]:
+        del _TOOLS[key]
+    _TOOLS[id(kb)] = (weakref.ref(kb), tools)
+    return tools
+
+
+@functools.lru_cache(maxsize=1)
+def _default_kb() -> KnowledgeBase:
+    from kharita.kb.load import load_kb
+
+    return load_kb()
+
+
+def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
+         published: str | None = None) -> ReadResult:
+    """Read one article: language, mentions, event references and claims.
+
+    Parameters
+    ----------
+    text
+        The article as a string (any mix of Arabic, English and French).
+    lang
+        ``auto`` (detect with lingua, see :func:`~kharita.text.lang.detect_language`),
+        ``ar``, ``en`` or ``fr``. The language is recorded; every reader runs on
+        every text, so a quoted English name in an Arabic article is still found.
+    kb
+        The knowledge base to match names against (default: the shipped KB).
+    published
+        The article's publication date (``YYYY[-MM[-DD]]``); default: the first
+        full date in the first 400 characters of the text.
+
+    Returns
+    -------
+    ReadResult
+
+    Examples
+    --------
+    >>> from kharita.kb.load import load_kb
+    >>> r = read("أعلن داعش في 5 آذار 2024 مسؤوليته عن هجوم في موسكو", kb=load_kb())
+    >>> [(m.kind, m.key, m.text) for m in r.mentions]  # doctest: +NORMALIZE_WHITESPACE
+    [('entity', 'is', 'داعش'), ('date', '2024-03-05', '5 آذار 2024'),
+     ('place', 'geonames:524901', 'موسكو')]
+    """
+    if lang not in ("auto", *LANGS):
+        raise ValueError(f"lang must be auto, ar, en or fr, not {lang!r}")
+    if kb is None:
+        kb = _default_kb()
+    language = detect_language(text) if lang == "auto" else lang
+    sentences = split_sentences(text)
+    clauses = split_clauses(text)
+    tools = _tools(kb)
+
+    mentions: list[Mention] = []
+    figures = find_figures(text)
+    for f in figures:
+        mentions.append(Mention(
+            "figure", f.start, f.end, text[f.start:f.end], _figure_key(f.unit, f.value, f.low,
+                                                                        f.high), "figure",
+            {"unit": f.unit, "qualifier": f.qualifier, "value": f.value, "low": f.low,
+             "high": f.high}))
+    fig_spans = [(f.start, f.end) for f in figures]
+    dates = [d for d in find_dates(text)
+             if not any(s < d.end and d.start < e for s, e in fig_spans)]
+    pub = publication_date(text, dates)
+    for d in dates:
+        rule = "publication-date" if pub is not None and d == pub else "date"
+        mentions.append(Mention("date", d.start, d.end, text[d.start:d.end], d.value, rule,
+                                {"precision": d.precision, "value_end": d.value_end,
+                                 "form": d.form}))
+    view = norm_text(text)
+    entity_mentions = tools.matcher.scan(view, sentences)
+    mentions.extend(entity_mentions)
+    org_spans = [(m.start, m.end) for m in entity_mentions
+                 if m.attrs.get("entity_type") in NETWORK_TYPES]
+    for hit, place in gazetteer().scan(view):
+        if any(s <= hit.start and hit.end <= e for s, e in org_spans):
+            continue  # the region inside a branch name ("ولاية خراسان")
+        mentions.append(Mention(
+            "place", hit.start, hit.end, text[hit.start:hit.end], place.id,
+            f"gazetteer:{hit.clitic}" if hit.clitic else "gazetteer",
+            {"name": place.name, "place_kind": place.kind, "iso3": ",".join(place.iso3) or None,
+             "lat": place.lat, "lon": place.lon, "coords": place.coords}))
+    mentions.sort(key=lambda m: (m.start, -m.end, m.kind))
+    for m in mentions:
+        m.sentence = next((i for i, (s, e) in enumerate(sentences) if s <= m.start < e), -1)
+
+    if published is not None:
+        pub_value: str | None = str(FuzzyDate.parse(published))
+        pub_rule: str | None = "given"
+    elif pub is not None:
+        pub_value, pub_rule = pub.value, f"first full date in the text at {pub.start}"
+    else:
+        pub_value, pub_rule = None, None
+
+    events = find_events(text, clauses, mentions, tools.landmarks)
+    claims = find_claims(text, sentences, entity_mentions, figures, kb, NETWORK_TYPES)
+    return ReadResult(text, language, pub_value, pub_rule, sentences, mentions, events,
+                      claims, kb.version)
+
+
+def read_file(path: str | os.PathLike[str], *, lang: str = "auto",
+              kb: KnowledgeBase | None = None,
+              published: str | None = None) -> tuple[ReadResult, str]:
+    """Read a UTF-8 text file; return the result and the sha256 of the file's bytes."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise KharitaError(f"{p}: cannot read file: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise KharitaError(f"{p}: not UTF-8 text (byte {exc.start}); convert it to UTF-8 "
+                           "first") from exc
+    try:
+        result = read(text, lang=lang, kb=kb, published=published)
+    except ValueError as exc:
+        raise KharitaError(f"{p}: {exc}") from exc
+    return result, hashlib.sha256(data).hexdigest()
+
+
+def _figure_key(unit: str, value: float | None, low: float | None, high: float | None) -> str:
+    if value is not None:
+        return f"{unit} {value:g}"
+    return f"{unit} {low:g}-{high:g}"
