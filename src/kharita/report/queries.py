@@ -319,3 +319,28 @@ def countries_by_entity(con: Any, filt: EventFilter | None = None) -> pd.DataFra
     where, params = (filt or EventFilter()).where()
     return _df(con, f"""SELECT entity_id, country_iso3, count(*) AS events FROM {VIEW}
                         WHERE {where} GROUP BY ALL ORDER BY entity_id, events DESC""", params)
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a period label (``2019``, ``2019-Q3`` or ``2019-07``).
+
+    >>> period_bounds("2019-Q3")
+    (datetime.date(2019, 7, 1), datetime.date(2019, 9, 30))
+    """
+    import calendar
+    import re
+
+    m = re.fullmatch(r"(\d{4})(?:-Q([1-4])|-(\d{2}))?", period.strip())
+    if not m:
+        raise ValueError(f"period {period!r}: expected YYYY, YYYY-Qn or YYYY-MM")
+    year = int(m.group(1))
+    if m.group(2):
+        q = int(m.group(2))
+        first, last = 3 * q - 2, 3 * q
+    elif m.group(3):
+        first = last = int(m.group(3))
+        if not 1 <= first <= 12:
+            raise ValueError(f"period {period!r}: month must be 01-12")
+    else:
+        first, last = 1, 12
+    return dt.date(year, first, 1), dt.date(year, last, calendar.monthrange(year, last)[1])
