@@ -27,6 +27,7 @@ def _register() -> None:
     from kharita.cli import kb as _kb
 
     _kb.register(app)
+    from kharita.cli import report as _report; _report.register(app)  # noqa: E702, I001
     from kharita.cli import text as _text; _text.register(app)  # noqa: E702, I001
 
 
