@@ -147,20 +147,26 @@ def network_members(kb: KnowledgeBase) -> list[Member]:
     they joined (or themselves when they joined the organisation as a whole).
     ``splinter`` groups (e.g. ``jas``), rivals and persons never count.
 
+    >>> from kharita import load_kb
     >>> members = {m.entity_id for m in network_members(load_kb())}
     >>> "jas" in members
     False
     """
     core = {e.id: e for e in kb.entities.values() if e.type in NETWORK_TYPES}
     out = [Member(e.id, e.id, e.type, world_region(e.region)) for e in core.values()]
-    for r in kb.relations:
-        src = kb.entities.get(r.source)
-        if r.type not in AFFILIATION_RELATIONS or src is None or src.type != "group":
-            continue
-        if r.target not in core:
-            continue
-        target = core[r.target]
-        branch = target.id if target.type == "province" else src.id
+    affiliations = [r for r in kb.relations if r.type in AFFILIATION_RELATIONS
+                    and r.source in kb.entities and kb.entities[r.source].type == "group"
+                    and r.target in core]
+    # a group that joined a province counts towards it even under relations to the
+    # organisation as a whole (e.g. Boko Haram's pledge accepted by ``is``)
+    province_of: dict[str, str] = {}
+    for r in sorted(affiliations, key=lambda r: r.valid.from_.earliest if r.valid.from_
+                    else dt.date.min):
+        if core[r.target].type == "province":
+            province_of.setdefault(r.source, r.target)
+    for r in affiliations:
+        src, target = kb.entities[r.source], core[r.target]
+        branch = target.id if target.type == "province" else province_of.get(src.id, src.id)
         region = world_region(src.region) or world_region(target.region)
         out.append(Member(src.id, branch, "group", region,
                           r.valid.from_.earliest if r.valid.from_ else None,
@@ -273,6 +279,7 @@ def network_events_sql(kb: KnowledgeBase | None = None, filters: Filters | None 
     Columns: :data:`FRAME_COLUMNS`. Pass either ``filters`` or the keyword
     arguments of :meth:`Filters.make`.
 
+    >>> from kharita import load_kb
     >>> sql = network_events_sql(load_kb(), ambiguous="split")
     >>> sql.lstrip().startswith("WITH")
     True
@@ -284,10 +291,10 @@ def network_events_sql(kb: KnowledgeBase | None = None, filters: Filters | None 
     f = filters if filters is not None else Filters.make(**kwargs)
     members = network_members(kb)
     known = sorted(kb.entities)
-    fallback = (f"(regexp_matches(a.entity_id, '^is(-[a-z0-9-]+)?$') "
-                f"OR a.entity_id IN ({_in_list(_FALLBACK_PREDECESSORS)}))")
+    fallback = (f"(regexp_matches(i.entity_id, '^is(-[a-z0-9-]+)?$') "
+                f"OR i.entity_id IN ({_in_list(_FALLBACK_PREDECESSORS)}))")
     if known:
-        fallback = f"({fallback} AND a.entity_id NOT IN ({_in_list(known)}))"
+        fallback = f"({fallback} AND i.entity_id NOT IN ({_in_list(known)}))"
     where_ev = ["e.date_start IS NOT NULL"]
     if f.start:
         where_ev.append(f"e.date_start >= {_date_lit(f.start)}")
@@ -298,62 +305,57 @@ def network_events_sql(kb: KnowledgeBase | None = None, filters: Filters | None 
     if f.event_types:
         where_ev.append(f"e.event_type IN ({_in_list(f.event_types)})")
     if f.ambiguous == "split":
-        weight = "c.confidence / NULLIF(c.side_conf, 0)"
-        weight = f"CASE WHEN c.n_candidates > 1 THEN {weight} ELSE 1.0 END"
+        weight = "CASE WHEN s.n_candidates > 1 THEN a.confidence / s.side_conf ELSE 1.0 END"
     else:
         weight = "1.0"
-    where_net = [f"c.confidence >= {f.min_confidence!r}"]
+    where_net = [f"a.confidence >= {f.min_confidence!r}"]
     if f.ambiguous == "exclude":
-        where_net.append("c.n_candidates = 1")
+        where_net.append("s.n_candidates = 1")
     if f.branches:
-        where_net.append(f"COALESCE(m.branch_id, c.entity_id) IN ({_in_list(f.branches)})")
-    region = (f"COALESCE(MAX(n.member_region), "
-              f"MAX({country_region_sql('n.country_iso3')}), {_q(UNKNOWN_REGION)})")
+        where_net.append(f"n.branch_id IN ({_in_list(f.branches)})")
     return f"""
 WITH members AS (
   {_members_sql(members)}
 ),
-att AS (
-  SELECT event_id, entity_id, side, MAX(confidence) AS confidence
-  FROM attributions
-  WHERE entity_id IS NOT NULL
-  GROUP BY event_id, entity_id, side
+netids AS (
+  SELECT i.entity_id, COALESCE(m.branch_id, i.entity_id) AS branch_id, m.member_region,
+         m.valid_from, m.valid_to
+  FROM (SELECT DISTINCT entity_id FROM attributions WHERE entity_id IS NOT NULL) i
+  LEFT JOIN members m ON m.entity_id = i.entity_id
+  WHERE m.entity_id IS NOT NULL OR {fallback}
 ),
-cand AS (
-  SELECT a.*,
-         COUNT(*) OVER (PARTITION BY a.event_id, a.side) AS n_candidates,
-         SUM(a.confidence) OVER (PARTITION BY a.event_id, a.side) AS side_conf,
-         (a.entity_id IN (SELECT entity_id FROM members) OR {fallback}) AS in_network
-  FROM att a
+att AS (
+  SELECT event_id, entity_id, COALESCE(side, 0) AS side, MAX(confidence) AS confidence
+  FROM attributions WHERE entity_id IS NOT NULL
+  GROUP BY event_id, entity_id, COALESCE(side, 0)
+),
+sides AS (
+  SELECT event_id, side, COUNT(*) AS n_candidates, SUM(confidence) AS side_conf
+  FROM att GROUP BY event_id, side
 ),
 net AS (
-  SELECT c.event_id, COALESCE(m.branch_id, c.entity_id) AS entity_id,
-         {weight} AS weight, c.confidence, m.member_region,
-         m.valid_from, m.valid_to
-  FROM cand c LEFT JOIN members m ON m.entity_id = c.entity_id
-  WHERE c.in_network AND {' AND '.join(where_net)}
+  SELECT a.event_id, n.branch_id, {weight} AS weight, a.confidence, n.member_region,
+         n.valid_from, n.valid_to
+  FROM att a
+  JOIN netids n ON n.entity_id = a.entity_id
+  JOIN sides s ON s.event_id = a.event_id AND s.side = a.side
+  WHERE {' AND '.join(where_net)}
 ),
-joined AS (
-  SELECT e.event_id, e.date_start AS date, n.entity_id, n.weight, n.confidence,
-         e.source, e.event_type, e.country_iso3, e.admin1, e.latitude, e.longitude,
-         e.priogrid_gid, e.fatalities_best, e.fatalities_low, e.fatalities_high,
-         n.member_region
+kept AS (
+  SELECT n.event_id, n.branch_id, MAX(n.weight) AS weight, MAX(n.confidence) AS confidence,
+         MAX(n.member_region) AS member_region
   FROM net n JOIN events e ON e.event_id = n.event_id
   WHERE {' AND '.join(where_ev)}
     AND (n.valid_from IS NULL OR e.date_start >= n.valid_from)
     AND (n.valid_to IS NULL OR e.date_start <= n.valid_to)
+  GROUP BY n.event_id, n.branch_id
 )
-SELECT n.event_id, ANY_VALUE(n.date) AS date, n.entity_id, MAX(n.weight) AS weight,
-       MAX(n.confidence) AS confidence, ANY_VALUE(n.source) AS source,
-       ANY_VALUE(n.event_type) AS event_type, ANY_VALUE(n.country_iso3) AS country_iso3,
-       ANY_VALUE(n.admin1) AS admin1, ANY_VALUE(n.latitude) AS latitude,
-       ANY_VALUE(n.longitude) AS longitude, ANY_VALUE(n.priogrid_gid) AS priogrid_gid,
-       ANY_VALUE(n.fatalities_best) AS fatalities_best,
-       ANY_VALUE(n.fatalities_low) AS fatalities_low,
-       ANY_VALUE(n.fatalities_high) AS fatalities_high,
-       {region} AS region
-FROM joined n
-GROUP BY n.event_id, n.entity_id
+SELECT k.event_id, e.date_start AS date, k.branch_id AS entity_id, k.weight, k.confidence,
+       e.source, e.event_type, e.country_iso3, e.admin1, e.latitude, e.longitude,
+       e.priogrid_gid, e.fatalities_best, e.fatalities_low, e.fatalities_high,
+       COALESCE(k.member_region, {country_region_sql('e.country_iso3')},
+                {_q(UNKNOWN_REGION)}) AS region
+FROM kept k JOIN events e ON e.event_id = k.event_id
 """
 
 
@@ -527,3 +529,91 @@ FROM _syn WHERE joint
     n = int(con.execute("SELECT COUNT(*) FROM _syn").fetchone()[0])
     con.execute("DROP TABLE _syn")
     return n
+
+
+# -- bootstrap over events within periods -------------------------------------------------
+
+
+def multinomial_bootstrap(counts: np.ndarray, contrib: np.ndarray, n_boot: int,
+                          rng: np.random.Generator) -> np.ndarray:
+    """Bootstrap totals of one period by resampling its events with replacement.
+
+    The period's ``n = counts.sum()`` events fall into ``J`` distinct patterns
+    (``counts[j]`` events each); pattern ``j`` contributes ``contrib[j, :]`` to the
+    ``K`` totals. Resampling ``n`` events with replacement is a multinomial draw
+    over the patterns (Efron & Tibshirani 1993, ch. 6), so the cost is ``O(J)``
+    instead of ``O(n)`` per replicate.
+
+    Returns an array ``(n_boot, K)`` of resampled totals.
+
+    >>> rng = np.random.default_rng(0)
+    >>> out = multinomial_bootstrap(np.array([3, 1]), np.array([[1.0, 0.0], [0.0, 1.0]]), 5, rng)
+    >>> out.shape, bool((out.sum(axis=1) == 4).all())
+    ((5, 2), True)
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    n = int(counts.sum())
+    if n == 0:
+        return np.zeros((n_boot, contrib.shape[1]))
+    draws = rng.multinomial(n, counts / n, size=n_boot)
+    return draws @ np.asarray(contrib, dtype=float)
+
+
+# -- a frame computed once and reused by several measures ---------------------------------
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A frame to aggregate: ``sql`` is a ``SELECT`` with :data:`FRAME_COLUMNS` and
+    ``filters`` the filters it applied. Made by :func:`materialize_frame` (a temporary
+    table on the connection) so that several measures reuse one computation."""
+
+    sql: str
+    filters: Filters
+    table: str | None = None
+
+
+_FRAME_COUNTER = [0]
+
+
+def materialize_frame(con: Any, *, kb: KnowledgeBase | None = None, **filters: Any) -> Frame:
+    """Compute the frame once into a temporary table and return a :class:`Frame`.
+
+    Pass the result as ``frame=`` to the measures (activity, geography,
+    concentration, shocks) to avoid recomputing the attribution weights for each
+    table; the filters then come from the frame. Temporary tables live as long as the
+    connection (also on read-only connections); :func:`drop_frame` removes one.
+
+    >>> from kharita.store.duckdb import connect
+    >>> con = connect(":memory:")
+    >>> _ = insert_synthetic_events(con, 1_000, seed=2)
+    >>> fr = materialize_frame(con, ambiguous="full")
+    >>> int(con.execute(f"SELECT COUNT(*) FROM ({fr.sql})").fetchone()[0])
+    1000
+    """
+    f = Filters.make(**filters)
+    _FRAME_COUNTER[0] += 1
+    name = f"kharita_frame_{_FRAME_COUNTER[0]}"
+    sql = network_events_sql(kb, f)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+    except Exception as exc:
+        raise KharitaError(f"cannot compute the event frame: {exc}. Run `kharita ingest` and "
+                           "`kharita attribute` first.") from exc
+    return Frame(f"SELECT * FROM {name}", f, name)
+
+
+def drop_frame(con: Any, frame: Frame) -> None:
+    """Drop a frame's temporary table (no-op for frames without one)."""
+    if frame.table:
+        con.execute(f"DROP TABLE IF EXISTS {frame.table}")
+
+
+def resolve_frame(kb: KnowledgeBase | None, frame: Frame | None,
+                  **filters: Any) -> tuple[str, Filters]:
+    """The frame SQL and filters a measure works on: ``frame`` when given (its own
+    filters), else :func:`network_events_sql` with ``filters``."""
+    if frame is not None:
+        return frame.sql, frame.filters
+    f = Filters.make(**filters)
+    return network_events_sql(kb, f), f

@@ -1,0 +1,85 @@
+"""HHI, entropy, effective numbers and the core's share: known answers and properties."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kharita.analysis.concentration import (
+    branch_shares,
+    concentration,
+    hhi,
+    normalised_entropy,
+    shannon_entropy,
+)
+from kharita.analysis.frame import insert_synthetic_events
+from kharita.store.duckdb import connect
+
+from ._fixtures import add_event, tiny_kb
+
+
+def test_known_answers():
+    assert hhi([1, 1, 1, 1]) == pytest.approx(0.25)
+    assert hhi([10]) == 1.0
+    assert hhi([0.6, 0.3, 0.1]) == pytest.approx(0.36 + 0.09 + 0.01)
+    assert shannon_entropy([0.5, 0.25, 0.25]) == pytest.approx(1.5 * math.log(2))
+    assert normalised_entropy([0.5, 0.25, 0.25, 0]) == pytest.approx(
+        1.5 * math.log(2) / math.log(4))
+    assert normalised_entropy([5]) == 0.0
+    assert math.isnan(hhi([0, 0]))
+
+
+shares = st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=25).filter(
+    lambda xs: sum(xs) > 1e-9)
+
+
+@settings(max_examples=150, deadline=None)
+@given(shares, st.floats(1e-3, 1e3))
+def test_properties(xs, scale):
+    n_active = sum(1 for x in xs if x / sum(xs) > 0)
+    h = hhi(xs)
+    assert 1 / n_active - 1e-9 <= h <= 1 + 1e-9
+    assert 0 <= normalised_entropy(xs) <= 1
+    assert hhi([x * scale for x in xs]) == pytest.approx(h, rel=1e-9)
+    # effective numbers: 1 <= 1/HHI <= exp(H) <= n (Hill numbers decrease with order)
+    assert 1 - 1e-9 <= 1 / h <= math.exp(shannon_entropy(xs)) + 1e-6 <= n_active + 1e-6
+
+
+def test_concentration_known_answer(tmp_path):
+    kb = tiny_kb(tmp_path)
+    con = connect(tmp_path / "c.duckdb")
+    # 2017: Iraq 3, Syria 1 -> HHI = 0.625, core share 1
+    # 2019: Iraq 1, Syria 1, ISWAP 2 -> HHI = 0.375, core share 0.5; one `is` event
+    for i, (year, branch) in enumerate([(2017, "is-iraq")] * 3 + [(2017, "is-syria")]
+                                       + [(2019, "is-iraq"), (2019, "is-syria")]
+                                       + [(2019, "is-west-africa")] * 2 + [(2019, "is")]):
+        add_event(con, f"c:{i}", f"{year}-06-01", attributions=((branch, 1, 1.0),))
+    c = concentration(con, kb=kb, n_boot=200)
+    r17, r19 = c.iloc[0], c.iloc[1]
+    assert (r17.hhi, r19.hhi) == pytest.approx((0.625, 0.375))
+    assert (r17.core_share, r19.core_share) == pytest.approx((1.0, 0.5))
+    assert r19.n_eff_hhi == pytest.approx(1 / 0.375)
+    assert r19.n_eff_entropy == pytest.approx(math.exp(-(0.25 * math.log(0.25) * 2
+                                                          + 0.5 * math.log(0.5))))
+    assert r17.k == 3 and r17.n_active == 2 and r19.unassigned == 1.0
+    assert r19.entropy_norm == pytest.approx(1.5 * math.log(2) / math.log(3))
+    assert r17.hhi_low <= r17.hhi <= r17.hhi_high
+    with_un = concentration(con, kb=kb, n_boot=0, include_unassigned=True)
+    assert with_un.iloc[1].hhi == pytest.approx((1 + 1 + 4 + 1) / 25)
+    sh = branch_shares(con, kb=kb)
+    assert sh.groupby("period").share.sum().tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_bootstrap_is_seeded_and_covers(tmp_path):
+    con = connect(tmp_path / "b.duckdb")
+    insert_synthetic_events(con, 8_000, seed=4)
+    a = concentration(con, n_boot=100, seed=3)
+    b = concentration(con, n_boot=100, seed=3)
+    assert a.equals(b)
+    assert (a.core_share_low <= a.core_share).all() and (a.core_share <= a.core_share_high).all()
+    assert np.all(np.diff(a.core_share.to_numpy()) < 0.05)  # the core declines (synthetic)
+    assert a.core_share.iloc[0] > 0.7 and a.core_share.iloc[-1] < 0.2
