@@ -164,6 +164,8 @@ def test_as_of_2024_leader_and_json_view(kb) -> None:
 
 
 @pytest.mark.parametrize(("day", "org", "expected"), [
+    ("2006-06-07", "aqi", "abu-musab-al-zarqawi"),   # day of death
+    ("2006-06-08", "aqi", "abu-ayyub-al-masri"),
     ("2010-04-18", "isi", "abu-omar-al-baghdadi"),   # day of death
     ("2010-04-19", "isi", None),                     # interregnum
     ("2010-05-16", "isi", "abu-bakr-al-baghdadi"),   # successor announced
@@ -177,6 +179,11 @@ def test_as_of_2024_leader_and_json_view(kb) -> None:
     ("2022-12-01", "is", "abu-al-husayn-al-husayni-al-qurashi"),
     ("2023-08-02", "is", None),
     ("2023-08-03", "is", "abu-hafs-al-hashimi-al-qurashi"),
+    ("2021-09-15", "is-sahel", "abu-walid-al-sahrawi"),
+    ("2021-09-16", "is-sahel", None),
+    ("2024-06-01", "is-gdp", "abdulqadir-mumin"),
+    ("2024-06-01", "is-office-karrar", "abdulqadir-mumin"),
+    ("2024-06-01", "is-somalia", "abdirahman-fahiye"),
 ])
 def test_leader_on_boundary_dates(kb, day: str, org: str, expected: str | None) -> None:
     leader = kb.as_of(day).leader(org)
