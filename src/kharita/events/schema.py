@@ -54,6 +54,9 @@ EVENT_COLUMNS: Final[dict[str, str]] = {
     "actor2_name": "VARCHAR",
     "actor1_source_id": "VARCHAR",
     "actor2_source_id": "VARCHAR",
+    # Further actors on side 1, " | "-joined: GTD gname2/gname3 (second and third
+    # perpetrator groups), ACLED assoc_actor_1. Attribution should match them too.
+    "actor1_other_names": "VARCHAR",
     "fatalities_best": "INTEGER",
     "fatalities_low": "INTEGER",
     "fatalities_high": "INTEGER",

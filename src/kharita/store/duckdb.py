@@ -7,12 +7,15 @@ Ibis connection from :func:`ibis_connect` or runs SQL on the DuckDB connection.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
 from kharita.errors import StoreError
 from kharita.events.schema import TABLES
@@ -40,10 +43,9 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     With ``read_only=True`` (analyses, brief, web) the file must exist.
     """
     p = Path(path) if path is not None else default_store_path()
-    if read_only or not create:
-        if not p.exists():
-            raise StoreError(f"no store at {p}: run `kharita ingest` (or `kharita demo`) first, "
-                             "or pass --store / set KHARITA_STORE")
+    if (read_only or not create) and not p.exists():
+        raise StoreError(f"no store at {p}: run `kharita ingest` (or `kharita demo`) first, "
+                         "or pass --store / set KHARITA_STORE")
     try:
         con = duckdb.connect(str(p), read_only=read_only)
     except duckdb.Error as exc:
@@ -73,3 +75,174 @@ def ibis_connect(path: str | os.PathLike[str] | None = None, *, read_only: bool 
     if not p.exists():
         raise StoreError(f"no store at {p}: run `kharita ingest` (or `kharita demo`) first")
     return ibis.duckdb.connect(str(p), read_only=read_only)
+
+
+# --------------------------------------------------------------------------------------
+# Raw loading for ingest (engine-specific reading; normalisation itself is Ibis).
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class RawLoad:
+    """A source file exposed as an all-VARCHAR relation named ``table``.
+
+    ``table`` has ``_row`` (1-based record number in the file, counting header rows),
+    ``_raw`` (the record's text, computed only when selected) and one VARCHAR column
+    per source column. For delimited files it is a lazy view over DuckDB's
+    ``read_csv``: the file is scanned when the normalised table is created, and
+    :func:`finish_load` then collects the records the reader rejected (wrong column
+    count, undecodable bytes, unterminated quotes ...) and fixes the record numbers.
+    ``rows`` counts the accepted data records, ``rejects`` the rejected ones (columns
+    ``row_number``, ``field``, ``reason``, ``raw``).
+    """
+
+    table: str
+    rows: int = 0
+    rejects: pd.DataFrame = field(default_factory=lambda: _empty_rejects())
+    cleanup: list[str] = field(default_factory=list)
+    header_rows: int = 0
+    rejects_table: str | None = None
+    drop_rows: tuple[int, ...] = ()
+
+
+def _empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({"row_number": pd.Series(dtype="int64"),
+                         "field": pd.Series(dtype=object), "reason": pd.Series(dtype=object),
+                         "raw": pd.Series(dtype=object)})
+
+
+def _qident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _qstr(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *,
+                   table: str, columns: Sequence[str], delim: str, quote: str = '"',
+                   header: bool = True, encoding: str = "utf-8",
+                   drop_rows: Sequence[int] = (), split_tab_fields: int = 0) -> RawLoad:
+    """Expose a delimited text file (optionally gzip-compressed) as the view ``table``.
+
+    DuckDB's ``read_csv`` reads every column as VARCHAR with ``store_rejects`` on, so
+    malformed records are kept (with their record number and text) instead of stopping
+    the load or being dropped. Accepted records are numbered in file order
+    (``row_number() OVER ()`` on the order-preserving scan); :func:`finish_load` turns
+    that ordinal into the record number. ``drop_rows`` lists record numbers that are
+    header-like (the HXL hashtag row). With ``split_tab_fields=n`` the file is read as
+    one column per line and split on tabs into ``c01`` ... ``c<n>`` plus ``_nfields``
+    (GDELT, whose rows differ in column count by layout).
+    """
+    p = str(path)
+    rej_t, rej_s = f"{table}_rejects", f"{table}_scans"
+    h = 1 if header else 0
+    if split_tab_fields:
+        cols_sql = "{'line': 'VARCHAR'}"
+        opts = "delim='\x1f', quote='', escape=''"
+    else:
+        cols_sql = "{" + ", ".join(f"{_qstr(c)}: 'VARCHAR'" for c in columns) + "}"
+        opts = f"delim={_qstr(delim)}, quote={_qstr(quote)}, escape={_qstr(quote)}"
+    scan = (f"read_csv({_qstr(p)}, columns={cols_sql}, header={'true' if header else 'false'}, "
+            f"{opts}, auto_detect=false, store_rejects=true, rejects_table={_qstr(rej_t)}, "
+            f"rejects_scan={_qstr(rej_s)}, encoding={_qstr(encoding)}, compression='auto', "
+            f"null_padding=false, max_line_size=4194304)")
+    row = f"(row_number() OVER () + {h})::BIGINT"
+    if split_tab_fields:
+        fields = ", ".join(f"string_split(t.line, '\t')[{i}] AS c{i:02d}"
+                           for i in range(1, split_tab_fields + 1))
+        select = (f"SELECT {row} AS _row, t.line AS _raw, "
+                  f"len(string_split(t.line, '\t'))::BIGINT AS _nfields, {fields} FROM {scan} t")
+    else:
+        raw_expr = "concat_ws(" + _qstr(delim) + ", " + ", ".join(
+            f"coalesce(t.{_qident(c)}, '')" for c in columns) + ")"
+        select = (f"SELECT {row} AS _row, {raw_expr} AS _raw, "
+                  + ", ".join(f"t.{_qident(c)}" for c in columns) + f" FROM {scan} t")
+    if drop_rows:
+        select = (f"SELECT * FROM ({select}) WHERE _row NOT IN "
+                  f"({', '.join(str(int(r)) for r in drop_rows)})")
+    try:
+        con.execute(f"CREATE TEMP VIEW {_qident(table)} AS {select}")
+    except duckdb.Error as exc:
+        from kharita.errors import IngestError
+
+        raise IngestError(f"{p}: cannot read as delimited text: {exc}") from exc
+    return RawLoad(table=table, header_rows=h, rejects_table=rej_t,
+                   drop_rows=tuple(int(r) for r in drop_rows),
+                   cleanup=[f"VIEW {table}", f"TABLE {table}_rej", f"TABLE {rej_t}",
+                            f"TABLE {rej_s}"])
+
+
+def finish_load(con: duckdb.DuckDBPyConnection, load: RawLoad, norm: str,
+                row_col: str = "ingest_row") -> None:
+    """After ``norm`` (a table with one row per accepted record and the preliminary
+    record number in ``row_col``) has been created from ``load.table``: collect the
+    rejected records and shift record numbers past them.
+
+    A rejected record ``i`` (sorted by record number ``R_i``) has ``R_i - H - i``
+    accepted records before it, so the accepted record with ordinal ``k`` is record
+    ``H + k + #{i : R_i - H - i < k}``.
+    """
+    n = con.execute(f"SELECT count(*) FROM {_qident(norm)}").fetchone()
+    load.rows = int(n[0]) if n else 0
+    if load.rejects_table is None:
+        return
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                         [load.rejects_table]).fetchone()
+    if not exists or not exists[0]:
+        return
+    rt = _qident(load.rejects_table)
+    rejects = con.execute(
+        f"SELECT line::BIGINT AS row_number, "
+        f"arg_min(column_name, column_idx) AS field, "
+        f"arg_min(lower(error_type) || ': ' || error_message, column_idx) AS reason, "
+        f"any_value(csv_line) AS raw FROM {rt} GROUP BY line ORDER BY line").df()
+    if rejects.empty:
+        return
+    h = load.header_rows
+    rej = _qident(load.table + "_rej")
+    con.execute(f"CREATE TEMP TABLE {rej} AS SELECT line, "
+                f"line - {h} - row_number() OVER (ORDER BY line) AS before "
+                f"FROM (SELECT DISTINCT line FROM {rt})")
+    con.execute(f"UPDATE {_qident(norm)} SET {_qident(row_col)} = {_qident(row_col)} + "
+                f"(SELECT count(*) FROM {rej} r WHERE r.before < {_qident(row_col)} - {h})")
+    if load.drop_rows:
+        rejects = rejects[~rejects["row_number"].isin(list(load.drop_rows))]
+    load.rejects = rejects.reset_index(drop=True)
+
+
+def raw_rows_sql(load: RawLoad) -> str:
+    """SQL of ``(_row, _raw)`` for the records of ``load`` with corrected record numbers
+    (rescans the file: use only for the few quarantined rows)."""
+    t = _qident(load.table)
+    if load.rejects_table is None or load.rejects.empty:
+        return f"SELECT _row, _raw FROM {t}"
+    h = load.header_rows
+    rej = _qident(load.table + "_rej")
+    return (f"SELECT _row + (SELECT count(*) FROM {rej} r WHERE r.before < v._row - {h}) "
+            f"AS _row, _raw FROM {t} v")
+
+
+def load_records(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], *,
+                 table: str, schema: pa.Schema) -> RawLoad:
+    """Load record batches (``_row``, ``_raw`` and VARCHAR columns) into a temp table.
+
+    Used for sources that DuckDB cannot read directly: GTD's xlsx (streamed with
+    openpyxl) and ACLED's API JSON.
+    """
+    reader = pa.RecordBatchReader.from_batches(schema, iter(batches))
+    con.register(f"{table}_arrow", reader)
+    try:
+        con.execute(f"CREATE TEMP TABLE {_qident(table)} AS SELECT * FROM "
+                    f"{_qident(table + '_arrow')}")
+    finally:
+        con.unregister(f"{table}_arrow")
+    n = con.execute(f"SELECT count(*) FROM {_qident(table)}").fetchone()
+    return RawLoad(table=table, rows=int(n[0]) if n else 0, cleanup=[f"TABLE {table}"])
+
+
+def drop_raw(con: duckdb.DuckDBPyConnection, load: RawLoad) -> None:
+    """Drop the temporary objects a :class:`RawLoad` created."""
+    for item in load.cleanup:
+        kind, name = item.split(" ", 1)
+        con.execute(f"DROP {kind} IF EXISTS {_qident(name)}")

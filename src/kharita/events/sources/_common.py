@@ -1,0 +1,424 @@
+"""What every connector shares: sniffing files, read plans, and Ibis building blocks.
+
+A connector (``ucdp``, ``acled``, ``gtd``, ``gdelt``) has three steps:
+
+1. ``sniff(path)`` looks at the first bytes of the file and returns a :class:`ReadPlan`
+   (how to read it), or raises :class:`~kharita.errors.WrongSourceError` when the file
+   is another dataset's (nothing has been written at that point);
+2. the ingest layer executes the plan with the store's engine into a raw all-VARCHAR
+   table with ``_row`` (1-based record number) and ``_raw`` (the record's text);
+3. ``normalize(raw)`` is one engine-neutral Ibis expression that casts and validates
+   every field and yields the event columns plus ``_reason``/``_field`` (NULL for
+   rows to store; set for rows to quarantine). It only uses Ibis operations that the
+   DuckDB and PySpark backends both compile (``try_cast``, ``cases``, ``substitute``,
+   regular expressions, arithmetic), never engine SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from kharita.errors import IngestError, WrongSourceError
+from kharita.events.schema import EVENT_COLUMNS
+
+#: Columns a normalised table has, in order (events columns except ingest_file_id, which
+#: the ingest layer adds) plus the quarantine verdict.
+NORMALIZED_COLUMNS: tuple[str, ...] = (
+    *(c for c in EVENT_COLUMNS if c != "ingest_file_id"), "_reason", "_field")
+
+_IBIS_TYPES = {"VARCHAR": "string", "DATE": "date", "DOUBLE": "float64", "INTEGER": "int32",
+               "BIGINT": "int64", "BOOLEAN": "boolean"}
+
+SOURCE_LABELS = {
+    "ucdp": "a UCDP GED CSV",
+    "acled": "an ACLED export",
+    "gtd": "a GTD file",
+    "gdelt": "a GDELT event file (tab-separated, no header)",
+}
+
+
+# ---------------------------------------------------------------------------------------
+# Reading plans
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReadPlan:
+    """How to load a file into a raw table; executed by :mod:`kharita.events.ingest`.
+
+    ``kind`` is ``"delimited"`` (read by the engine's CSV reader: ``columns`` named from
+    the header, ``drop_rows`` the HXL row), ``"lines"`` (one column per line, split on
+    tabs into ``c01`` ... ``c<split_fields>`` plus ``_nfields``: GDELT), or ``"records"``
+    (``batches()`` yields Arrow record batches with ``_row``, ``_raw`` and VARCHAR
+    columns: GTD xlsx, ACLED JSON).
+    """
+
+    source: str
+    kind: str
+    path: Path
+    columns: list[str] = field(default_factory=list)
+    delim: str = ","
+    quote: str = '"'
+    header: bool = True
+    encoding: str = "utf-8"
+    drop_rows: list[int] = field(default_factory=list)
+    split_fields: int = 0
+    batches: Callable[[], Iterator[pa.RecordBatch]] | None = None
+    schema: pa.Schema | None = None
+    source_version: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# Sniffing
+# ---------------------------------------------------------------------------------------
+
+
+def head_bytes(path: Path, n: int = 65536) -> bytes:
+    """The first ``n`` bytes of a file's content (decompressing ``.gz``; for ``.zip`` the
+    first member)."""
+    try:
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as fh:
+                return fh.read(n)
+        if path.suffix.lower() == ".zip":
+            with zipfile.ZipFile(path) as zf:
+                members = [m for m in zf.infolist() if not m.is_dir()]
+                if not members:
+                    raise IngestError(f"{path}: the zip archive is empty")
+                with zf.open(members[0]) as fh:
+                    return fh.read(n)
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        raise IngestError(f"{path}: cannot read: {exc}") from exc
+
+
+def first_records(data: bytes, *, delim: str = ",", n: int = 2,
+                  encoding: str = "utf-8") -> list[list[str]]:
+    """Parse the first ``n`` CSV records of ``data`` (undecodable bytes replaced)."""
+    text = data.decode(encoding, errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    # Drop a possibly truncated last line.
+    if len(data) >= 65536 and "\n" in text:
+        text = text[: text.rfind("\n")]
+    out = []
+    try:
+        for i, rec in enumerate(csv.reader(io.StringIO(text), delimiter=delim)):
+            out.append(rec)
+            if i + 1 >= n:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+_UCDP_KEYS = {"id", "type_of_violence", "side_a", "side_b", "date_start"}
+_ACLED_KEYS = {"event_date", "event_type", "actor1", "fatalities"}
+_GTD_KEYS = {"eventid", "iyear", "imonth", "iday", "gname"}
+
+
+def classify_header(cols: Sequence[str]) -> str | None:
+    """Which dataset a header row belongs to (``ucdp``, ``acled``, ``gtd``) or None."""
+    s = {c.strip().lower() for c in cols}
+    if s >= _UCDP_KEYS:
+        return "ucdp"
+    if s >= _ACLED_KEYS and ({"event_id_cnty", "data_id"} & s):
+        return "acled"
+    if s >= _GTD_KEYS:
+        return "gtd"
+    return None
+
+
+def looks_like_gdelt(data: bytes) -> bool:
+    line = data.split(b"\n", 1)[0].rstrip(b"\r")
+    parts = line.split(b"\t")
+    return (len(parts) in (57, 58, 61) and parts[0].isdigit()
+            and len(parts[1]) == 8 and parts[1].isdigit())
+
+
+def guess_source(path: Path) -> str | None:
+    """Best guess of a file's dataset from its first bytes (None when unknown)."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return "gtd"
+    data = head_bytes(path)
+    stripped = data.lstrip(b"\xef\xbb\xbf \r\n\t")
+    if stripped.startswith(b"{") or stripped.startswith(b"["):
+        return "acled" if b'"event_date"' in data or b'"data"' in data else None
+    if looks_like_gdelt(data):
+        return "gdelt"
+    for delim in (",", ";", "\t"):
+        recs = first_records(data, delim=delim, n=1, encoding="latin-1")
+        if recs:
+            kind = classify_header(recs[0])
+            if kind:
+                return kind
+    return None
+
+
+def wrong_source(path: Path, expected: str, found: str | None, detail: str = "") -> \
+        WrongSourceError:
+    """The error for a file that is not the dataset the user named."""
+    what = SOURCE_LABELS.get(found or "", "no dataset kharita reads")
+    hint = f"; ingest it as `{found}`" if found else ""
+    extra = f" ({detail})" if detail else ""
+    return WrongSourceError(
+        f"{path}: expected {SOURCE_LABELS[expected]}, but this looks like {what}{extra}"
+        f"{hint}. Nothing was written.")
+
+
+def header_columns(raw_cols: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Normalised column names (lower case, stripped; an unnamed column becomes
+    ``_index`` or ``_col<i>``; duplicates get a suffix) and notes about them."""
+    out: list[str] = []
+    notes: list[str] = []
+    seen: dict[str, int] = {}
+    for i, c in enumerate(raw_cols):
+        name = c.strip().lstrip("\ufeff").lower()
+        if not name:
+            name = "_index" if i == 0 else f"_col{i}"
+            if i == 0:
+                notes.append("unnamed leading index column ignored")
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out, notes
+
+
+def is_hxl_row(rec: Sequence[str]) -> bool:
+    """An HXL hashtag row: every non-empty cell starts with '#', and at least one does."""
+    cells = [c.strip() for c in rec if c.strip()]
+    return bool(cells) and all(c.startswith("#") for c in cells)
+
+
+def version_from_filename(path: Path) -> str | None:
+    """UCDP-style version from a file name: ``ged251-csv.zip`` -> ``25.1``,
+    ``GEDEvent_v22_1.csv`` -> ``22.1``, ``GEDEvent_v24_0_3.csv`` -> ``24.0.3``.
+
+    >>> version_from_filename(Path("ged251-csv.zip"))
+    '25.1'
+    >>> version_from_filename(Path("GEDEvent_v24_0_3.csv"))
+    '24.0.3'
+    """
+    name = path.name.lower()
+    m = re.search(r"gedevent_v(\d{2})_(\d+)(?:_(\d+))?", name)
+    if m:
+        return ".".join(g for g in m.groups() if g)
+    m = re.search(r"ged(\d{2})(\d)(?:-|_|\.)", name)
+    if m:
+        return f"{m.group(1)}.{m.group(2)}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Ibis building blocks (engine-neutral)
+# ---------------------------------------------------------------------------------------
+
+Check = tuple[Any, str, str]  # (bad condition, field, reason)
+
+
+def col(raw: ir.Table, *names: str) -> ir.StringValue:
+    """The first of ``names`` present in ``raw``, trimmed, '' as NULL (else a NULL)."""
+    for name in names:
+        if name in raw.columns:
+            return raw[name].cast("string").strip().nullif("")
+    return ibis.null("string")
+
+
+def try_float(s: ir.StringValue) -> ir.FloatingValue:
+    """A string as float64, NULL when empty or unparseable (NaN/inf count as unparseable)."""
+    f = s.try_cast("float64")
+    return ibis.cases((f.isnan() | f.isinf(), ibis.null("float64")), else_=f)
+
+
+def try_int(s: ir.StringValue) -> ir.IntegerValue:
+    """A string as int64 when it is a whole number within +/-2^31 ('12.0' is 12)."""
+    f = try_float(s)
+    ok = f.notnull() & (f.abs() < 2.0**31) & (f == f.floor())
+    return ibis.cases((ok, f.cast("int64")), else_=ibis.null("int64"))
+
+
+def bad_number(s: ir.StringValue, value: ir.Value) -> ir.BooleanValue:
+    """True where a field is present but did not parse."""
+    return s.notnull() & value.isnull()
+
+
+def iso_date(s: ir.StringValue) -> ir.DateValue:
+    """The date in the first 10 characters ('2019-06-09', '2019-06-09 00:00:00.000')."""
+    d10 = s.substr(0, 10)
+    ok = d10.re_search(r"^\d{4}-\d{2}-\d{2}$")
+    return ibis.cases((ok, d10.try_cast("date")), else_=ibis.null("date"))
+
+
+def ymd_date(y: ir.StringValue, m: ir.StringValue, d: ir.StringValue) -> ir.DateValue:
+    """A date from year, month and day strings of digits (NULL if not a real date)."""
+    ok = (y.re_search(r"^\d{4}$") & m.re_search(r"^\d{1,2}$") & d.re_search(r"^\d{1,2}$"))
+    text = y.concat("-", m.lpad(2, "0"), "-", d.lpad(2, "0"))
+    return ibis.cases((ok, text.try_cast("date")), else_=ibis.null("date"))
+
+
+def strip_float_suffix(s: ir.StringValue) -> ir.StringValue:
+    """'234.0' -> '234' (ids written as floats by some exports); others unchanged."""
+    return ibis.cases((s.re_search(r"^-?\d+\.0+$"), s.re_replace(r"\.0+$", "")), else_=s)
+
+
+def priogrid(lat: ir.FloatingValue, lon: ir.FloatingValue) -> ir.IntegerValue:
+    """PRIO-GRID cell id: ``row * 720 + col + 1``, ``row = floor((lat + 90) / 0.5)``,
+    ``col = floor((lon + 180) / 0.5)`` (edges 90 and 180 fall in the last cell).
+
+    Tollefsen, Strand & Buhaug (2012), Journal of Peace Research 49(2); same formula as
+    :func:`kharita.events.schema.priogrid_gid`.
+    """
+    row = ibis.least(((lat + 90.0) / 0.5).floor(), 359)
+    colno = ibis.least(((lon + 180.0) / 0.5).floor(), 719)
+    ok = lat.notnull() & lon.notnull()
+    return ibis.cases((ok, (row * 720 + colno + 1).cast("int64")), else_=ibis.null("int64"))
+
+
+def coordinate_checks(lats: ir.StringValue, lons: ir.StringValue, lat: ir.FloatingValue,
+                      lon: ir.FloatingValue, lat_field: str, lon_field: str) -> list[Check]:
+    """Quarantine checks for coordinates: unparseable, out of range (|lat| > 90,
+    |lon| > 180), or only one of the two given. Both missing is allowed (NULL)."""
+    return [
+        (bad_number(lats, lat), lat_field, "unparseable number"),
+        (bad_number(lons, lon), lon_field, "unparseable number"),
+        ((lat.abs() > 90.0).fill_null(False), lat_field, "impossible coordinates"),
+        ((lon.abs() > 180.0).fill_null(False), lon_field, "impossible coordinates"),
+        (lat.isnull() != lon.isnull(), lat_field, "incomplete coordinates"),
+    ]
+
+
+
+
+def verdict(checks: Sequence[Check]) -> tuple[ir.StringValue, ir.StringValue]:
+    """``_reason`` and ``_field`` of the first failing check (NULL when all pass)."""
+    if not checks:
+        return ibis.null("string"), ibis.null("string")
+    reason = ibis.cases(*[(c.fill_null(False), r) for c, _, r in checks],
+                        else_=ibis.null("string"))
+    fld = ibis.cases(*[(c.fill_null(False), f) for c, f, _ in checks],
+                     else_=ibis.null("string"))
+    return reason, fld
+
+
+def finalize(raw: ir.Table, values: dict[str, Any], checks: Sequence[Check]) -> ir.Table:
+    """Select the normalised columns (typed as in the event schema) from ``values``;
+    columns not given are NULL. Adds ``ingest_row`` from ``_row`` and the verdict."""
+    reason, fld = verdict(checks)
+    out: dict[str, Any] = {}
+    for name, sqltype in EVENT_COLUMNS.items():
+        if name == "ingest_file_id":
+            continue
+        typ = _IBIS_TYPES[sqltype]
+        if name == "ingest_row":
+            out[name] = raw["_row"].cast("int64")
+            continue
+        v = values.get(name)
+        out[name] = ibis.null(typ) if v is None else ibis.literal(v, typ) if not isinstance(
+            v, ir.Value) else v.cast(typ)
+    out["_reason"] = reason
+    out["_field"] = fld
+    return raw.select(**out)
+
+
+@cache
+def fips_to_iso3() -> dict[str, str]:
+    """FIPS 10-4 country code -> ISO3 (shipped table ``fips10_iso3.csv``, sourced there)."""
+    text = resources.files("kharita.events.sources").joinpath("fips10_iso3.csv").read_text(
+        encoding="utf-8")
+    rows = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    return dict(tuple(r.split(",", 1)) for r in rows[1:])  # type: ignore[misc]
+
+
+#: Country names used by UCDP GED, GTD and ACLED that pycountry does not resolve.
+COUNTRY_NAME_OVERRIDES: dict[str, str] = {
+    "DR Congo (Zaire)": "COD", "DR Congo": "COD", "Democratic Republic of the Congo": "COD",
+    "Democratic Republic of Congo": "COD", "Zaire": "COD",
+    "Congo": "COG", "Republic of Congo": "COG", "Republic of the Congo": "COG",
+    "People's Republic of the Congo": "COG",
+    "Yemen (North Yemen)": "YEM", "North Yemen": "YEM", "South Yemen": "YEM",
+    "Russia (Soviet Union)": "RUS", "Soviet Union": "RUS", "Russia": "RUS",
+    "Cambodia (Kampuchea)": "KHM", "Myanmar (Burma)": "MMR", "Myanmar": "MMR", "Burma": "MMR",
+    "Zimbabwe (Rhodesia)": "ZWE", "Rhodesia": "ZWE", "Serbia (Yugoslavia)": "SRB",
+    "Yugoslavia": "SRB", "Serbia-Montenegro": "SRB", "Madagascar (Malagasy)": "MDG",
+    "Bosnia-Herzegovina": "BIH", "Bosnia and Herzegovina": "BIH", "Ivory Coast": "CIV",
+    "Cote d'Ivoire": "CIV", "Kingdom of eSwatini (Swaziland)": "SWZ", "Swaziland": "SWZ",
+    "eSwatini": "SWZ", "Iran": "IRN", "Syria": "SYR", "Laos": "LAO", "Bolivia": "BOL",
+    "Venezuela": "VEN", "Tanzania": "TZA", "Vietnam (North Vietnam)": "VNM",
+    "Vietnam": "VNM", "South Vietnam": "VNM", "North Korea": "PRK", "South Korea": "KOR",
+    "Macedonia, FYR": "MKD", "Macedonia": "MKD", "North Macedonia": "MKD", "Turkey": "TUR",
+    "Turkiye": "TUR", "Moldova": "MDA", "Taiwan": "TWN", "Gambia": "GMB", "The Gambia": "GMB",
+    "East Timor": "TLS", "Timor-Leste": "TLS", "Czech Republic": "CZE", "Czechia": "CZE",
+    "Palestine": "PSE", "West Bank and Gaza Strip": "PSE", "Kosovo": "XKX",
+    "United States": "USA", "United States of America": "USA", "United Kingdom": "GBR",
+    "Brunei": "BRN", "Cape Verde": "CPV", "Micronesia": "FSM", "Guinea-Bissau": "GNB",
+    "West Germany (FRG)": "DEU", "East Germany (GDR)": "DEU", "Germany": "DEU",
+    "Western Sahara": "ESH", "South Sudan": "SSD", "Sudan": "SDN", "Libya": "LBY",
+    "Rhodesia/Zimbabwe": "ZWE", "Comoros": "COM", "Hong Kong": "HKG", "Macau": "MAC",
+    "Vatican City": "VAT", "St. Kitts and Nevis": "KNA", "St. Lucia": "LCA",
+    "Bahamas": "BHS", "Falkland Islands": "FLK", "Slovak Republic": "SVK",
+}
+
+
+@cache
+def country_name_to_iso3() -> dict[str, str]:
+    """Country name -> ISO3 for names used by UCDP, ACLED and GTD (pycountry + overrides)."""
+    import pycountry
+
+    out: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            v = getattr(c, attr, None)
+            if v:
+                out[v] = c.alpha_3
+    out.update(COUNTRY_NAME_OVERRIDES)
+    return out
+
+
+@cache
+def numeric_to_iso3() -> dict[str, str]:
+    """ISO 3166-1 numeric code (as written by ACLED's ``iso``, no leading zeros) -> ISO3."""
+    import pycountry
+
+    return {str(int(c.numeric)): c.alpha_3 for c in pycountry.countries}
+
+
+def country_iso3(name: ir.StringValue) -> ir.StringValue:
+    """ISO3 of a country name (NULL when unknown)."""
+    return name.substitute(country_name_to_iso3(), else_=ibis.null("string"))
+
+
+def raw_schema(columns: Sequence[str]) -> pa.Schema:
+    """Arrow schema of a raw table: ``_row`` int64, ``_raw`` and the columns as strings."""
+    return pa.schema([("_row", pa.int64()), ("_raw", pa.string())]
+                     + [(c, pa.string()) for c in columns])
+
+
+def ibis_raw(columns: Sequence[str], name: str = "raw", *, lines: int = 0) -> ir.Table:
+    """An unbound Ibis table with a raw table's schema (for compiling ``normalize``)."""
+    if lines:
+        schema = {"_row": "int64", "_raw": "string", "_nfields": "int64"}
+        schema.update({f"c{i:02d}": "string" for i in range(1, lines + 1)})
+    else:
+        schema = {"_row": "int64", "_raw": "string"}
+        schema.update({c: "string" for c in columns})
+    return ibis.table(schema, name=name)
