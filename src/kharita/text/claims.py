@@ -18,8 +18,9 @@ parentheses is the source's date. A few bodies are recognised by name
 Each figure of a claim sentence (:mod:`kharita.text.figures`) becomes one claim
 with its value (or low/high), unit and qualifier. Its *subject* is the nearest
 network entity mentioned before the figure in the same sentence, else the last
-one mentioned earlier in the article. Its *property* comes from keywords near the
-figure (:data:`PROPERTY_WORDS`), else ``<unit>`` is the property. A claim
+one mentioned earlier in the article. Its *property* (named as in the KB's claims)
+comes from the figure's unit and keywords of the sentence (:data:`PROPERTY_RULES`);
+when no rule applies the unit itself is the property. A claim
 sentence without a figure that mentions two or more KB entities is a ``relation``
 claim.
 
@@ -41,14 +42,15 @@ from kharita.text.figures import Figure
 from kharita.text.normalize import fold_pattern, fold_text
 
 _DOC_WORDS = (r"تقارير|تقرير|دراسات|دراسه|دراسة|التقديرات|تقديرات|بيانات|بيان|مصادر|"
-              r"معلومات|reports?|studies|study|estimates|data|figures|sources")
+              r"معلومات|مسؤولون|باحثون|خبراء|reports?|studies|study|estimates|data|figures|"
+              r"sources|analysts|officials|experts|researchers")
 _VERBS_AR = (r"تشير|يشير|اشارت|أشارت|اشار|أشار|اكدت|أكدت|اكد|أكد|ذكرت|ذكر|افادت|أفادت|كشفت|كشف"
-             r"|قالت|قال|قدرت|قدر|رجحت|تؤكد|تقدر")
+             r"|قالت|قال|يقول|تقول|أعلنت|اعلنت|أعلن|اعلن|قدرت|قدر|رجحت|تؤكد|تقدر")
 _AFTER = fold_pattern(
     rf"(?<!\w)(?P<cue>(?:[وف])?(?:{_VERBS_AR})|(?:[وف])?(?:وفقا\s+ل|وفقًا\s+ل|وفق|بحسب|حسب)"
     rf"|according\s+to|selon|d'après|d'apres)"
     rf"\s*(?P<src>[^()،,.:؛\n]{{0,80}}?)\s*(?:\((?P<date>[^()]{{1,30}})\))?"
-    rf"\s*(?=(?:الى|إلى)?\s*(?:ان|أن|إن)\b|،|,|:|[.؛;]|\s(?:that|the|is|has|had|were|was)\b"
+    rf"\s*(?=(?:(?:الى|إلى)\s*)?(?<!\w)(?:ان|أن|إن)(?:ها|ه|هم)?\b|،|,|:|[.؛;]|\s(?:that|the|is|has|had|were|was)\b"
     rf"|$)",
     re.IGNORECASE,
 )
@@ -57,7 +59,7 @@ _BEFORE = fold_pattern(
     rf"(?P<cue>{_VERBS_AR}|(?:suggest|indicate|show|say|said|found|estimate|estimated|state|stated)s?)\b",
     re.IGNORECASE,
 )
-_DOC_LEAD = fold_pattern(rf"^(?:{_DOC_WORDS})\s+(?=ال|[A-Z]|the\s)", re.IGNORECASE)
+_DOC_LEAD = fold_pattern(rf"^(?:{_DOC_WORDS})\s+", re.IGNORECASE)
 
 KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
     "US Department of the Treasury": ("الخزانة الأمريكية", "الخزانة الأميركية",
@@ -67,15 +69,23 @@ KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
                        "security council", "nations unies", "مجلس الأمن"),
 }
 
-# keyword (folded, matched within the claim sentence) -> property
-PROPERTY_WORDS: dict[str, tuple[str, ...]] = {
-    "financial_reserves": ("احتياط", "reserves", "réserves", "cash"),
-    "revenue": ("ايرادات", "عائدات", "دخل", "revenue", "income"),
-    "territory_area": ("مساحه", "territory", "area", "territoire"),
-    "fighters": ("مقاتل", "عناصر", "fighters", "combattants"),
-    "recruits_share": ("المنضمين", "المجندين", "التجنيد", "recruits", "recrues"),
-    "operations_share": ("العمليات", "operations", "attacks directed"),
-}
+# (property, unit, keyword groups): the property applies to a figure of that unit when
+# the claim sentence contains a word of every group. Property names follow the KB's.
+PROPERTY_RULES: list[tuple[str, str, tuple[tuple[str, ...], ...]]] = [
+    ("cash_reserves", "USD", (("احتياط", "reserves", "réserves", "cash"),)),
+    ("revenue", "USD", (("ايرادات", "إيرادات", "عائدات", "دخل", "revenue", "income",
+                         "revenus"),)),
+    ("territory_controlled", "km2", (("مساحة", "يسيطر", "سيطرة", "territory", "controlled",
+                                      "territoire"),)),
+    ("population_ruled", "people", (("سكان", "نسمة", "population", "people under"),)),
+    ("fighters", "fighters", ()),
+    ("share_of_operations_centrally_directed", "percent",
+     (("العمليات", "operations", "attacks", "opérations"),
+      ("المركز", "مركزي", "central", "centrally"))),
+    ("share_of_new_recruits_joining_for_economic_reasons_africa", "percent",
+     (("المنضمين", "المجندين", "التجنيد", "recruits", "recrues"),
+      ("معيشية", "اقتصادية", "economic", "économiques", "livelihood"))),
+]
 
 
 @dataclass
@@ -124,8 +134,10 @@ def _find_cue(text: str, s: int, e: int) -> dict[str, Any] | None:
     src_s, src_e = m.span("src")
     src_txt = view.text[src_s:src_e]
     lead = _DOC_LEAD.match(src_txt)
-    if lead:
-        src_s += lead.end()
+    if lead and lead.end() < len(src_txt):
+        rest = sent[view.span(src_s + lead.end(), src_s + lead.end() + 1)[0]:]
+        if rest[:1].isupper() or rest.startswith(("ال", "the ")):
+            src_s += lead.end()
     while src_e > src_s and view.text[src_e - 1].isspace():
         src_e -= 1
     if src_e > src_s:
@@ -159,12 +171,10 @@ def _find_cue(text: str, s: int, e: int) -> dict[str, Any] | None:
 
 def _property(sentence: str, unit: str | None) -> str:
     low = fold_text(sentence).text.lower()
-    for prop, words in PROPERTY_WORDS.items():
-        if any(fold_text(w).text.lower() in low for w in words):
-            if prop == "territory_area" and unit != "km2":
-                continue
-            if prop.endswith("_share") and unit != "percent":
-                continue
+    for prop, prop_unit, groups in PROPERTY_RULES:
+        if unit != prop_unit:
+            continue
+        if all(any(fold_text(w).text.lower() in low for w in group) for group in groups):
             return prop
     return unit or "figure"
 

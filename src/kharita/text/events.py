@@ -135,11 +135,16 @@ def find_events(text: str, sentences: list[tuple[int, int]], mentions: list[Any]
                                     "type-word+place+year", w[2], p.attrs.get("name"),
                                     p.attrs.get("iso3"), d.key, {"name": lm.name}))
                 break
-        for p in places:
-            if id(p) in used_places or not dates or any(r.start <= p.start < r.end for r in out):
-                continue
+        if not dates:
+            continue
+        for w in words:  # at most one candidate per type word: its nearest place and date
+            free = [p for p in places if id(p) not in used_places
+                    and not any(r.start <= p.start < r.end for r in out)]
+            if not free:
+                break
+            p = min(free, key=lambda p: abs(p.start - w[0]))
             d = min(dates, key=lambda d: abs(d.start - p.start))
-            w = min(words, key=lambda w: abs(w[0] - p.start))
+            used_places.add(id(p))
             lo, hi = min(w[0], p.start, d.start), max(w[1], p.end, d.end)
             out.append(EventRef(lo, hi, text[lo:hi], None, "candidate", "type-word+place+date",
                                 w[2], p.attrs.get("name"), p.attrs.get("iso3"), d.key))
