@@ -26,7 +26,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from kharita.errors import IngestError, KharitaError
+from kharita.errors import IngestError
 from kharita.events.schema import EVENT_COLUMNS
 from kharita.events.sources import _common, acled, gdelt, gtd, ucdp
 from kharita.store import duckdb as store
@@ -298,8 +298,10 @@ def quarantine_frame(con: Any, *, file: str | None = None, limit: int | None = N
     return con.execute(sql, params).df()
 
 
-def attribute_if_available(con: Any, kb: Any) -> Any | None:
-    """Run ``kharita.events.attribute.attribute_store(con, kb)`` when that module exists."""
+def attribute_if_available(con: Any, kb: Any, ingest_file_ids: Sequence[str] | None = None
+                           ) -> list[Any] | None:
+    """Attribute the events of the given ingested files (all events when None) with
+    ``kharita.events.attribute.attribute_store`` when that module exists; else None."""
     try:
         from kharita.events import attribute
     except ImportError:
@@ -307,7 +309,6 @@ def attribute_if_available(con: Any, kb: Any) -> Any | None:
     fn = getattr(attribute, "attribute_store", None)
     if fn is None:
         return None
-    try:
-        return fn(con, kb)
-    except KharitaError:
-        raise
+    if ingest_file_ids is None:
+        return [fn(con, kb)]
+    return [fn(con, kb, ingest_file_id=fid) for fid in ingest_file_ids]

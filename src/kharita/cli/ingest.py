@@ -1,0 +1,154 @@
+"""``kharita ingest``, ``kharita fetch`` and ``kharita quarantine``: thin shells over
+:mod:`kharita.events.ingest` and :mod:`kharita.events.fetch`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
+
+from kharita.cli.output import Format, console, emit, err_console
+from kharita.config import setting
+
+
+class Source(StrEnum):
+    ucdp = "ucdp"
+    acled = "acled"
+    gtd = "gtd"
+    gdelt = "gdelt"
+    synthetic = "synthetic"
+
+
+class FetchSource(StrEnum):
+    ucdp = "ucdp"
+
+
+StoreOption = Annotated[Path | None, typer.Option(
+    "--store", help="DuckDB store file (default: KHARITA_STORE or ./kharita.duckdb).")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_cmd)
+    app.command("fetch")(fetch_cmd)
+    app.command("quarantine")(quarantine_cmd)
+
+
+def _store(path: Path | None) -> Path:
+    return path if path is not None else Path(setting("store"))
+
+
+def ingest_cmd(
+    source: Annotated[Source, typer.Argument(help="Dataset the files come from.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files (.csv, .gz, .zip; GTD .xlsx; "
+                                                     "ACLED API .json).")],
+    store: StoreOption = None,
+    source_version: Annotated[str | None, typer.Option(
+        "--source-version", help="Dataset version (default: detected from the file name).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Leave out events before this date (counted as filtered).")] = None,
+    country: Annotated[list[str] | None, typer.Option(
+        "--country", help="Keep only these ISO3 countries (repeatable; others filtered).")
+    ] = None,
+    attribute: Annotated[bool, typer.Option(
+        "--attribute/--no-attribute", help="Attribute the new events to KB entities.")] = True,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Read event files into the store (one transaction per file) and print a summary.
+
+    Rows that cannot be used go to the quarantine (see `kharita quarantine`); a file
+    ingested before (same sha256) is skipped.
+    """
+    from kharita.events import ingest as ing
+    from kharita.store.duckdb import connect
+
+    since_date = dt.date.fromisoformat(since) if since else None
+    con = connect(_store(store))
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                      MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
+                      transient=True) as progress:
+            task = progress.add_task("ingest", total=len(paths))
+
+            def on_file(i: int, p: Path) -> None:
+                progress.update(task, completed=i, description=f"{source.value}: {p.name}")
+
+            reports = ing.ingest_paths(con, source.value, paths, source_version=source_version,
+                                       since=since_date, countries=country, on_file=on_file)
+            progress.update(task, completed=len(paths))
+        emit(ing.summary_frame(reports), fmt, title="Ingest summary")
+        new = [r.ingest_file_id for r in reports if not r.skipped]
+        if attribute and new:
+            from kharita.kb import load_kb
+
+            result = ing.attribute_if_available(con, load_kb(), new)
+            if result is not None and fmt == Format.table:
+                console.print(f"attribution: {_describe(result)}")
+    finally:
+        con.close()
+
+
+def _describe(result: Any) -> str:
+    if isinstance(result, list):
+        return "; ".join(_describe(r) for r in result)
+    return str(result)
+
+
+def quarantine_cmd(
+    file: Annotated[str | None, typer.Option(
+        "--file", help="Only rows of this file (path or file name).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many rows.")] = None,
+    store: StoreOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List quarantined rows: file, row number, field, reason and raw text."""
+    from kharita.events.ingest import quarantine_frame
+    from kharita.store.duckdb import connect
+
+    con = connect(_store(store), read_only=True)
+    try:
+        df = quarantine_frame(con, file=file, limit=limit)
+    finally:
+        con.close()
+    emit(df, fmt, title="Quarantined rows", caption=f"{len(df)} row(s)")
+
+
+def fetch_cmd(
+    source: Annotated[FetchSource, typer.Argument(help="Dataset to download.")],
+    version: Annotated[str, typer.Option("--version", help="GED version, e.g. 25.1.")] = "25.1",
+    cache_dir: Annotated[Path | None, typer.Option(
+        "--cache-dir", help="Cache folder (default: KHARITA_CACHE).")] = None,
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", help="Base URL of the releases (default: KHARITA_UCDP_BASE_URL).")
+    ] = None,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Download a public release into the cache (resumable, checksum-verified)."""
+    from kharita.events.fetch import fetch_ucdp
+
+    with Progress(TextColumn(f"{source.value} {version}"), BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), console=err_console, transient=True) as progress:
+        task = progress.add_task("download", total=None)
+
+        def on_bytes(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = fetch_ucdp(version, cache_dir=cache_dir or Path(setting("cache_dir")),
+                            base_url=base_url or setting("ucdp_base_url"), progress=on_bytes)
+    emit({"path": str(result.path), "url": result.url, "sha256": result.sha256,
+          "bytes": result.size, "reused": result.reused, "resumed": result.resumed,
+          "checksum": result.checksum_source, "note": result.note}, fmt, title="Fetched")
