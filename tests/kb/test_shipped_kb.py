@@ -342,6 +342,37 @@ def test_real_ucdp_is_rows_in_nigeria_and_iraq_resolve(shared_data: Path, kb) ->
     assert by_branch.sum() == len(irq)
 
 
+def test_real_ucdp_syria_is_rows_resolve(shared_data: Path, kb) -> None:
+    syr = _is_rows(shared_data / "ucdp-ged" / "ucdp_syria_df.csv.gz", hxl_row=False)
+    got = {_branch(kb, "SYR", a1, str(d)[:10])
+           for a1, d in zip(syr.adm_1, syr.date_start, strict=True)}
+    assert got == {"is-syria"}
+
+
+def _affiliations(kb: KnowledgeBase, entity_id: str, day: str) -> set[str]:
+    date = dt.date.fromisoformat(day)
+    return {r.target for r in kb.relations
+            if r.type == "affiliated_with" and r.source == entity_id and r.valid.contains(date)}
+
+
+def test_real_ucdp_jas_rows_follow_the_affiliation_periods(shared_data: Path, kb) -> None:
+    """UCDP actor 1051 (JAS) is Boko Haram before March 2015 and Shekau's faction after
+    the August 2016 split; in between UCDP codes the group as IS."""
+    df = pd.read_csv(shared_data / "ucdp-ged" / "conflict_data_nga.csv", skiprows=[1],
+                     low_memory=False)
+    ids = {int(x) for x in kb.entity("boko-haram").dataset_names.ucdp_actor_id}
+    mask = df["side_a_new_id"].isin(ids) | df["side_b_new_id"].isin(ids)
+    days = sorted(str(d)[:10] for d in df.loc[mask, "date_start"])
+    assert days, "no JAS rows found"
+    for day in days:
+        targets = _affiliations(kb, "boko-haram", day)
+        if day < "2015-03-12":
+            assert targets == set(), day
+        elif day >= "2016-09-01":
+            assert targets == {"jas"}, day
+    assert _affiliations(kb, "boko-haram", "2015-06-01") == {"is-west-africa"}
+
+
 def test_real_ucdp_global_sample_is_rows_resolve(shared_data: Path, kb) -> None:
     rows = _is_rows(shared_data / "ucdp-ged" / "ucdpged.csv", hxl_row=False)
     unresolved = []
