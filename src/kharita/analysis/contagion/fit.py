@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
+from threadpoolctl import threadpool_limits
 
 from kharita.analysis.contagion.likelihood import (
     branching_sums,
@@ -186,8 +187,12 @@ def _mle(data: EventData, p: HawkesParams, *, fit_decay: bool, diagonal: bool, t
                            + ([np.array([gbeta * beta_scale])] if fit_beta else []))
         return -ll / N, -g / N
 
-    res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-                   options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-7, "maxcor": 20})
+    # L-BFGS-B's small dense algebra goes through BLAS; multi-threaded BLAS on a busy
+    # machine makes each iteration ~10x slower, so it runs single-threaded here.
+    with threadpool_limits(1, user_api="blas"):
+        res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds,
+                       options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-7,
+                                "maxcor": 20})
     mu, alpha, betas = unpack(res.x)
     out = HawkesParams(mu, alpha, betas, data.edges, list(p.branches))
     return _Core(out, -float(res.fun) * N, int(res.nit), bool(res.success), str(res.message))
