@@ -368,7 +368,7 @@ def test_real_ucdp_jas_rows_follow_the_affiliation_periods(shared_data: Path, kb
         targets = _affiliations(kb, "boko-haram", day)
         if day < "2015-03-12":
             assert targets == set(), day
-        elif day >= "2016-09-01":
+        elif day >= "2016-08-03":
             assert targets == {"jas"}, day
     assert _affiliations(kb, "boko-haram", "2015-06-01") == {"is-west-africa"}
 
