@@ -147,8 +147,8 @@ def test_bootstrap_intervals_are_reported():
     t, k = simulate_hawkes(P2, T, seed=8)
     fit = fit_hawkes(t, k, T, bootstrap=20, seed=1)
     ci = fit.ci.set_index("parameter")
-    assert {"mu[b0]", "alpha[b0<-b1]", "beta", "branching_ratio",
-            "share_background[b1]"} <= set(ci.index)
+    assert {"mu(b0)", "alpha(b0<-b1)", "beta", "branching_ratio",
+            "share_background(b1)"} <= set(ci.index)
     assert np.all(ci["lower"] <= ci["upper"])
     assert np.all((ci["lower"] <= ci["estimate"] + 1e-12) | (ci["upper"] >= ci["estimate"]))
     assert fit.bootstrap_samples.shape == (20, len(ci))

@@ -32,7 +32,7 @@ def _sections(result: Any) -> list[tuple[str, pd.DataFrame]]:
     fit = result.fit
     summary = pd.DataFrame([{"field": k, "value": v} for k, v in result.summary().items()])
     out = [("summary", summary), ("events per branch", result.counts),
-           ("excitation matrix alpha[target <- source]: expected direct offspring per event",
+           ("excitation matrix alpha(target <- source): expected direct offspring per event",
             fit.excitation),
            ("shares of each branch's events: background / self-triggered / other branches",
             fit.shares),
@@ -107,7 +107,7 @@ def contagion_cmd(
             sys.stdout.write(f"# {title}\n")
         emit(df, fmt, title=title if fmt == Format.table else None)
     if fmt == Format.table:
-        console.print(f"[dim]{result.time_handling}. alpha[i <- j] is the expected number of "
+        console.print(f"[dim]{result.time_handling}. alpha(i <- j) is the expected number of "
                       "branch-i events directly triggered by one branch-j event; a branching "
                       "ratio measures self-excitation, not central direction. "
                       "See docs/contagion.md.[/dim]")

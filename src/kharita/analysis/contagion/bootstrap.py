@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 def derived_names(params: HawkesParams) -> list[str]:
     """Names of the derived quantities that get intervals besides the parameters."""
     return (["branching_ratio", "mean_trigger_time"]
-            + [f"share_background[{b}]" for b in params.branches]
-            + [f"share_other[{b}]" for b in params.branches])
+            + [f"share_background({b})" for b in params.branches]
+            + [f"share_other({b})" for b in params.branches])
 
 
 def _derived(params: HawkesParams, share: np.ndarray) -> np.ndarray:

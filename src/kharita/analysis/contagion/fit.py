@@ -324,7 +324,7 @@ class HawkesFit:
         df = pd.DataFrame(rows)
         if self.ci is not None and self.params.U == 1:
             ci = self.ci.set_index("parameter")
-            keys = [f"alpha[{r.target}<-{r.source}]" for r in df.itertuples()]
+            keys = [f"alpha({r.target}<-{r.source})" for r in df.itertuples()]
             df["lower"] = ci.loc[keys, "lower"].to_numpy()
             df["upper"] = ci.loc[keys, "upper"].to_numpy()
         return df

@@ -128,17 +128,22 @@ class HawkesParams:
         return np.concatenate([self.mu.ravel(), self.alpha.ravel(), self.decays])
 
     def names(self) -> list[str]:
-        """Parameter names in :meth:`vector` order, e.g. ``mu[is-syria]``,
-        ``alpha[is-iraq<-is-syria]``, ``beta``."""
+        """Parameter names in :meth:`vector` order, e.g. ``mu(is-syria)``,
+        ``alpha(is-iraq<-is-syria)`` (effect of is-syria on is-iraq), ``beta``.
+
+        >>> HawkesParams(mu=[0.1, 0.2], alpha=[[0.1, 0], [0, 0.1]], decays=[1.0],
+        ...              branches=["a", "b"]).names()[:3]
+        ['mu(a)', 'mu(b)', 'alpha(a<-a)']
+        """
         b = self.branches
         out = []
         for i in range(self.K):
             for p in range(self.B):
-                out.append(f"mu[{b[i]}]" if self.B == 1 else f"mu[{b[i]},{p}]")
+                out.append(f"mu({b[i]})" if self.B == 1 else f"mu({b[i]},{p})")
         for i in range(self.K):
             for j in range(self.K):
                 for u in range(self.U):
                     suffix = "" if self.U == 1 else f",{u}"
-                    out.append(f"alpha[{b[i]}<-{b[j]}{suffix}]")
-        out.extend("beta" if self.U == 1 else f"beta[{u}]" for u in range(self.U))
+                    out.append(f"alpha({b[i]}<-{b[j]}{suffix})")
+        out.extend("beta" if self.U == 1 else f"beta({u})" for u in range(self.U))
         return out
