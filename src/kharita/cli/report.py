@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,8 +22,9 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve_cmd)
 
 
-def _command_line() -> str:
-    return "kharita " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+def _command_line(*parts: object) -> str:
+    """The command as the user could type it again (rebuilt from the parsed options)."""
+    return " ".join(["kharita", *(shlex.quote(str(p)) for p in parts if p is not None)])
 
 
 def _date(value: str | None, flag: str) -> dt.date | None:
@@ -51,7 +51,9 @@ def demo_cmd(
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as progress:
         task = progress.add_task("starting", total=None)
-        result = run_demo(out, rows=rows, seed=seed, command=_command_line(),
+        result = run_demo(out, rows=rows, seed=seed,
+                          command=_command_line("demo", "--out", out, "--rows", rows,
+                                                "--seed", seed),
                           progress=lambda msg: progress.update(task, description=msg))
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     console.print(f"[bold]SYNTHETIC[/bold] demo store: {result.store} ({result.events:,} "
@@ -76,7 +78,7 @@ def brief_cmd(
 
     from kharita.kb import load_kb
     from kharita.report.brief import build_brief, write_brief, write_pdf
-    from kharita.store.duckdb import connect
+    from kharita.store.duckdb import connect, default_store_path
 
     if freq not in ("year", "quarter", "month"):
         raise typer.BadParameter("expected year, quarter or month", param_hint="--freq")
@@ -89,7 +91,11 @@ def brief_cmd(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=err_console, transient=True) as progress:
             task = progress.add_task("reading the store", total=None)
-            brief = build_brief(con, kb, start=start, end=end, command=_command_line(),
+            cmd = _command_line("brief", "--store", store or default_store_path(), "-o", output,
+                                *(["--from", start] if start else []),
+                                *(["--to", end] if end else []), "--freq", freq,
+                                *(["--pdf"] if pdf else []))
+            brief = build_brief(con, kb, start=start, end=end, command=cmd,
                                 freq=freq, progress=lambda t: progress.update(
                                     task, description=f"section: {t}"))
     finally:

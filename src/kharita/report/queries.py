@@ -256,7 +256,8 @@ def events_page(con: Any, filt: EventFilter | None = None, *, q: str = "", page:
     """A page of attributed events matching the filters and a free-text search.
 
     ``q`` is matched case-insensitively as a substring of the event id, place, admin1,
-    country and entity id. Pages are 1-based; ``size`` at most :data:`MAX_PAGE_SIZE`.
+    country name, ISO3 code and entity id. Pages are 1-based; ``size`` at most
+    :data:`MAX_PAGE_SIZE`.
     """
     if page < 1:
         raise ValueError(f"page must be >= 1, got {page}")
@@ -270,10 +271,10 @@ def events_page(con: Any, filt: EventFilter | None = None, *, q: str = "", page:
     where, params = (filt or EventFilter()).where()
     if q.strip():
         where += (" AND (event_id ILIKE ? OR place ILIKE ? OR admin1 ILIKE ? OR country "
-                  "ILIKE ? OR entity_id ILIKE ?)")
+                  "ILIKE ? OR country_iso3 ILIKE ? OR entity_id ILIKE ?)")
         pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace(
             "_", "\\_") + "%"
-        params += [pattern] * 5
+        params += [pattern] * 6
     total_row = con.execute(f"SELECT count(*) FROM {VIEW} WHERE {where}", params).fetchone()
     rows = _df(con, f"""
         SELECT event_id, date_start, entity_id, confidence, weight, event_type, source,

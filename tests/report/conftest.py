@@ -1,0 +1,54 @@
+"""A tiny hand-made store whose figures can be checked by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from kharita.store.duckdb import connect
+
+#: (event_id, date, iso3, lat, lon, best, [(entity, side, confidence, rule)])
+TINY_EVENTS = [
+    ("synthetic:1", "2018-03-01", "IRQ", 36.3, 43.1, 5, [("is-iraq", 1, 1.0, "r-terr")]),
+    ("synthetic:2", "2018-07-09", "SYR", 35.0, 38.9, 2, [("is-syria", 1, 1.0, "r-terr")]),
+    ("synthetic:3", "2019-02-11", "NGA", 12.1, 13.2, 10, [("is-west-africa", 1, 1.0, "r-terr")]),
+    ("synthetic:4", "2019-05-20", "NGA", 12.3, 13.6, 0, [("is-west-africa", 1, 1.0, "r-terr")]),
+    ("synthetic:5", "2019-08-30", "MLI", 15.2, 0.5, 4,
+     [("is-sahel", 1, 0.5, "acled-joint"), ("is-west-africa", 1, 0.5, "acled-joint")]),
+    ("synthetic:6", "2019-09-01", "SYR", 34.4, 40.9, 1, [("is-syria", 1, 1.0, "r-terr")]),
+]
+
+
+def build_tiny_store(path: Path, *, synthetic: bool = True) -> Path:
+    con = connect(path)
+    for eid, day, iso, lat, lon, best, attrs in TINY_EVENTS:
+        con.execute(
+            "INSERT INTO events (event_id, source, source_version, source_event_id, date_start,"
+            " date_end, date_precision, country_iso3, country, admin1, place, latitude,"
+            " longitude, event_type, actor1_name, fatalities_best, synthetic, ingest_file_id,"
+            " ingest_row) VALUES (?, 'synthetic', 'test', ?, ?, ?, 'day', ?, ?, 'A1', ?, ?, ?,"
+            " 'battle', 'IS', ?, ?, 'f1', ?)",
+            [eid, eid.split(":")[1], dt.date.fromisoformat(day), dt.date.fromisoformat(day),
+             iso, iso, f"place {eid}", lat, lon, best, synthetic, int(eid.split(":")[1])])
+        for ent, side, conf, rule in attrs:
+            con.execute("INSERT INTO attributions VALUES (?, ?, ?, ?, ?, ?, 'test-kb')",
+                        [eid, ent, side, conf, rule, f"detail for {ent}"])
+    con.execute("INSERT INTO ingest_files VALUES ('f1', 'tiny.csv', 'synthetic', 'test', 7, 6,"
+                " 1, 0, now(), now(), ?)", [synthetic])
+    con.execute("INSERT INTO quarantine VALUES ('f1', 'tiny.csv', 8, 'date_start',"
+                " 'bad date', 'x,y,z')")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_store(tmp_path_factory.mktemp("tiny") / "tiny.duckdb")
+
+
+@pytest.fixture(scope="session")
+def tiny_real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_store(tmp_path_factory.mktemp("tinyreal") / "tiny.duckdb",
+                            synthetic=False)
