@@ -139,6 +139,10 @@ def _territory_traces(territories: Mapping[str, Sequence[str]],
     return traces
 
 
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _alpha(hex_color: str, a: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
@@ -276,7 +280,7 @@ def org_graph_figure(layout_data: Mapping[str, Any], *, synthetic: bool,
         rows.setdefault(n["y"], []).append(n["id"])
     pos = {}
     for y, ids in rows.items():
-        crowded = len(ids) > 6
+        crowded = len(ids) > 5
         for k, i in enumerate(ids):
             pos[i] = (nodes[i]["x"], y - (0.38 if crowded and k % 2 else 0.0))
     ex: list[float | None] = []
@@ -294,8 +298,7 @@ def org_graph_figure(layout_data: Mapping[str, Any], *, synthetic: bool,
     for typ, ns in sorted(by_type.items()):
         data.append({"type": "scatter", "mode": "markers+text", "name": typ,
                      "x": [pos[n["id"]][0] for n in ns], "y": [pos[n["id"]][1] for n in ns],
-                     "text": [short_name(n["label"]) if len(short_name(n["label"])) < 24
-                              else n["id"] for n in ns],
+                     "text": [_clip(short_name(n["label"]), 22) for n in ns],
                      "textposition": "bottom center", "textfont": {"size": 9},
                      "customdata": [[n["id"], n["label_ar"], n["degree"]] for n in ns],
                      "hovertemplate": "%{customdata[0]}<br>%{text}<br>%{customdata[1]}<br>"

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from kharita.kb.knowledge import KnowledgeBase
 
 #: Vertical level of each entity type in the layered organisation chart (top = 0).
-TYPE_LEVEL = {"organisation": 0, "person": 0, "directorate": 1, "office": 2, "province": 3,
-              "predecessor": 3, "group": 4, "splinter": 4, "landmark_event": 5}
+TYPE_LEVEL = {"organisation": 0, "directorate": 1, "office": 2, "province": 3,
+              "predecessor": 3, "group": 4, "splinter": 4, "person": 5, "landmark_event": 6}
 
 
 def display_names(kb: KnowledgeBase) -> dict[str, dict[str, str]]:
@@ -37,9 +37,10 @@ def display_names(kb: KnowledgeBase) -> dict[str, dict[str, str]]:
 def org_layout(kb: KnowledgeBase, as_of: object) -> dict[str, Any]:
     """The organisation graph on a date with deterministic layered positions.
 
-    Nodes are placed by :data:`TYPE_LEVEL` (organisation and its leaders at the top,
-    provinces below) and spread evenly within a level in id order, so two dates are
-    directly comparable side by side. Leaders (persons) sit on the top row, right.
+    Nodes are placed by :data:`TYPE_LEVEL` (the organisation at the top, then the
+    directorate, offices, provinces, affiliated groups, and leaders at the bottom) and
+    spread evenly within a level in id order, so two dates are directly comparable
+    side by side.
 
     Returns {"as_of", "nodes": [{id, label, label_ar, type, x, y, degree}],
     "edges": [{source, target, type}]}.

@@ -73,6 +73,9 @@ class BriefContext:
     colors: dict[str, str]
     compare_dates: tuple[str, str]
     freq: str = "year"
+    n_boot: int = 200
+    n_placebo: int = 99
+    contagion_years: int | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     def frame_kwargs(self) -> dict[str, Any]:
@@ -322,19 +325,266 @@ def _caveats(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
     return Section("caveats", "Caveats in plain words", intro=_label(ctx, ""), notes=notes)
 
 
-def _unavailable_placeholder(section_id: str, title: str) -> Builder:
-    def build(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
-        return Section(section_id, title, status="unavailable",
-                       reason="not available in this installation.")
-    return build
 
+# ------------------------------------------------------------- analysis sections
+FRAME_REF = "kharita.analysis.frame:materialize_frame"
+
+
+def _frame(ctx: BriefContext, funcs: dict[str, Any]) -> Any:
+    """The analyses' frame for the brief's period, computed once per brief."""
+    if "frame" not in ctx.cache:
+        ctx.cache["frame"] = funcs[FRAME_REF](ctx.con, kb=ctx.kb, start=ctx.filt.start,
+                                              end=ctx.filt.end)
+    return ctx.cache["frame"]
+
+
+def _period_label(values: Any, freq: str) -> list[str]:
+    ts = pd.to_datetime(pd.Series(values))
+    if freq == "year":
+        return ts.dt.strftime("%Y").tolist()
+    if freq == "quarter":
+        return [f"{t.year}-Q{t.quarter}" for t in ts]
+    return ts.dt.strftime("%Y-%m").tolist()
+
+
+def _regions(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
+    frame = _frame(ctx, funcs)
+    shares = funcs["kharita.analysis.geography:region_shares"](ctx.con, freq=ctx.freq,
+                                                               frame=frame, kb=ctx.kb)
+    cross = funcs["kharita.analysis.geography:africa_crossing"](
+        ctx.con, freq=ctx.freq, n_boot=ctx.n_boot, frame=frame, kb=ctx.kb)
+    shares = shares.copy()
+    shares["period"] = _period_label(shares["period"], ctx.freq)
+    wide = shares.pivot_table(index="period", columns="region", values="events_share",
+                              aggfunc="sum", fill_value=0.0).reset_index()
+    regions = [c for c in wide.columns if c != "period"]
+    fig = charts.lines_figure(wide, x="period", ys=regions, synthetic=ctx.synthetic,
+                              title="Share of the network's events by world region",
+                              y_title="share of events")
+    wide_f = shares.pivot_table(index="period", columns="region", values="fatalities_share",
+                                aggfunc="sum", fill_value=0.0).reset_index()
+    fig_f = charts.lines_figure(wide_f, x="period", ys=[c for c in wide_f.columns
+                                                         if c != "period"],
+                                synthetic=ctx.synthetic, y_title="share of deaths",
+                                title="Share of the network's deaths by world region")
+    summary = cross.summary()
+    ev = cross.events.to_dict()
+    fa = cross.fatalities.to_dict()
+
+    def sentence(d: dict[str, Any], what: str) -> str:
+        if not d["first"]:
+            return f"Africa's share of {what} never exceeded the Middle East's in this period."
+        lo, hi = d["interval_low"] or "never", d["interval_high"] or "never"
+        sus = f"; it stayed above from {d['sustained']}" if d["sustained"] else ""
+        return (f"Africa's share of {what} first exceeded the Middle East's in the period "
+                f"starting {d['first']} (95% bootstrap interval {lo} to {hi}, "
+                f"{d['n_boot']} replicates){sus}.")
+
+    intro = " ".join([sentence(ev, "events"), sentence(fa, "deaths")])
+    return Section("regions", "Shares by region: does Africa overtake the Middle East?",
+                   intro=_label(ctx, intro),
+                   charts=[Chart("regions-events", fig, _label(ctx, "Weighted events.")),
+                           Chart("regions-deaths", fig_f, _label(ctx, "Weighted best "
+                                                                      "estimates."))],
+                   layout="pair",
+                   tables=[Table("The crossing period with its bootstrap interval", summary,
+                                 caption=_label(ctx, "kharita.analysis.geography."
+                                                     "africa_crossing"))])
+
+
+def _gravity(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
+    frame = _frame(ctx, funcs)
+    cen = funcs["kharita.analysis.geography:geographic_centres"](ctx.con, freq=ctx.freq,
+                                                                 frame=frame, kb=ctx.kb)
+    cen = cen.dropna(subset=["lat", "lon"]).copy()
+    cen["period"] = _period_label(cen["period"], ctx.freq)
+    cells = ctx.cache.get("cells_all")
+    if cells is None:
+        cells = queries.map_cells(ctx.con, ctx.filt, freq=None, cell_deg=2.0)
+    fig = charts.map_figure(cells, names=ctx.names, colors=ctx.colors, synthetic=ctx.synthetic,
+                            trajectory=cen[["period", "lat", "lon"]],
+                            title="Centre of gravity of the network's events per period")
+    fig["frames"] = []
+    fig["layout"].pop("sliders", None)
+    table = cen[["period", "lat", "lon", "dispersion_km", "resultant", "n_located"]].round(2)
+    return Section("gravity", "Centre-of-gravity trajectory",
+                   intro=_label(ctx, "The activity-weighted centre of the network's events on "
+                                     "the sphere (not an average of latitudes and longitudes), "
+                                     "per period, with its dispersion (weighted mean distance "
+                                     "to the centre)."),
+                   charts=[Chart("gravity", fig, _label(ctx, "Dotted line: the centre's path; "
+                                                             "bubbles: all events, 2-degree "
+                                                             "cells."))],
+                   tables=[Table("Centre per period", table,
+                                 caption=_label(ctx, "kharita.analysis.geography."
+                                                     "geographic_centres"))])
+
+
+def _decentralization(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
+    frame = _frame(ctx, funcs)
+    conc = funcs["kharita.analysis.concentration:concentration"](
+        ctx.con, freq=ctx.freq, n_boot=ctx.n_boot, frame=frame, kb=ctx.kb).copy()
+    conc["period"] = _period_label(conc["period"], ctx.freq)
+    measures = [m for m in ("hhi", "entropy_norm", "core_share") if m in conc]
+    fig = charts.lines_figure(conc, x="period", ys=measures,
+                              lows=[f"{m}_low" for m in measures],
+                              highs=[f"{m}_high" for m in measures], synthetic=ctx.synthetic,
+                              title="Concentration of activity across branches",
+                              labels=["Herfindahl-Hirschman index", "normalised entropy",
+                                      "core (Iraq + Syria) share"][:len(measures)],
+                              y_title="index (0-1)")
+    neff = [m for m in ("n_eff_hhi", "n_eff_entropy") if m in conc]
+    fig2 = charts.lines_figure(conc, x="period", ys=neff, lows=[f"{m}_low" for m in neff],
+                               highs=[f"{m}_high" for m in neff], synthetic=ctx.synthetic,
+                               title="Effective number of active branches",
+                               labels=["1 / HHI", "exp(entropy)"][:len(neff)],
+                               y_title="branches")
+    cols = [c for c in ("period", "total", "n_active", "hhi", "hhi_low", "hhi_high",
+                        "entropy_norm", "n_eff_hhi", "core_share", "core_share_low",
+                        "core_share_high") if c in conc]
+    return Section("decentralization", "Decentralization indices over time",
+                   intro=_label(ctx, "Per period: the Herfindahl-Hirschman index of the "
+                                     "branches' shares of events (1 = one branch does "
+                                     "everything), the normalised Shannon entropy (1 = evenly "
+                                     "spread), the effective number of branches, and the "
+                                     "core's share. Bands: 95% bootstrap intervals."),
+                   charts=[Chart("decentralization", fig, _label(ctx, "Bands: bootstrap "
+                                                                      "intervals.")),
+                           Chart("effective-branches", fig2, _label(ctx, "Bands: bootstrap "
+                                                                         "intervals."))],
+                   layout="pair",
+                   tables=[Table("Decentralization per period", conc[cols].round(3),
+                                 caption=_label(ctx, "kharita.analysis.concentration."
+                                                     "concentration"))])
+
+
+def _shocks(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
+    frame = _frame(ctx, funcs)
+    res = funcs["kharita.analysis.shocks:shocks"](ctx.con, kb=ctx.kb, date="both",
+                                                  frame=frame, n_placebo=ctx.n_placebo)
+    weekly = funcs["kharita.analysis.shocks:weekly_series"](ctx.con, frame=frame, kb=ctx.kb)
+    sec = Section("shocks", "Leadership shocks: event studies per leader",
+                  intro=_label(ctx, "For each loss of a leader of the whole organisation, the "
+                                    "network's weekly events a year either side, with the "
+                                    "date of death (solid) and of its announcement (dashed). "
+                                    "IRR: the change in the event rate after the date from a "
+                                    "negative binomial regression with trend and seasonality "
+                                    "(1 = no change), with its 95% interval and a placebo "
+                                    "p-value from dates drawn from the same series."),
+                  layout="pair")
+    if res.empty:
+        sec.notes.append("No leadership loss with dated events around it in this store.")
+        return sec
+    net = res[res["series"] == "network"]
+    for leader_id, rows in net.groupby("leader_id", sort=False):
+        dates = pd.to_datetime(rows["date"])
+        lo, hi = dates.min() - pd.Timedelta(weeks=52), dates.max() + pd.Timedelta(weeks=52)
+        s = weekly["network"] if "network" in weekly else pd.Series(dtype=float)
+        s = s[(s.index >= lo) & (s.index <= hi)]
+        shapes = []
+        notes = []
+        for r in rows.itertuples():
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": r.date,
+                           "x1": r.date, "y0": 0, "y1": 1,
+                           "line": {"color": "#8e2b20", "dash": "solid" if r.kind == "death"
+                                    else "dash", "width": 1.5}})
+            irr = ("n/a" if pd.isna(r.irr) else
+                   f"IRR {r.irr:.2f} [{r.irr_low:.2f}, {r.irr_high:.2f}], placebo p "
+                   f"{r.placebo_p:.2f}" if not pd.isna(r.irr_low) else f"IRR {r.irr:.2f}")
+            notes.append(f"{r.kind} {r.date}: {irr}")
+        name = str(rows["leader"].iloc[0])
+        fig: dict[str, Any] = {"data": [{"type": "scatter", "mode": "lines",
+                                         "x": [d.date().isoformat()
+                                               for d in s.index],
+                         "y": s.astype(float).round(2).tolist(), "name": "network",
+                         "line": {"color": "#333333", "width": 1}}],
+               "layout": charts.base_layout(name, ctx.synthetic, height=260, shapes=shapes,
+                                            margin={"l": 40, "r": 10, "t": 40, "b": 40},
+                                            showlegend=False,
+                                            yaxis={"title": {"text": "events / week"},
+                                                   "rangemode": "tozero"})}
+        sec.charts.append(Chart(f"shock-{leader_id}", fig,
+                                _label(ctx, f"{name}: " + "; ".join(notes))))
+    cols = [c for c in ("leader", "kind", "date", "series", "before", "after", "irr",
+                        "irr_low", "irr_high", "p_adj", "placebo_p", "note") if c in res]
+    sec.tables.append(Table("Every event study (network and per branch)",
+                            res[cols].round(3), max_rows=80,
+                            caption=_label(ctx, "p_adj: corrected across branches "
+                                                "(Benjamini-Hochberg). kharita.analysis."
+                                                "shocks.shocks")))
+    return sec
+
+
+def _contagion(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
+    start = ctx.filt.start
+    if ctx.contagion_years and ctx.info.date_max is not None:
+        recent = dt.date(ctx.info.date_max.year - ctx.contagion_years + 1, 1, 1)
+        start = max(start, recent) if start else recent
+    res = funcs["kharita.analysis.contagion:contagion_analysis"](
+        ctx.con, start=start, end=ctx.filt.end, kb=ctx.kb, jitter_seeds=1)
+    fit = res.fit
+    exc = fit.excitation.set_index("target")
+    label = {b: charts.short_name(ctx.names.get(b, {}).get("en", b)) for b in exc.columns}
+    exc = exc.rename(index=label, columns=label)
+    heat = charts.heatmap_figure(exc, synthetic=ctx.synthetic, colorbar="alpha",
+                                 title="Excitation: expected events in row branch triggered "
+                                       "by one event in column branch")
+    qq = charts.qq_figure(fit.qq, synthetic=ctx.synthetic, group="branch",
+                          title="Goodness of fit: rescaled times against Exp(1)")
+    summ = res.summary()
+    intro = (f"A multivariate Hawkes model of {len(res.branches)} branches, "
+             f"{summ['period_start']} to {summ['period_end']}, {summ['n_events']:,} events "
+             f"({summ['method']}, {summ['time_handling']}). Branching ratio "
+             f"{summ['branching_ratio']:.2f}; mean triggering delay "
+             f"{summ['mean_trigger_time_days']:.1f} days.")
+    tables = [Table("Where each branch's events come from (expected shares)",
+                    fit.shares.round(3), caption=_label(ctx, "background = own, self = "
+                                                              "triggered by own events, "
+                                                              "other = by other branches.")),
+              Table("Goodness of fit per branch (time-rescaling KS test)", fit.gof.round(4),
+                    caption=_label(ctx, "A small p-value means the model does not fit that "
+                                        "branch well; a bad fit is a result, not an error.")),
+              Table("Model comparison", fit.comparison.round(2),
+                    caption=_label(ctx, "Lower AIC/BIC is better."))]
+    return Section("contagion", "Contagion between branches", intro=_label(ctx, intro),
+                   charts=[Chart("contagion-heatmap", heat, _label(ctx, "Branching matrix.")),
+                           Chart("contagion-qq", qq, _label(ctx, "Points on the diagonal = "
+                                                                 "good fit."))],
+                   layout="pair", tables=tables, notes=list(res.notes))
+
+
+def _claims(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
+    table = funcs["kharita.analysis.presets:seed_claims"](ctx.con, kb=ctx.kb,
+                                                          start=ctx.filt.start,
+                                                          end=ctx.filt.end)
+    df = table if isinstance(table, pd.DataFrame) else table.to_frame()
+    return Section("claims", "The seed analysis' main claims, checked against the store",
+                   intro=_label(ctx, "Each claim with what the data in this store says: "
+                                     "supported, contradicted, or not testable with this "
+                                     "data, and why."),
+                   tables=[Table("Claims and verdicts", df, max_rows=60,
+                                 caption=_label(ctx, "kharita.analysis.presets"))])
 
 SECTIONS: list[SectionSpec] = [
     SectionSpec("summary", "Summary", _summary),
+    SectionSpec("claims", "The seed analysis' main claims, checked against the store", _claims,
+                requires=("kharita.analysis.presets:seed_claims",)),
     SectionSpec("map", "Map of events by branch over time", _map),
     SectionSpec("activity", "Activity by branch over time", _activity),
+    SectionSpec("regions", "Shares by region: does Africa overtake the Middle East?", _regions,
+                requires=(FRAME_REF, "kharita.analysis.geography:region_shares",
+                          "kharita.analysis.geography:africa_crossing")),
+    SectionSpec("gravity", "Centre-of-gravity trajectory", _gravity,
+                requires=(FRAME_REF, "kharita.analysis.geography:geographic_centres")),
+    SectionSpec("decentralization", "Decentralization indices over time", _decentralization,
+                requires=(FRAME_REF, "kharita.analysis.concentration:concentration")),
+    SectionSpec("shocks", "Leadership shocks: event studies per leader", _shocks,
+                requires=(FRAME_REF, "kharita.analysis.shocks:shocks",
+                          "kharita.analysis.shocks:weekly_series")),
     SectionSpec("structure", "The organisation as of two dates, and its resilience", _structure,
                 optional=("kharita.analysis.structure:resilience_curves",)),
+    SectionSpec("contagion", "Contagion between branches", _contagion,
+                requires=("kharita.analysis.contagion:contagion_analysis",)),
     SectionSpec("provenance", "Data provenance", _provenance),
     SectionSpec("caveats", "Caveats in plain words", _caveats),
 ]
