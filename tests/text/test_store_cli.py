@@ -112,11 +112,14 @@ def test_read_file_errors_name_the_file(tmp_path: Path) -> None:
 def test_cli_read_claims_accept(tmp_path: Path, articles: list[Path]) -> None:
     runner = CliRunner()
     store = tmp_path / "cli.duckdb"
-    res = runner.invoke(app, ["read", *map(str, articles), "--store", str(store),
+    novel = tmp_path / "novel.txt"  # a unit no KB claim uses: the claim must be new
+    novel.write_text("Test brief\n1 June 2024\n\nAccording to officials, ISWAP has 1,234 "
+                     "members in the test region.\n", encoding="utf-8")
+    res = runner.invoke(app, ["read", *map(str, articles), str(novel), "--store", str(store),
                               "--format", "json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert [d["stored"] for d in out] == [True, True]
+    assert [d["stored"] for d in out] == [True, True, True]
     assert out[0]["language"] == "ar" and out[1]["language"] == "en"
     res = runner.invoke(app, ["read", str(articles[0]), "--store", str(store)])
     assert res.exit_code == 0 and "already in the store" in res.stdout
@@ -124,7 +127,7 @@ def test_cli_read_claims_accept(tmp_path: Path, articles: list[Path]) -> None:
     assert res.exit_code == 0, res.output
     new = json.loads(res.stdout)
     assert new and {c["comparison"] for c in new} == {"new"}
-    cid = next(c["claim_id"] for c in new if c["kind"] == "figure" and c["subject"])
+    cid = next(c["claim_id"] for c in new if c["figure_text"] == "1,234 members")
     overlay = tmp_path / "mine.yaml"
     res = runner.invoke(app, ["claims", "accept", cid, "--into", str(overlay),
                               "--store", str(store)])

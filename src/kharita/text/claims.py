@@ -33,13 +33,14 @@ subject and unit) is *same* when value, low and high agree within 1 %, else
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.text.figures import Figure
-from kharita.text.normalize import fold_pattern, fold_text
+from kharita.text.normalize import fold, fold_pattern, fold_text
 
 _DOC_WORDS = (r"تقارير|تقرير|دراسات|دراسه|دراسة|التقديرات|تقديرات|بيانات|بيان|مصادر|"
               r"معلومات|مسؤولون|باحثون|خبراء|reports?|studies|study|estimates|data|figures|"
@@ -160,21 +161,28 @@ def _find_cue(text: str, s: int, e: int) -> dict[str, Any] | None:
         out["source_date"] = None
     name = None
     if out["source_text"]:
-        low = " " + fold_text(out["source_text"]).text.lower() + " "
-        for label, names in KNOWN_SOURCES.items():
-            if any(fold_text(n).text.lower() in low for n in names):
+        low = " " + fold(out["source_text"]) + " "
+        for label, names in _folded_rules()[1]:
+            if any(n in low for n in names):
                 name = label
                 break
     out["source_name"] = name
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _folded_rules() -> tuple[list[tuple[str, str, list[list[str]]]], list[tuple[str, list[str]]]]:
+    rules = [(p, u, [[fold(w) for w in g] for g in groups]) for p, u, groups in PROPERTY_RULES]
+    sources = [(label, [fold(n) for n in names]) for label, names in KNOWN_SOURCES.items()]
+    return rules, sources
+
+
 def _property(sentence: str, unit: str | None) -> str:
-    low = fold_text(sentence).text.lower()
-    for prop, prop_unit, groups in PROPERTY_RULES:
+    low = fold(sentence)
+    for prop, prop_unit, groups in _folded_rules()[0]:
         if unit != prop_unit:
             continue
-        if all(any(fold_text(w).text.lower() in low for w in group) for group in groups):
+        if all(any(w in low for w in group) for group in groups):
             return prop
     return unit or "figure"
 

@@ -18,14 +18,15 @@ The reference's span runs from the first to the last of the three mentions.
 
 from __future__ import annotations
 
-import re
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from kharita.kb.knowledge import KnowledgeBase
-from kharita.names import normalize, strip_clitic_variants
+from kharita.names import normalize
 from kharita.text.gazetteer import Gazetteer
-from kharita.text.normalize import norm_text
+from kharita.text.lexicon import Lexicon
+from kharita.text.normalize import View, norm_text
 
 # type word (normalised) -> kharita event type (kharita.events.schema.EVENT_TYPES)
 TYPE_WORDS: dict[str, str] = {
@@ -89,27 +90,28 @@ def landmarks(kb: KnowledgeBase, gaz: Gazetteer) -> list[Landmark]:
     return out
 
 
-def _type_words(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    """(start, end, event_type) of type words in ``text[start:end]``."""
-    out = []
-    for m in re.finditer(r"[\w\u0600-\u06FF]+", text[start:end]):
-        token = normalize(m.group())
-        for reading, clitic in strip_clitic_variants(token):
-            if reading in TYPE_WORDS:
-                skip = len(clitic) if clitic and not reading.startswith("ال") else 0
-                out.append((start + m.start() + skip, start + m.end(), TYPE_WORDS[reading]))
-                break
-    return out
+@functools.lru_cache(maxsize=1)
+def _type_lexicon() -> Lexicon[str]:
+    lex: Lexicon[str] = Lexicon(min_stem=3)
+    for word, etype in TYPE_WORDS.items():
+        lex.add(normalize(word), etype)
+    return lex
+
+
+def type_words(view: View) -> list[tuple[int, int, str]]:
+    """(start, end, event_type) of the event type words in a normalised text view."""
+    return [(h.start, h.end, h.payloads[0]) for h in _type_lexicon().scan(view)]
 
 
 def find_events(text: str, sentences: list[tuple[int, int]], mentions: list[Any],
-                marks: list[Landmark]) -> list[EventRef]:
-    """Event references in ``text`` given its sentences and its mentions
-    (:class:`kharita.text.mentions.Mention`)."""
+                marks: list[Landmark], view: View | None = None) -> list[EventRef]:
+    """Event references in ``text`` given its sentences (or clauses) and its mentions
+    (:class:`kharita.text.mentions.Mention`); ``view`` is ``norm_text(text)`` if known."""
+    all_words = type_words(view if view is not None else norm_text(text))
     by_id = {lm.entity_id: lm for lm in marks}
     out: list[EventRef] = []
     for s, e in sentences:
-        words = _type_words(text, s, e)
+        words = [w for w in all_words if s <= w[0] < e]
         if not words:
             continue
         places = [m for m in mentions if m.kind == "place" and s <= m.start < e]

@@ -11,6 +11,7 @@ not overlap.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -25,6 +26,15 @@ T = TypeVar("T")
 # for fused "لل" (li- + al-) the whole token is the surface ("للتنظيم").
 _SKIP = {"و": 1, "ف": 1, "ب": 1, "ل": 1, "ك": 1, "وب": 2, "ول": 2, "فب": 2, "فل": 2,
          "وال": 1, "فال": 1, "بال": 1, "كال": 1, "ال": 0, "لل": 0, "ولل": 0, "فلل": 0}
+
+
+@functools.lru_cache(maxsize=65536)
+def _clitic_readings(token: str) -> tuple[tuple[str, str, int], ...]:
+    """(stem, clitic, letters of the stem without the article) of an Arabic token."""
+    if not is_arabic(token):
+        return ()
+    return tuple((stem, clitic, len(stem) - (2 if stem.startswith("ال") else 0))
+                 for stem, clitic in list(strip_clitic_variants(token))[1:])
 
 
 @dataclass(frozen=True)
@@ -86,10 +96,9 @@ class Lexicon(Generic[T]):
 
     def _readings(self, token: str) -> Iterator[tuple[str, str]]:
         yield token, ""
-        if is_arabic(token):
-            for stem, clitic in list(strip_clitic_variants(token))[1:]:
-                if len(stem) - (2 if stem.startswith("ال") else 0) >= self.min_stem:
-                    yield stem, clitic
+        for stem, clitic, letters in _clitic_readings(token):
+            if letters >= self.min_stem:
+                yield stem, clitic
 
     def scan(self, view: View) -> list[Hit[T]]:
         """All non-overlapping longest matches in ``view``, left to right."""

@@ -211,7 +211,7 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     else:
         pub_value, pub_rule = None, None
 
-    events = find_events(text, clauses, mentions, tools.landmarks)
+    events = find_events(text, clauses, mentions, tools.landmarks, view)
     claims = find_claims(text, sentences, entity_mentions, figures, kb, NETWORK_TYPES)
     return ReadResult(text, language, pub_value, pub_rule, sentences, mentions, events,
                       claims, kb.version)
