@@ -86,7 +86,7 @@ def test_day_resolution_fit_recovers_slow_triggering_and_reports_jitter():
     assert len(spread) == len(res.fit.params.names()) + 2 + 2 * 2
     assert (spread["max"] - spread["min"]).loc["beta"] < 0.02  # jitter barely matters here
     yearly = contagion_from_events(ev, jitter_seeds=1, background="yearly")
-    assert yearly.fit.params.B == yearly.end.year - yearly.start.year + 1
+    assert yearly.end.year - yearly.start.year + 1 == yearly.fit.params.B
     assert yearly.background == "yearly"
 
 

@@ -23,7 +23,7 @@ from kharita.analysis.contagion.goodness import poisson_loglik, rescaled_increme
 from kharita.analysis.contagion.likelihood import loglik_grad
 
 
-def brute_loglik(p: HawkesParams, t: np.ndarray, k: np.ndarray, T: float) -> float:  # noqa: N803
+def brute_loglik(p: HawkesParams, t: np.ndarray, k: np.ndarray, T: float) -> float:
     """The definition, evaluated term by term."""
     edges = p.with_edges(T)
     ll = 0.0

@@ -114,7 +114,7 @@ def test_model_comparison_prefers_the_true_structure():
 
 
 @pytest.mark.parametrize("K", [2, 6])
-def test_agrees_with_tick(K):  # noqa: N803
+def test_agrees_with_tick(K):
     """Same data, same decay: our MLE and tick's HawkesExpKern (likelihood, no penalty)
     agree within 2% on every baseline and every alpha entry >= 0.05 (and within 0.002
     absolute on the others).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,12 +14,12 @@ from kharita.cli.output import Format, console, emit, err_console, to_json
 from kharita.config import setting
 
 
-class MethodChoice(str, Enum):
+class MethodChoice(StrEnum):
     mle = "mle"
     em = "em"
 
 
-class BackgroundChoice(str, Enum):
+class BackgroundChoice(StrEnum):
     constant = "constant"
     yearly = "yearly"
 

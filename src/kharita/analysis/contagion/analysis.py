@@ -28,8 +28,14 @@ import numpy as np
 import pandas as pd
 
 from kharita.analysis.contagion.bootstrap import _derived, derived_names
-from kharita.analysis.contagion.fit import EventData, HawkesFit, Method, _fit_core
-from kharita.analysis.contagion.fit import attribution_shares, fit_hawkes
+from kharita.analysis.contagion.fit import (
+    EventData,
+    HawkesFit,
+    Method,
+    _fit_core,
+    attribution_shares,
+    fit_hawkes,
+)
 from kharita.errors import KharitaError
 from kharita.kb.dates import to_date
 
@@ -164,7 +170,7 @@ def branch_event_series(events: pd.DataFrame, *, start: object = None, end: obje
                                f"{s} .. {e}; branches with events: "
                                f"{', '.join(f'{b} ({n})' for b, n in counts.items())}")
     else:
-        chosen = sorted(b for b, n in counts.items() if n >= min_events)
+        chosen = sorted(str(b) for b, n in counts.items() if n >= min_events)
         if not chosen:
             raise KharitaError(f"no branch has at least {min_events} events in {s} .. {e} "
                                f"(counts: {dict(counts)}); lower --min-events or widen "

@@ -37,6 +37,8 @@ from kharita.analysis.contagion.likelihood import (
 from kharita.analysis.contagion.model import HawkesParams
 
 Method = Literal["mle", "em"]
+#: EM steps per decay on the starting-value grid (a coarse profile likelihood).
+GRID_EM_STEPS = 15
 
 
 @dataclass
@@ -221,7 +223,7 @@ def _fit_core(data: EventData, *, method: Method, decays: np.ndarray | None, fit
             for beta in _decay_grid(data):
                 start = _default_init(data, np.array([beta]), branches)
                 core = _em(data, start, fit_decay=False, diagonal=diagonal, tol=1e-5,
-                           max_iter=30)
+                           max_iter=GRID_EM_STEPS)
                 if best is None or core.loglik > best.loglik:
                     best = core
             assert best is not None

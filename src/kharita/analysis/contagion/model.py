@@ -41,8 +41,8 @@ class HawkesParams:
     >>> p = HawkesParams(mu=[0.2, 0.1], alpha=[[0.3, 0.1], [0.2, 0.4]], decays=[0.5])
     >>> p.K, p.U, round(p.spectral_radius, 3)
     (2, 1, 0.5)
-    >>> [round(x, 3) for x in p.stationary_rates()]
-    [0.4, 0.3]
+    >>> [round(float(x), 3) for x in p.stationary_rates()]
+    [0.325, 0.275]
     """
 
     mu: np.ndarray

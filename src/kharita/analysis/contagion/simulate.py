@@ -71,7 +71,7 @@ def simulate_hawkes(params: HawkesParams, T: float, *, seed: int | np.random.Gen
     edges = params.with_edges(T)
     if abs(edges[-1] - T) > 1e-9 * max(1.0, T) or edges[0] != 0:
         raise ValueError(f"background periods span [{edges[0]}, {edges[-1]}], not [0, {T}]")
-    K, U = params.K, params.U
+    K = params.K
     ts, ks = [], []
     for b in range(params.B):
         counts = rng.poisson(params.mu[:, b] * (edges[b + 1] - edges[b]))
