@@ -135,3 +135,27 @@ def test_cli_read_claims_accept(tmp_path: Path, articles: list[Path]) -> None:
     assert cid in overlay.read_text(encoding="utf-8")
     res = runner.invoke(app, ["read", str(articles[1]), "--no-store", "--format", "csv"])
     assert res.exit_code == 0 and res.stdout.startswith("kind,key,text,start,end")
+
+
+def test_accept_keeps_the_users_comments_and_records(
+        tmp_path: Path, articles: list[Path], kb) -> None:  # type: ignore[no-untyped-def]
+    con = connect(tmp_path / "s.duckdb")
+    result, sha = read_file(articles[0], kb=kb)
+    store_document(con, result, path=str(articles[0]), sha256=sha)
+    overlay = tmp_path / "mine.yaml"
+    mine = ("# my own notes: keep this comment\n"
+            "sources:\n"
+            "  - id: my-notes  # a source of mine\n"
+            "    kind: reference\n"
+            "    title: My notes\n"
+            "    publisher: me\n"
+            "    date: '2024'\n")
+    overlay.write_text(mine, encoding="utf-8")
+    cid = list_claims(con).query("kind == 'figure'")["claim_id"].iloc[0]
+    accept_claims(con, [cid], overlay)
+    text = overlay.read_text(encoding="utf-8")
+    assert text.startswith(mine)
+    data = yaml.safe_load(text)
+    assert [s["id"] for s in data["sources"]] == ["my-notes", f"news-{sha[:10]}"]
+    assert [c["id"] for c in data["claims"]] == [cid]
+    load_kb([overlay])

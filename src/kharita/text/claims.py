@@ -67,7 +67,7 @@ KNOWN_SOURCES: dict[str, tuple[str, ...]] = {
                                       "وزارة الخزانة", "us treasury", "u.s. treasury",
                                       "treasury", "trésor américain"),
     "United Nations": ("الأمم المتحدة", "أممية", "اممية", "united nations", "un ",
-                       "security council", "nations unies", "مجلس الأمن"),
+                       "security council", "nations unies", " onu ", "'onu ", "مجلس الأمن"),
 }
 
 # (property, unit, keyword groups): the property applies to a figure of that unit when

@@ -145,13 +145,30 @@ def find_dates(text: str) -> list[DateMatch]:
 
 
 def publication_date(text: str, dates: list[DateMatch] | None = None,
-                     head: int = 400) -> DateMatch | None:
-    """The article's own date: the first day-precision date in its first ``head`` characters.
+                     head: int = 400, lines: int = 5, rest: int = 30) -> DateMatch | None:
+    """The article's own date: the first day-precision date on a dateline among the
+    first ``lines`` non-empty lines and the first ``head`` characters.
+
+    A dateline is a line whose text besides the date is at most ``rest`` characters
+    ("الأربعاء 05/نوفمبر/2025 - 11:42 ص", "Published 2 April 2024").
 
     >>> publication_date("عنوان\\nالأربعاء 05/نوفمبر/2025\\nنص ... 2019").value
     '2025-11-05'
+    >>> publication_date("Paris was attacked on 13 November 2015 by a network ...") is None
+    True
     """
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for line in text[:head].split("\n"):
+        if line.strip():
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+        if len(spans) >= lines:
+            break
     for d in dates if dates is not None else find_dates(text[:head]):
-        if d.start < head and d.precision == "day":
-            return d
+        if d.precision != "day" or d.start >= head:
+            continue
+        for s, e in spans:
+            if s <= d.start < e and len(text[s:e].strip()) - (d.end - d.start) <= rest:
+                return d
     return None

@@ -57,7 +57,8 @@ _UNITS: list[tuple[str, str]] = [
     ("attacks", r"هجوم(?:ا)?|هجمات|عمليه|عمليات|attacks?|operations|attaques?"),
     ("members", r"عضو(?:ا)?|اعضاء|members|membres|recruits|مجند(?:ا|ين)?"),
 ]
-_NUM = r"\d+(?:[.,٫٬]\d+)*"
+# digits with , . ٫ ٬ separators, or thin/no-break/plain spaces between groups of three
+_NUM = r"(?:\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?![\d.,٫٬])|\d+(?:[.,٫٬]\d+)*)"
 _WORD_RX = "|".join(sorted(_WORDS, key=len, reverse=True))
 _NUMBER = rf"(?:{_NUM}|(?:{_WORD_RX}))"
 _SCALE_RX = "|".join(sorted(_SCALES, key=len, reverse=True))
@@ -108,12 +109,12 @@ class Figure:
 def parse_number(token: str) -> float | None:
     """Numeric value of a digit string or a number word (folded), else None.
 
-    >>> parse_number("1,200"), parse_number("1.5"), parse_number("25٫5"), parse_number("خمسه")
-    (1200.0, 1.5, 25.5, 5.0)
+    >>> parse_number("1,200"), parse_number("1 000"), parse_number("25٫5"), parse_number("خمسه")
+    (1200.0, 1000.0, 25.5, 5.0)
     """
     if token in _WORDS:
         return float(_WORDS[token])
-    t = token.replace("٬", ",").replace("٫", ".")
+    t = re.sub(r"[\u00a0\u202f ]", "", token).replace("٬", ",").replace("٫", ".")
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", t):
         t = t.replace(",", "")
     elif re.fullmatch(r"\d{1,3}(?:\.\d{3}){2,}", t):

@@ -138,7 +138,9 @@ class EntityMatcher:
         letters = re.sub(r"[\W_]", "", entry.written)
         if letters.isupper():  # an acronym: exact letters and case
             return re.sub(r"[\W_]", "", surface) == letters
-        return surface[:1].isupper() or entry.rule == "generic-after-network"
+        # proper nouns: capitalised, or written exactly as the KB writes them ("al-Qaeda")
+        return (surface[:1].isupper() or surface[:1] == entry.written[:1]
+                or entry.rule == "generic-after-network")
 
     def scan(self, view: View, sentences: list[tuple[int, int]]) -> list[Mention]:
         """Entity mentions in the text of ``view``, in text order."""

@@ -146,7 +146,8 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
         The knowledge base to match names against (default: the shipped KB).
     published
         The article's publication date (``YYYY[-MM[-DD]]``); default: the first
-        full date in the first 400 characters of the text.
+        full date on a dateline near the top (see
+        :func:`~kharita.text.dates.publication_date`).
 
     Returns
     -------
@@ -190,10 +191,10 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     entity_mentions = tools.matcher.scan(view, sentences)
     mentions.extend(entity_mentions)
     org_spans = [(m.start, m.end) for m in entity_mentions
-                 if m.attrs.get("entity_type") in NETWORK_TYPES]
+                 if m.attrs.get("entity_type") != "landmark_event"]
     for hit, place in gazetteer().scan(view):
         if any(s <= hit.start and hit.end <= e for s, e in org_spans):
-            continue  # the region inside a branch name ("ولاية خراسان")
+            continue  # a place inside a group's name ("ولاية خراسان", "al-Qaeda in Iraq")
         mentions.append(Mention(
             "place", hit.start, hit.end, text[hit.start:hit.end], place.id,
             f"gazetteer:{hit.clitic}" if hit.clitic else "gazetteer",
@@ -207,7 +208,7 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
         pub_value: str | None = str(FuzzyDate.parse(published))
         pub_rule: str | None = "given"
     elif pub is not None:
-        pub_value, pub_rule = pub.value, f"first full date in the text at {pub.start}"
+        pub_value, pub_rule = pub.value, f"dateline at offset {pub.start}"
     else:
         pub_value, pub_rule = None, None
 
