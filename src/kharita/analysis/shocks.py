@@ -1,0 +1,451 @@
+"""Leadership shocks: what the loss of the organisation's leaders did to its activity.
+
+For each leadership loss recorded in the KB (each ``death`` and ``death_announced``
+entry of each successive leader of ``is``: several disagreeing entries are each
+used), an event study per branch and for the whole network:
+
+* counts in windows before and after the date (default 90 days each side);
+* an interrupted time series count regression on weekly counts around the date
+  (default 52 weeks each side): negative binomial (NB2)
+
+      log E[y_t] = b0 + b1 * t + b2 * post_t + b3 sin(2 pi t) + b4 cos(2 pi t)
+
+  with ``t`` in years from the shock and ``post_t = 1`` for weeks starting after the
+  shock (the week containing it is left out); the change is the incidence rate
+  ratio ``IRR = exp(b2)`` with a Wald 95% interval;
+* placebo dates drawn from the same series (away from every real loss): the same
+  model at each placebo date, and the permutation-style p-value
+  ``(1 + #{|b2_placebo| >= |b2|}) / (1 + n_placebo)``;
+* Benjamini-Hochberg (default) or Holm correction across branches for each date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+import zlib
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from kharita.analysis.frame import Frame, query_df, resolve_frame
+from kharita.errors import KharitaError
+from kharita.kb.dates import to_date
+
+if TYPE_CHECKING:
+    from kharita.kb.knowledge import KnowledgeBase
+
+DATE_KINDS: dict[str, str] = {"death": "death", "death_announced": "announcement"}
+DATE_CHOICES: tuple[str, ...] = ("death", "announcement", "both")
+CORRECTIONS: tuple[str, ...] = ("fdr_bh", "holm", "none")
+NETWORK = "network"
+
+
+@dataclass(frozen=True)
+class LeadershipLoss:
+    """One dated leadership loss: a leader of ``org``, a kind (``death`` or
+    ``announcement``) and a date as one source gives it."""
+
+    org: str
+    leader_id: str
+    leader: str
+    kind: str
+    date: dt.date
+    precision: str
+    sources: tuple[str, ...]
+    confidence: float
+
+
+def leadership_losses(kb: KnowledgeBase, *, org: str = "is",
+                      date: str = "both") -> list[LeadershipLoss]:
+    """Every dated loss of ``org``'s leaders in the KB, in date order.
+
+    Each ``death`` and ``death_announced`` entry of each leader (``kb.leaders(org)``)
+    is one loss date; disagreeing entries give several rows. ``date`` selects
+    ``"death"``, ``"announcement"`` or ``"both"`` (default).
+
+    >>> from kharita import load_kb
+    >>> losses = leadership_losses(load_kb())
+    >>> {x.kind for x in losses} == {"death", "announcement"}
+    True
+    """
+    if date not in DATE_CHOICES:
+        raise KharitaError(f"date={date!r}: expected one of {', '.join(DATE_CHOICES)}")
+    out: list[LeadershipLoss] = []
+    seen: set[tuple[str, str, dt.date, str]] = set()
+    for _rel, person in kb.leaders(org):
+        for fact in person.dates:
+            kind = DATE_KINDS.get(fact.kind)
+            if kind is None or (date != "both" and kind != date):
+                continue
+            key = (person.id, kind, fact.date.earliest, fact.date.precision)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(LeadershipLoss(org, person.id, person.names.en, kind, fact.date.earliest,
+                                      fact.date.precision, tuple(fact.sources),
+                                      fact.confidence))
+    out.sort(key=lambda x: (x.date, x.kind, x.leader_id))
+    return out
+
+
+@dataclass
+class StepChange:
+    """Result of one event study on one series at one date (see the module docstring).
+
+    ``irr`` is ``None`` (with a ``note``) when the series cannot support the model.
+    """
+
+    before: float
+    after: float
+    irr: float | None = None
+    irr_low: float | None = None
+    irr_high: float | None = None
+    p_value: float | None = None
+    placebo_p: float | None = None
+    n_placebo: int = 0
+    n_weeks: int = 0
+    alpha: float | None = None
+    model: str = ""
+    note: str = ""
+
+
+def _design(weeks: pd.DatetimeIndex, shock: pd.Timestamp) -> np.ndarray:
+    t = ((weeks - shock).days.to_numpy() + 3.5) / 365.25
+    post = (weeks > shock).astype(float)
+    doy = 2 * np.pi * (weeks.day_of_year.to_numpy() + 3.5) / 365.25
+    return np.column_stack([np.ones(len(weeks)), t, post, np.sin(doy), np.cos(doy)])
+
+
+def _window(series: pd.Series, shock: pd.Timestamp, window_weeks: int
+            ) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Weekly counts within ``window_weeks`` of ``shock`` (the shock's week left out)."""
+    idx = pd.DatetimeIndex(series.index)
+    lo, hi = shock - pd.Timedelta(weeks=window_weeks), shock + pd.Timedelta(weeks=window_weeks)
+    contains = (idx <= shock) & (idx + pd.Timedelta(days=7) > shock)
+    keep = (idx >= lo) & (idx <= hi) & ~contains
+    sub = series[keep]
+    x = _design(pd.DatetimeIndex(sub.index), shock)
+    n_pre, n_post = int((x[:, 2] == 0).sum()), int((x[:, 2] == 1).sum())
+    return sub.to_numpy(dtype=float), x, n_pre, n_post
+
+
+def _fit_nb(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float | None, str]:
+    """NB2 maximum likelihood (statsmodels); Poisson GLM when alpha is not identified."""
+    import statsmodels.api as sm
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = sm.NegativeBinomial(y, x).fit(disp=0, maxiter=300)
+            alpha = float(res.params[-1])
+            if (res.mle_retvals or {}).get("converged", True) and np.all(
+                    np.isfinite(res.bse[:-1])) and alpha > 1e-8:
+                return (np.asarray(res.params[:-1]), np.asarray(res.bse[:-1]), alpha,
+                        "negative binomial (NB2, MLE)")
+        except (ValueError, np.linalg.LinAlgError):
+            pass
+        try:
+            res = sm.GLM(y, x, family=sm.families.Poisson()).fit()
+        except (ValueError, np.linalg.LinAlgError):
+            nan = np.full(x.shape[1], np.nan)
+            return nan, nan, None, "failed"
+        return np.asarray(res.params), np.asarray(res.bse), None, "Poisson GLM (alpha ~ 0)"
+
+
+def _fit_fixed(y: np.ndarray, x: np.ndarray, alpha: float | None) -> float | None:
+    """The post coefficient with alpha fixed (GLM NB family, or Poisson): for placebos."""
+    import statsmodels.api as sm
+
+    fam = sm.families.Poisson() if alpha is None else sm.families.NegativeBinomial(alpha=alpha)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            res = sm.GLM(y, x, family=fam).fit()
+        except (ValueError, np.linalg.LinAlgError):
+            return None
+    b = float(res.params[2])
+    return b if math.isfinite(b) else None
+
+
+def step_change(series: pd.Series, shock: object, *, window_weeks: int = 52,
+                count_days: int = 90, n_placebo: int = 99, min_weeks: int = 8,
+                exclude: Iterable[object] = (), exclude_days: int = 90,
+                rng: np.random.Generator | None = None) -> StepChange:
+    """Event study of a weekly count series at one date.
+
+    Parameters
+    ----------
+    series : weekly counts indexed by the first day (Monday) of each week; every
+        week of the observed span present (zeros included).
+    shock : the date of the loss.
+    window_weeks : weeks each side of the shock used by the regression.
+    count_days : the before/after windows of the plain counts (whole weeks that lie
+        within ``count_days`` of the date; the week containing it is left out).
+    n_placebo : placebo dates drawn from the series (0 = none).
+    min_weeks : fewest weeks each side for the model (else ``irr`` is ``None``).
+    exclude, exclude_days : placebo dates are kept ``exclude_days`` away from these
+        dates (the real losses) and from ``shock``.
+
+    Returns
+    -------
+    StepChange
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> weeks = pd.date_range("2014-01-06", periods=400, freq="7D")
+    >>> mu = np.where(weeks >= "2018-01-01", 10.0, 20.0)   # the rate halves in 2018
+    >>> y = pd.Series(rng.negative_binomial(10, 10 / (10 + mu)), index=weeks)
+    >>> r = step_change(y, "2017-12-28", window_weeks=104, n_placebo=49,
+    ...                 rng=np.random.default_rng(0))
+    >>> bool(r.irr_low < 0.5 < r.irr_high), bool(r.irr_high < 1), bool(r.placebo_p < 0.1)
+    (True, True, True)
+
+    References
+    ----------
+    .. [1] Bernal, J. L., Cummins, S. & Gasparrini, A. (2017). Interrupted time series
+       regression for the evaluation of public health interventions: a tutorial.
+       International Journal of Epidemiology 46(1), 348-355.
+    .. [2] Hilbe, J. M. (2011). Negative Binomial Regression, 2nd ed. Cambridge UP.
+    .. [3] Abadie, A., Diamond, A. & Hainmueller, J. (2010). Synthetic control methods
+       ... JASA 105(490) - placebo ("in-time") inference.
+    """
+    shock_ts = pd.Timestamp(str(to_date(shock)))
+    s = series.sort_index().astype(float)
+    s.index = pd.DatetimeIndex(s.index)
+    # whole weeks within count_days before / after the date (its own week left out)
+    before = float(s[(s.index >= shock_ts - pd.Timedelta(days=count_days))
+                     & (s.index + pd.Timedelta(days=7) <= shock_ts)].sum())
+    after = float(s[(s.index > shock_ts)
+                    & (s.index + pd.Timedelta(days=6) <= shock_ts + pd.Timedelta(days=count_days))
+                    ].sum())
+    out = StepChange(before=before, after=after)
+    y, x, n_pre, n_post = _window(s, shock_ts, window_weeks)
+    out.n_weeks = len(y)
+    if n_pre < min_weeks or n_post < min_weeks:
+        out.note = (f"not testable: {n_pre} weeks of data before and {n_post} after "
+                    f"(need {min_weeks} each side)")
+        return out
+    if y[x[:, 2] == 0].sum() == 0 and y[x[:, 2] == 1].sum() == 0:
+        out.note = "not testable: no events in the window"
+        return out
+    if y[x[:, 2] == 0].sum() == 0 or y[x[:, 2] == 1].sum() == 0:
+        out.note = "not testable: no events on one side of the date (ratio unbounded)"
+        return out
+    params, bse, alpha, model = _fit_nb(y, x)
+    b, se = float(params[2]), float(bse[2])
+    if not (math.isfinite(b) and math.isfinite(se)):
+        out.note = "not testable: the model did not converge"
+        return out
+    from scipy.stats import norm
+
+    out.irr, out.irr_low, out.irr_high = math.exp(b), math.exp(b - 1.96 * se), math.exp(
+        b + 1.96 * se)
+    out.p_value = float(2 * norm.sf(abs(b / se))) if se > 0 else None
+    out.alpha, out.model = alpha, model
+    if n_placebo > 0:
+        rng = rng if rng is not None else np.random.default_rng(0)
+        avoid = [shock_ts, *(pd.Timestamp(str(to_date(d))) for d in exclude)]
+        idx = s.index
+        lo_ok = idx[0] + pd.Timedelta(weeks=min_weeks)
+        hi_ok = idx[-1] - pd.Timedelta(weeks=min_weeks)
+        cands = idx[(idx >= lo_ok) & (idx <= hi_ok)]
+        far = np.ones(len(cands), dtype=bool)
+        for d in avoid:
+            far &= np.abs((cands - d).days.to_numpy()) > exclude_days
+        cands = cands[far]
+        if len(cands) == 0:
+            out.note = "no placebo dates available (series too short)"
+        else:
+            picks = rng.choice(len(cands), size=n_placebo, replace=len(cands) < n_placebo)
+            stats = []
+            for i in picks:
+                pd_ = cands[i] + pd.Timedelta(days=3)  # mid-week, like a real date
+                yp, xp, a_, b_ = _window(s, pd_, window_weeks)
+                if a_ < min_weeks or b_ < min_weeks:
+                    continue
+                if yp[xp[:, 2] == 0].sum() == 0 or yp[xp[:, 2] == 1].sum() == 0:
+                    continue
+                bp = _fit_fixed(yp, xp, alpha)
+                if bp is not None:
+                    stats.append(abs(bp))
+            out.n_placebo = len(stats)
+            if stats:
+                out.placebo_p = (1 + sum(st >= abs(b) for st in stats)) / (1 + len(stats))
+    return out
+
+
+def weekly_series(con: Any, *, frame: Frame | None = None, kb: KnowledgeBase | None = None,
+                  **filters: Any) -> pd.DataFrame:
+    """Weekly weighted event counts per branch and for the whole network.
+
+    Returns a DataFrame indexed by week start (Monday), one column per branch plus
+    ``network`` (the sum); every week between the first and the last week with data
+    is present. Aggregated in the engine.
+    """
+    sql, f = resolve_frame(kb, frame, **filters)
+    df = query_df(con, f"""
+SELECT CAST(date_trunc('week', date) AS DATE) AS week, entity_id, SUM(weight) AS n
+FROM ({sql}) f GROUP BY 1, 2 ORDER BY 1, 2""")
+    if df.empty:
+        return pd.DataFrame(columns=[NETWORK])
+    wide = df.pivot_table(index="week", columns="entity_id", values="n", aggfunc="sum")
+    wide.index = pd.DatetimeIndex(wide.index)
+    full = pd.date_range(wide.index.min(), wide.index.max(), freq="7D")
+    wide = wide.reindex(full)
+    # a branch's series spans its own first to last active week (no zeros before it existed)
+    for col in wide.columns:
+        first, last = wide[col].first_valid_index(), wide[col].last_valid_index()
+        wide.loc[(wide.index >= first) & (wide.index <= last), col] = wide.loc[
+            (wide.index >= first) & (wide.index <= last), col].fillna(0.0)
+    wide[NETWORK] = wide.sum(axis=1, min_count=1).fillna(0.0)
+    wide.attrs["filters"] = f.describe()
+    return wide
+
+
+def shocks(con: Any, *, kb: KnowledgeBase | None = None, org: str = "is", date: str = "both",
+           window_weeks: int = 52, count_days: int = 90, n_placebo: int = 99,
+           min_events: int = 20, min_weeks: int = 8, correction: str = "fdr_bh",
+           seed: int = 0,
+           branches_only: Iterable[str] | None = None, frame: Frame | None = None,
+           progress: Any = None, **filters: Any) -> pd.DataFrame:
+    """Event studies of every leadership loss of ``org`` per branch and network-wide.
+
+    Parameters
+    ----------
+    con : DuckDB connection to the store.
+    kb : the knowledge base (default :func:`kharita.load_kb`).
+    org : whose leaders (default ``is``).
+    date : ``"death"``, ``"announcement"`` or ``"both"`` (default: both reported).
+    window_weeks, count_days, n_placebo : see :func:`step_change`.
+    min_events : branches with fewer events in the regression window are reported as
+        not testable.
+    min_weeks : fewest weeks of data each side of the date for the model; the network
+        series sums the branches that have them (over their common span).
+    correction : ``"fdr_bh"`` (Benjamini-Hochberg, default), ``"holm"`` or ``"none"``,
+        applied across branches (not the network row) for each loss date.
+    seed : seeds the placebo draws.
+    branches_only : restrict the per-branch studies to these branch ids.
+    progress : optional callable ``progress(done, total)`` (the CLI's progress bar).
+    **filters : the filters of :func:`kharita.analysis.frame.attributed_events`.
+
+    Returns
+    -------
+    pandas.DataFrame with one row per (loss date, series): ``leader_id``, ``leader``,
+    ``kind``, ``date``, ``precision``, ``sources``, ``series`` (branch id or
+    ``network``), ``before``, ``after``, ``irr``, ``irr_low``, ``irr_high``,
+    ``p_value``, ``p_adj``, ``placebo_p``, ``placebo_p_adj``, ``n_placebo``,
+    ``n_weeks``, ``alpha``, ``model``, ``note``.
+
+    References
+    ----------
+    .. [1] Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate.
+       JRSS B 57(1), 289-300; Holm, S. (1979). Scandinavian Journal of Statistics 6(2).
+    .. [2] Johnston, P. B. (2012). Does decapitation work? International Security
+       36(4), 47-79; Jordan, J. (2009). When heads roll. Security Studies 18(4) - the
+       leadership-decapitation literature these studies follow.
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    if kb is None:
+        from kharita.kb import load_kb
+
+        kb = load_kb()
+    if correction not in CORRECTIONS:
+        raise KharitaError(f"correction={correction!r}: expected one of "
+                           f"{', '.join(CORRECTIONS)}")
+    losses = leadership_losses(kb, org=org, date=date)
+    series = weekly_series(con, frame=frame, kb=kb, **filters)
+    keep = [c for c in series.columns if c != NETWORK
+            and (branches_only is None or c in set(branches_only))]
+    all_dates = [x.date for x in losses]
+    rows: list[dict[str, Any]] = []
+    plan: list[tuple[int, LeadershipLoss, str, pd.Series, str]] = []
+    for k, loss in enumerate(losses):
+        lo = pd.Timestamp(loss.date) - pd.Timedelta(weeks=window_weeks)
+        hi = pd.Timestamp(loss.date) + pd.Timedelta(weeks=window_weeks)
+        in_window = {}
+        for col in keep:
+            ser = series[col].dropna()
+            if ser.empty or ser.index[-1] < lo or ser.index[0] > hi:
+                continue  # the branch has no data around this date
+            in_window[col] = ser
+        # the network: the sum of the branches with enough events in the window, over the
+        # span they all cover (so the end of one source's coverage is not read as a drop)
+        big = {}
+        for c, ser in in_window.items():
+            _y, _x, n_pre, n_post = _window(ser, pd.Timestamp(loss.date), window_weeks)
+            if _y.sum() >= min_events and n_pre >= min_weeks and n_post >= min_weeks:
+                big[c] = ser
+        if big:
+            first = max(ser.index[0] for ser in big.values())
+            last = min(ser.index[-1] for ser in big.values())
+            net = pd.concat([ser[(ser.index >= first) & (ser.index <= last)]
+                             for ser in big.values()], axis=1).sum(axis=1)
+            net_note = (f"network = {' + '.join(sorted(big))} over their common span "
+                        f"{first.date()}..{last.date()}")
+        else:
+            net, net_note = pd.Series(dtype=float), ""
+        plan.append((k, loss, NETWORK, net, net_note))
+        plan.extend((k, loss, col, ser, "") for col, ser in in_window.items())
+    for done, (k, loss, col, s, extra) in enumerate(plan, start=1):
+        base = {"leader_id": loss.leader_id, "leader": loss.leader, "kind": loss.kind,
+                "date": loss.date.isoformat(), "precision": loss.precision,
+                "sources": ", ".join(loss.sources)}
+        rng = np.random.default_rng([seed, k, zlib.crc32(col.encode())])
+        lo = pd.Timestamp(loss.date) - pd.Timedelta(weeks=window_weeks)
+        hi = pd.Timestamp(loss.date) + pd.Timedelta(weeks=window_weeks)
+        if loss.precision == "year":
+            res = StepChange(float("nan"), float("nan"),
+                             note="not testable: date known only to the year")
+        elif s.empty:
+            res = StepChange(0.0, 0.0, note=f"not testable: no branch has {min_events} events "
+                                            f"and {min_weeks} weeks of data each side")
+        else:
+            n_win = float(s[(s.index >= lo) & (s.index <= hi)].sum())
+            if n_win < min_events:
+                res = step_change(s, loss.date, window_weeks=window_weeks,
+                                  count_days=count_days, n_placebo=0, min_weeks=min_weeks)
+                res.irr = res.irr_low = res.irr_high = res.p_value = None
+                res.alpha, res.model = None, ""
+                res.note = (f"not testable: {n_win:g} events in the window "
+                            f"(need {min_events})")
+            else:
+                res = step_change(s, loss.date, window_weeks=window_weeks,
+                                  count_days=count_days, n_placebo=n_placebo,
+                                  min_weeks=min_weeks, exclude=all_dates, rng=rng)
+        if loss.precision == "month":
+            res.note = "; ".join(x for x in (res.note, "date known to the month (first day "
+                                                       "used)") if x)
+        if extra:
+            res.note = "; ".join(x for x in (res.note, extra) if x)
+        rows.append({**base, "series": col, **asdict(res)})
+        if progress is not None:
+            progress(done, len(plan))
+    cols = ["leader_id", "leader", "kind", "date", "precision", "sources", "series", "before",
+            "after", "irr", "irr_low", "irr_high", "p_value", "p_adj", "placebo_p",
+            "placebo_p_adj", "n_placebo", "n_weeks", "alpha", "model", "note"]
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return pd.DataFrame(columns=cols)
+    out["p_adj"] = out["p_value"]
+    out["placebo_p_adj"] = out["placebo_p"]
+    if correction != "none":
+        for _, g in out[out.series != NETWORK].groupby(["leader_id", "kind", "date"]):
+            for src, dst in (("p_value", "p_adj"), ("placebo_p", "placebo_p_adj")):
+                ok = g[src].notna()
+                if ok.sum() > 0:
+                    adj = multipletests(g.loc[ok, src].astype(float).to_numpy(),
+                                        method=correction)[1]
+                    out.loc[g.index[ok], dst] = adj
+    out = out[cols]
+    out.attrs["filters"] = series.attrs.get("filters", {})
+    out.attrs["correction"] = correction
+    out.attrs["model"] = ("log E[y] = b0 + b1 t + b2 post + b3 sin + b4 cos (weekly, "
+                          f"+-{window_weeks} weeks); IRR = exp(b2)")
+    return out

@@ -1,0 +1,127 @@
+"""Leadership shocks: losses from the KB, step-change recovery and error rates."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kharita.analysis.shocks import leadership_losses, shocks, step_change, weekly_series
+from kharita.errors import KharitaError
+from kharita.store.duckdb import connect
+
+from ._fixtures import TINY_KB
+
+WEEKS = pd.date_range("2014-01-06", periods=400, freq="7D")
+SHOCK = pd.Timestamp("2017-12-28")
+
+
+def nb_series(seed: int, irr: float = 1.0, base: float = 20.0, size: float = 10.0) -> pd.Series:
+    rng = np.random.default_rng(seed)
+    mu = np.where(WEEKS > SHOCK, base * irr, base)
+    return pd.Series(rng.negative_binomial(size, size / (size + mu)), index=WEEKS)
+
+
+def test_recovers_a_planted_step():
+    r = step_change(nb_series(3, irr=0.5), SHOCK, window_weeks=104, n_placebo=39,
+                    rng=np.random.default_rng(0))
+    assert r.irr_low < 0.5 < r.irr_high and r.irr_high < 1
+    assert r.p_value < 0.01 and r.placebo_p <= 0.05 and r.n_placebo == 39
+    assert r.model.startswith("negative binomial")
+    # coverage of the 95% interval over replicates
+    covered = sum(
+        (lambda x: x.irr_low < 0.5 < x.irr_high)(
+            step_change(nb_series(s, irr=0.5), SHOCK, window_weeks=104, n_placebo=0))
+        for s in range(40))
+    assert covered >= 34  # nominal 38 of 40
+
+
+def test_no_false_step_at_the_stated_error_rate():
+    pvals = [step_change(nb_series(100 + s), SHOCK, window_weeks=104, n_placebo=0).p_value
+             for s in range(80)]
+    rejections = sum(p < 0.05 for p in pvals)
+    assert rejections <= 9  # expected 4 at alpha = 0.05; P(Binomial(80, .05) > 9) < 0.01
+    placebo = [step_change(nb_series(300 + s), SHOCK, window_weeks=104, n_placebo=19,
+                           rng=np.random.default_rng(s)).placebo_p for s in range(20)]
+    assert sum(p <= 0.05 for p in placebo) <= 4
+
+
+def test_before_after_counts_and_untestable_cases():
+    y = pd.Series(1.0, index=WEEKS)
+    r = step_change(y, SHOCK, count_days=35, n_placebo=0)
+    assert (r.before, r.after) == (4.0, 4.0)  # 4 whole weeks each side
+    short = step_change(y[:30], WEEKS[25], n_placebo=0)
+    assert short.irr is None and "not testable" in short.note
+    zero_after = y.where(y.index <= SHOCK, 0.0)
+    assert "one side" in step_change(zero_after, SHOCK, n_placebo=0).note
+
+
+def test_leadership_losses_from_the_kb(kb):
+    losses = leadership_losses(kb)
+    assert {x.kind for x in losses} == {"death", "announcement"}
+    deaths = leadership_losses(kb, date="death")
+    assert all(x.kind == "death" for x in deaths)
+    # several disagreeing entries for one leader are each kept
+    by_leader = pd.Series([x.leader_id for x in losses]).value_counts()
+    assert by_leader.max() >= 2
+    with pytest.raises(KharitaError, match="date="):
+        leadership_losses(kb, date="funeral")
+
+
+
+
+def _shock_kb(tmp_path):
+    from kharita import load_kb
+
+    text = TINY_KB
+    text = text.replace("entities:\n", textwrap.dedent("""\
+        entities:
+          - id: leader-a
+            type: person
+            names: {en: Leader A}
+            dates:
+              - {kind: death, date: "2017-12-28", sources: [t-src], confidence: 1}
+              - {kind: death_announced, date: "2018-01-10", sources: [t-src], confidence: 1}
+            sources: [t-src]
+            confidence: 1
+        """), 1)
+    text += ('  - {type: led_by, source: is, target: leader-a,\n'
+             '     valid: {from: "2013", to: "2017-12-28"}, sources: [t-src], confidence: 1}\n')
+    path = tmp_path / "shock-kb.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_kb(files=[path], include_shipped=False)
+
+
+def test_shocks_on_a_store(tmp_path):
+    kb = _shock_kb(tmp_path)
+    con = connect(tmp_path / "s.duckdb")
+    rows, atts = [], []
+    planted = {"is-iraq": nb_series(7, irr=0.4), "is-west-africa": nb_series(8, irr=1.0)}
+    for branch, ser in planted.items():
+        for week, n in ser.items():
+            for j in range(int(n)):
+                eid = f"s:{branch}:{week.date()}:{j}"
+                rows.append((eid, "test", (week + pd.Timedelta(days=j % 7)).date(), "IRQ"))
+                atts.append((eid, branch, 1, 1.0, "test"))
+    con.register("ev_rows", pd.DataFrame(rows, columns=["e", "s", "d", "c"]))
+    con.register("att_rows", pd.DataFrame(atts, columns=["e", "b", "side", "conf", "rule"]))
+    con.execute("INSERT INTO events (event_id, source, date_start, country_iso3) "
+                "SELECT e, s, d, c FROM ev_rows")
+    con.execute("INSERT INTO attributions (event_id, entity_id, side, confidence, rule) "
+                "SELECT * FROM att_rows")
+    wk = weekly_series(con, kb=kb)
+    assert wk["is-iraq"].sum() == planted["is-iraq"].sum()
+    out = shocks(con, kb=kb, window_weeks=104, n_placebo=19, seed=1)
+    assert set(out.kind) == {"death", "announcement"}
+    death = out[out.kind == "death"].set_index("series")
+    assert death.loc["is-iraq", "irr_high"] < 1 and death.loc["is-iraq", "p_adj"] < 0.05
+    assert death.loc["is-west-africa", "irr_low"] < 1 < death.loc["is-west-africa", "irr_high"]
+    # BH adjustment never lowers a p-value; the network row is not adjusted
+    br = out[out.series != "network"]
+    assert (br.p_adj >= br.p_value - 1e-12).all()
+    net = out[out.series == "network"]
+    assert (net.p_adj == net.p_value).all()
+    holm = shocks(con, kb=kb, window_weeks=104, n_placebo=0, correction="holm", date="death")
+    assert set(holm.kind) == {"death"}
