@@ -302,8 +302,8 @@ def explain(con: Any, event_id: str, kb: KnowledgeBase) -> Explanation:
     if not tt.empty:
         in_time = (tt.valid_from <= day) & (tt.valid_to >= day) if day else False
         in_place = tt.admin1_key.isna() | (tt.admin1_key == key)
-        tt["covers_event"] = in_time & in_place & ~tt.excluded
-        tt.loc[tt.excluded & in_place, "covers_event"] = False
+        carved = set(tt.loc[tt.excluded & in_place, "territory_no"])
+        tt["covers_event"] = in_time & in_place & ~tt.excluded & ~tt.territory_no.isin(carved)
     af = frames["kharita_affiliations"]
     cand_ents = {c["entity_id"] for c in cand_rows if c["entity_id"]}
     af = af[af.entity_id.isin(cand_ents)].copy()

@@ -1,0 +1,350 @@
+"""Attribution: every rule on a tiny hand-checkable KB, and the real-data figures of
+issue 3 (Nigeria, Syria, Iraq, the global GED sample) on the shipped KB."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kharita.errors import StoreError
+from kharita.events.attribute import actors, attribute_store, explain
+from kharita.events.rules import admin1_key, split_actor
+from kharita.kb.load import load_kb
+from kharita.store.duckdb import connect
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI_KB = FIXTURES / "mini_kb.yaml"
+
+# event_id, source, date, iso3, admin1, actor1, actor2, actor1 id, actor2 id
+EVENTS = [
+    ("ucdp:1", "ucdp", "2016-05-01", "NGA", "Borno state", "Government of Nigeria", "IS",
+     "84", "234"),
+    ("ucdp:2", "ucdp", "2016-05-01", "NGA", "Zamfara state", "Government of Nigeria", "IS",
+     "84", "234"),
+    ("ucdp:3", "ucdp", "2010-05-01", "IRQ", "Nīnawá province", "Government of Iraq", "IS",
+     "116", "234"),
+    ("ucdp:4", "ucdp", "2013-04-15", "IRQ", "Baghdād province", "Government of Iraq", "IS",
+     "116", "234"),
+    ("ucdp:5", "ucdp", "2014-01-26", "SYR", "Al Hasakah governorate",
+     "Ahrar al-Sham, IS, Liwa al-Fateh", "PYD", "7672", "4163"),
+    ("ucdp:6", "ucdp", "2017-01-01", "NGA", "Borno state",
+     "Jama'atu Ahlis Sunna Lidda'awati wal-Jihad", "Civilians", "1051", "1"),
+    ("ucdp:7", "ucdp", "2015-06-01", "NGA", "Borno state",
+     "Jama'atu Ahlis Sunna Lidda'awati wal-Jihad", "Civilians", "1051", "1"),
+    ("acled:8", "acled", "2018-06-01", "NER", "Tillaberi",
+     "JNIM and/or Islamic State (Greater Sahara)", "Civilians (Niger)", None, None),
+    ("acled:9", "acled", "2018-06-01", "NER", "Diffa", "Islamic State (West Africa)",
+     "Military Forces of Niger (2011-2021)", None, None),
+    ("ucdp:10", "ucdp", "2019-06-01", "NER", "Tillabéri region", "IS", "Civilians", "234", "1"),
+    ("gtd:11", "gtd", "2019-06-01", "BFA", "Sahel", "Islamic State of Iraq and the Levant (ISIL)",
+     None, None, None),
+    ("gdelt:12", "gdelt", "2016-02-01", "SYR", None, "iswap", "isis", None, None),
+    ("ucdp:13", "ucdp", "2016-05-01", "NER", "Diffa region", "IS", "Government of Niger",
+     "234", "90"),
+]
+
+
+def _store(kb_files: list[Path] | None = None):
+    con = connect(":memory:")
+    df = pd.DataFrame(EVENTS, columns=["event_id", "source", "date_start", "country_iso3",
+                                       "admin1", "actor1_name", "actor2_name",
+                                       "actor1_source_id", "actor2_source_id"])
+    df["date_start"] = pd.to_datetime(df["date_start"]).dt.date
+    df["ingest_file_id"] = "f1"
+    con.register("df_events", df)
+    con.execute("INSERT INTO events BY NAME SELECT * FROM df_events")
+    con.unregister("df_events")
+    return con
+
+
+@pytest.fixture(scope="module")
+def mini_kb():
+    return load_kb(files=[MINI_KB], include_shipped=False)
+
+
+@pytest.fixture(scope="module")
+def mini(mini_kb):
+    con = _store()
+    report = attribute_store(con, mini_kb)
+    rows = con.execute("SELECT * FROM attributions ORDER BY event_id, side, entity_id").df()
+    return con, report, rows
+
+
+def _one(rows: pd.DataFrame, event_id: str, side: int) -> pd.DataFrame:
+    return rows[(rows.event_id == event_id) & (rows.side == side)]
+
+
+@pytest.mark.parametrize(("event_id", "side", "entity", "rule", "confidence"), [
+    # (1) actor id 234 = `is`, (4) narrowed to the branch whose territory covers it
+    ("ucdp:1", 2, "is-west-africa", "ucdp-actor-id+territory", 1.0),
+    # excluded admin1 carves Zamfara out of Nigeria: left at `is`, confidence halved
+    ("ucdp:2", 2, "is", "ucdp-actor-id+no-territory", 0.5),
+    # before April 2013 the umbrella goes to the predecessor valid then
+    ("ucdp:3", 2, "isi", "ucdp-actor-id+territory", 0.9),
+    ("ucdp:4", 2, "is-iraq", "ucdp-actor-id+territory", 1.0),
+    # UCDP coalition string: the member "IS" matched through its actor name
+    ("ucdp:5", 1, "is-syria", "coalition+ucdp-actor-name+territory", 1.0),
+    # (5) affiliation periods: inside -> the province; after the split -> the group
+    ("ucdp:7", 1, "is-west-africa", "alias-exact+affiliation", 1.0),
+    ("ucdp:6", 1, "jas", "alias-exact", 1.0),
+    # (2) dataset names
+    ("acled:9", 1, "is-west-africa", "dataset-name", 1.0),
+    # admin1-specific rule with higher priority; spelling variants of the admin area
+    ("ucdp:10", 1, "is-sahel", "ucdp-actor-id+territory", 0.9),
+    ("ucdp:13", 1, "is-west-africa", "ucdp-actor-id+territory", 1.0),
+    # GTD's umbrella name outside any KB territory: never guessed
+    ("gtd:11", 1, "is", "dataset-name+no-territory", 0.5),
+    # normalised alias (case-folded); umbrella alias narrowed by territory
+    ("gdelt:12", 1, "is-west-africa", "alias-normalised", 0.95),
+    ("gdelt:12", 2, "is-syria", "alias-normalised+territory", 0.95),
+])
+def test_rules(mini, event_id, side, entity, rule, confidence):
+    _, _, rows = mini
+    got = _one(rows, event_id, side)
+    assert got[["entity_id", "rule"]].values.tolist() == [[entity, rule]], got
+    assert got.confidence.iloc[0] == pytest.approx(confidence)
+
+
+def test_acled_joint_label_keeps_both_candidates_below_one(mini):
+    _, _, rows = mini
+    got = _one(rows, "acled:8", 1).set_index("entity_id")
+    assert sorted(got.index) == ["is-sahel", "jnim"]
+    assert got.confidence.tolist() == [0.5, 0.5]
+    assert set(got.rule) == {"acled-joint+dataset-name", "acled-joint+alias-exact"}
+
+
+def test_unmatched_sides_have_no_row_and_are_listed(mini):
+    con, report, rows = mini
+    assert _one(rows, "ucdp:1", 1).empty  # Government of Nigeria
+    unresolved = actors(con, unresolved=True)
+    assert "Government of Nigeria" in set(unresolved.actor_name)
+    assert "IS" not in set(unresolved.actor_name)
+    assert report.unresolved_actors == len(unresolved)
+    all_actors = actors(con, source="ucdp").set_index("actor_name")
+    assert all_actors.loc["IS", "n_events"] == 6
+    assert "is-west-africa" in all_actors.loc["IS", "entities"]
+
+
+def test_every_row_records_rule_detail_and_kb_version(mini, mini_kb):
+    _, report, rows = mini
+    assert (rows.kb_version == mini_kb.version).all()
+    assert rows.detail.str.len().min() > 10
+    assert report.rows == len(rows)
+    assert report.events == len(EVENTS)
+    assert set(report.by_rule.rule) == set(rows.rule)
+
+
+def test_reattribution_after_kb_change_replaces_rows(mini_kb, tmp_path):
+    con = _store()
+    attribute_store(con, mini_kb)
+    before = con.execute("SELECT count(*) FROM attributions").fetchone()[0]
+    overlay = tmp_path / "zamfara.yaml"
+    overlay.write_text(
+        "territories:\n"
+        "  - {entity: is-west-africa, country: NGA, admin1: [Zamfara], priority: 5,\n"
+        "     valid: {from: '2015-03'}, sources: [test-src], confidence: 0.7}\n",
+        encoding="utf-8")
+    kb2 = load_kb([overlay], files=[MINI_KB], include_shipped=False)
+    assert kb2.version != mini_kb.version
+    attribute_store(con, kb2)
+    rows = con.execute("SELECT * FROM attributions WHERE event_id = 'ucdp:2'").df()
+    assert rows[["entity_id", "rule", "confidence"]].values.tolist() == [
+        ["is-west-africa", "ucdp-actor-id+territory", 0.7]]
+    assert con.execute("SELECT count(*) FROM attributions").fetchone()[0] == before
+    assert con.execute("SELECT count(DISTINCT kb_version) FROM attributions").fetchone()[0] == 1
+
+
+def test_failed_run_keeps_previous_attributions(mini_kb, monkeypatch):
+    con = _store()
+    attribute_store(con, mini_kb)
+    before = con.execute("SELECT * FROM attributions ORDER BY ALL").df()
+    from kharita.events import pipeline
+
+    def broken(events, lk):
+        return events.select(event_id=events.event_id, nope=events.no_such_column)
+
+    monkeypatch.setattr(pipeline, "attribute_expr", broken)
+    with pytest.raises(AttributeError):
+        attribute_store(con, mini_kb)
+    after = con.execute("SELECT * FROM attributions ORDER BY ALL").df()
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_scoped_to_one_ingested_file(mini_kb):
+    con = _store()
+    con.execute("UPDATE events SET ingest_file_id = 'f2' WHERE event_id = 'ucdp:1'")
+    rep = attribute_store(con, mini_kb, ingest_file_id="f2")
+    assert rep.events == 1
+    assert con.execute("SELECT DISTINCT event_id FROM attributions").fetchall() == [("ucdp:1",)]
+
+
+def test_explain_shows_rules_territories_and_sources(mini, mini_kb):
+    con, _, _ = mini
+    ex = explain(con, "ucdp:2", mini_kb)
+    assert ex.event["admin1"] == "Zamfara state"
+    fired = ex.candidates.set_index("side")
+    assert fired.loc[2, "rule"] == "ucdp-actor-id"
+    assert "no rule matched" in fired.loc[1, "rule"]
+    terr = ex.territories
+    assert terr.excluded.any() and not terr.covers_event.any()
+    assert ex.attributions.rule.tolist() == ["ucdp-actor-id+no-territory"]
+    assert "test-src" in ex.sources
+    d = ex.to_dict()
+    assert d["rules_fired"] and d["territories_considered"]
+    ex7 = explain(con, "ucdp:7", mini_kb)
+    assert ex7.affiliations.covers_event.tolist() == [True]
+    with pytest.raises(StoreError):
+        explain(con, "ucdp:nope", mini_kb)
+
+
+def test_split_actor_and_admin_keys():
+    parts = split_actor("ucdp", "Ahrar al-Sham, IS, Liwa al-Fateh", "7672")
+    assert [(p.name, p.kind, p.n_parts) for p in parts][1] == ("IS", "coalition", 3)
+    assert [p.actor_id for p in split_actor("ucdp", "IS", "234.0")] == [234]
+    assert split_actor("gtd", "ISIL | Boko Haram", "")[1].name == "Boko Haram"
+    assert split_actor("acled", "A and/or B and/or C", None)[2].n_parts == 3
+    assert admin1_key("Şalāḩ ad Dīn province") == admin1_key("Salah ad Din")
+    assert admin1_key("Tillabéri region") == "tillaberi"
+
+
+# -- real data (../shared/data), shipped KB -------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_store(shared_data, kb):
+    from kharita.events.ingest import ingest_file
+
+    con = connect(":memory:")
+    ged = shared_data / "ucdp-ged"
+    for name in ("conflict_data_nga.csv", "conflict_data_irq.csv", "ucdp_syria_df.csv.gz",
+                 "ucdpged.csv"):
+        rep = ingest_file(con, "ucdp", ged / name)
+        assert rep.rows_quarantined == 0, (name, rep.as_dict())
+    attribute_store(con, kb)
+    return con
+
+
+def _is_sides(con, file_part: str) -> pd.DataFrame:
+    """IS-side attributions of events from one file: one row per event and IS side."""
+    return con.execute(f"""
+        SELECT e.event_id, e.date_start, e.country_iso3, e.admin1, s.side, a.entity_id,
+               a.rule, a.confidence
+        FROM events e JOIN ingest_files f USING (ingest_file_id)
+        JOIN (SELECT 1 AS side UNION ALL SELECT 2) s ON true
+        LEFT JOIN attributions a ON a.event_id = e.event_id AND a.side = s.side
+        WHERE f.path LIKE '%{file_part}'
+          AND ((s.side = 1 AND e.actor1_source_id = '234')
+               OR (s.side = 2 AND e.actor2_source_id = '234'))
+        ORDER BY e.event_id""").df()
+
+
+def _by_year(df: pd.DataFrame) -> dict[int, int]:
+    return {int(k): int(v) for k, v in
+            df.groupby(pd.to_datetime(df.date_start).dt.year).event_id.nunique().items()}
+
+
+def test_nigeria_is_events_go_to_west_africa(real_store):
+    df = _is_sides(real_store, "conflict_data_nga.csv")
+    assert df.event_id.nunique() == 949
+    assert _by_year(df) == {2015: 300, 2016: 250, 2017: 84, 2018: 108, 2019: 207}
+    assert df.entity_id.value_counts().to_dict() == {"is-west-africa": 949}
+
+
+def test_nigeria_jas_not_network_after_split(real_store, kb):
+    df = real_store.execute("""
+        SELECT e.event_id, e.date_start, a.entity_id, a.rule
+        FROM events e JOIN ingest_files f USING (ingest_file_id)
+        JOIN attributions a ON a.event_id = e.event_id
+          AND ((a.side = 1 AND e.actor1_source_id = '1051')
+               OR (a.side = 2 AND e.actor2_source_id = '1051'))
+        WHERE f.path LIKE '%conflict_data_nga.csv'""").df()
+    split = kb.entities["jas"].valid.from_.earliest
+    assert split.year == 2016 and split.month == 8
+    after = df[pd.to_datetime(df.date_start).dt.date > dt.date(2016, 8, 31)]
+    assert len(after) > 300
+    network = {e.id for e in kb.entities.values()
+               if e.type in ("organisation", "province", "office", "directorate", "predecessor")}
+    assert not set(after.entity_id) & network, after.entity_id.value_counts()
+    # inside an affiliation period to a province the same actor counts for it
+    days = pd.to_datetime(df.date_start).dt.date
+    for r in kb.relations:
+        if r.source == "boko-haram" and r.type == "affiliated_with" and r.target in network:
+            inside = df[(days >= r.valid.from_.earliest) & (days <= r.valid.to.latest)]
+            assert set(inside.entity_id) <= {r.target}
+
+
+def test_syria_is_events_go_to_syria(real_store):
+    df = _is_sides(real_store, "ucdp_syria_df.csv.gz")
+    assert df.event_id.nunique() == 6472
+    assert _by_year(df) == {2016: 2153, 2017: 2853, 2018: 1025, 2019: 441}
+    assert df.entity_id.value_counts().to_dict() == {"is-syria": len(df)}
+
+
+def test_iraq_predecessors_before_april_2013(real_store, kb):
+    df = _is_sides(real_store, "conflict_data_irq.csv")
+    assert df.event_id.nunique() == 6191
+    start = kb.entities["is-iraq"].valid.from_.earliest
+    assert (start.year, start.month) == (2013, 4)
+    days = pd.to_datetime(df.date_start).dt.date
+    late = df[days >= start]
+    assert set(late.entity_id) == {"is-iraq"}
+    early = df[days < start]
+    assert len(early) > 2500
+    predecessors = {e.id for e in kb.entities.values() if e.type == "predecessor"}
+    assert set(early.entity_id) <= predecessors, early.entity_id.value_counts()
+    for row in early.itertuples():
+        ent = kb.entities[row.entity_id]
+        assert ent.valid.contains(pd.Timestamp(row.date_start).date()), row
+    assert {"isi", "aqi"} <= set(early.entity_id)
+
+
+def _expected_branch(kb, iso3: str, admin1: str | None, day: dt.date) -> str:
+    """Independent reading of the KB's territories for one place and date."""
+    best: tuple | None = None
+    key = admin1_key(admin1)
+    for t in kb.territories:
+        ent = kb.entities.get(t.entity)
+        if t.country != iso3 or ent is None or ent.type not in (
+                "province", "predecessor", "organisation", "office", "directorate"):
+            continue
+        if not (t.valid.contains(day) and ent.valid.contains(day)):
+            continue
+        if key in {admin1_key(a) for a in t.exclude_admin1}:
+            continue
+        areas = {admin1_key(a) for a in t.admin1}
+        if areas and key not in areas:
+            continue
+        start = t.valid.from_.earliest if t.valid.from_ else dt.date.min
+        rank = (t.priority, 1 if areas else 0, start, t.confidence)
+        if best is None or rank > best[0]:
+            best = (rank, t.entity)
+    return best[1] if best else "is"
+
+
+def test_global_sample_branches_by_country_admin1_and_date(real_store, kb, capsys):
+    con = real_store
+    df = con.execute("""
+        SELECT e.event_id, e.date_start, e.country_iso3, e.admin1, e.actor1_name,
+               e.actor2_name, a.side, a.entity_id, a.rule
+        FROM events e JOIN ingest_files f USING (ingest_file_id)
+        JOIN attributions a ON a.event_id = e.event_id
+        WHERE f.path LIKE '%ucdpged.csv' AND a.rule LIKE '%ucdp-actor-%'
+          AND (a.rule LIKE '%territory%')
+        ORDER BY e.country_iso3, e.date_start""").df()
+    direct = df[~df.rule.str.startswith("coalition")]
+    coalition = df[df.rule.str.startswith("coalition")]
+    assert direct.event_id.nunique() == 88
+    assert coalition.event_id.nunique() == 1
+    assert "IS" in coalition.actor1_name.iloc[0].split(", ")
+    df["expected"] = [_expected_branch(kb, r.country_iso3, r.admin1,
+                                       pd.Timestamp(r.date_start).date())
+                      for r in df.itertuples()]
+    table = (df.groupby(["country_iso3", "entity_id", "expected"]).event_id.count()
+             .rename("events").reset_index())
+    with capsys.disabled():
+        print("\nglobal GED sample, IS events: country -> branch (KB territories)")
+        print(table.to_string(index=False))
+    assert (df.entity_id == df.expected).all(), df[df.entity_id != df.expected]
+    assert {"is-syria", "is-iraq", "is-central-africa"} <= set(df.entity_id)
