@@ -19,6 +19,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -148,33 +149,60 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
             setattr(report, k, int(prev[k]))
         report.seconds = time.perf_counter() - t0
         return report
-    table = f"_kh_raw_{file_id[:12]}"
-    norm = f"_kh_norm_{file_id[:12]}"
-    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     with tempfile.TemporaryDirectory(prefix="kharita-ingest-") as tmp:
         read_path = _extract_zip(p, Path(tmp)) if p.suffix.lower() == ".zip" else p
-        with store.transaction(con):
-            load = _load(con, plan, table, read_path)
-            raw = _common.ibis_raw(plan.columns, name=table, lines=plan.split_fields
-                                   if plan.kind == "lines" else 0)
-            expr = mod.normalize(raw, source=source, source_version=plan.source_version,
-                                 synthetic=(source == "synthetic"))
-            filt = _filter_case(since, countries)
-            con.execute(f"CREATE TEMP TABLE {norm} AS SELECT *, CASE WHEN _reason IS NULL THEN "
-                        f"{filt} END AS _filter FROM ({ibis.to_sql(expr, dialect='duckdb')})")
-            store.finish_load(con, load, norm)
-            _write(con, report, load, norm, file_id, p)
-            finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            con.execute("INSERT INTO ingest_files (ingest_file_id, path, source, source_version, "
-                        "rows_read, rows_stored, rows_quarantined, rows_filtered, started_at, "
-                        "finished_at, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [file_id, str(p), source, plan.source_version, report.rows_read,
-                         report.rows_stored, report.rows_quarantined, report.rows_filtered,
-                         started, finished, source == "synthetic"])
-            con.execute(f"DROP TABLE IF EXISTS {norm}")
-            store.drop_raw(con, load)
+        try:
+            _ingest_transaction(con, mod, plan, read_path, report, since, countries)
+        except store.ScanError as exc:
+            # The transaction was rolled back; read the file with Python's csv instead.
+            plan = _common.python_fallback(plan, read_path, str(exc))
+            report.notes = list(plan.notes)
+            _ingest_transaction(con, mod, plan, read_path, report, since, countries)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+@lru_cache(maxsize=64)
+def normalize_sql(source: str, columns: tuple[str, ...], lines: int,
+                  source_version: str | None, table: str) -> str:
+    """DuckDB SQL of the connector's Ibis ``normalize`` over a raw table (cached: the
+    expression depends only on the source, the file's columns and the version)."""
+    raw = _common.ibis_raw(columns, name=table, lines=lines)
+    expr = connector(source).normalize(raw, source=source, source_version=source_version,
+                                       synthetic=(source == "synthetic"))
+    return str(ibis.to_sql(expr, dialect="duckdb"))
+
+
+def _ingest_transaction(con: Any, mod: ModuleType, plan: _common.ReadPlan, read_path: Path,
+                        report: IngestReport, since: dt.date | None,
+                        countries: Sequence[str] | None) -> None:
+    """Load, normalise and write one file inside one transaction."""
+    file_id = report.ingest_file_id
+    p = Path(report.path)
+    table, norm = "_kh_raw", "_kh_norm"  # temporary, per connection, dropped at the end
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    source = report.source
+    with store.transaction(con):
+        load = _load(con, plan, table, read_path)
+        sql = normalize_sql(source, tuple(plan.columns), plan.split_fields,
+                            plan.source_version, table)
+        filt = _filter_case(since, countries)
+        store.create_table_as(con, norm, f"SELECT *, CASE WHEN _reason IS NULL THEN {filt} "
+                              f"END AS _filter FROM ({sql})")
+        store.finish_load(con, load, norm)
+        if plan.kind == "records" and plan.rejects:
+            load.rejects = pd.DataFrame(plan.rejects, columns=["row_number", "field", "reason",
+                                                               "raw"])
+        _write(con, report, load, norm, file_id, p)
+        finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        con.execute("INSERT INTO ingest_files (ingest_file_id, path, source, source_version, "
+                    "rows_read, rows_stored, rows_quarantined, rows_filtered, started_at, "
+                    "finished_at, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [file_id, str(p), source, plan.source_version, report.rows_read,
+                     report.rows_stored, report.rows_quarantined, report.rows_filtered,
+                     started, finished, source == "synthetic"])
+        con.execute(f"DROP TABLE IF EXISTS {norm}")
+        store.drop_raw(con, load)
 
 
 def _filter_case(since: dt.date | None, countries: Sequence[str] | None) -> str:

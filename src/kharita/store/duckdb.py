@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from kharita.errors import StoreError
+from kharita.errors import IngestError, StoreError
 from kharita.events.schema import TABLES
 
 STORE_ENV = "KHARITA_STORE"
@@ -164,8 +164,6 @@ def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
     try:
         con.execute(f"CREATE TEMP VIEW {_qident(table)} AS {select}")
     except duckdb.Error as exc:
-        from kharita.errors import IngestError
-
         raise IngestError(f"{p}: cannot read as delimited text: {exc}") from exc
     return RawLoad(table=table, header_rows=h, rejects_table=rej_t,
                    drop_rows=tuple(int(r) for r in drop_rows),
@@ -239,6 +237,19 @@ def load_records(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatc
         con.unregister(f"{table}_arrow")
     n = con.execute(f"SELECT count(*) FROM {_qident(table)}").fetchone()
     return RawLoad(table=table, rows=int(n[0]) if n else 0, cleanup=[f"TABLE {table}"])
+
+
+class ScanError(IngestError):
+    """DuckDB's reader gave up on a file (e.g. its CSV state machine reached an invalid
+    state); the ingest layer then retries with the Python reader."""
+
+
+def create_table_as(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+    """``CREATE TEMP TABLE name AS sql``, turning engine errors into :class:`ScanError`."""
+    try:
+        con.execute(f"CREATE TEMP TABLE {_qident(name)} AS {sql}")
+    except duckdb.Error as exc:
+        raise ScanError(str(exc).split("\n", 1)[0]) from exc
 
 
 def drop_raw(con: duckdb.DuckDBPyConnection, load: RawLoad) -> None:

@@ -81,6 +81,94 @@ class ReadPlan:
     schema: pa.Schema | None = None
     source_version: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: Records a ``records`` reader could not use (filled while its batches are read):
+    #: dicts with row_number, field, reason, raw.
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+
+
+def python_fallback(plan: ReadPlan, path: Path, reason: str) -> ReadPlan:
+    """The same plan read by Python's lenient ``csv`` module instead of the engine's
+    reader (used when the engine gives up on a file). Records with the wrong number of
+    fields or undecodable bytes are rejected with their record number and text."""
+    columns = plan.columns if plan.kind != "lines" else [
+        f"c{i:02d}" for i in range(1, plan.split_fields + 1)]
+    names = ["_row", "_raw"] + (["_nfields"] if plan.kind == "lines" else []) + columns
+    types = [pa.int64(), pa.string()] + ([pa.int64()] if plan.kind == "lines" else []) + \
+        [pa.string()] * len(columns)
+    schema = pa.schema(list(zip(names, types, strict=True)))
+    new = ReadPlan(source=plan.source, kind="records", path=plan.path, columns=plan.columns,
+                   schema=schema, source_version=plan.source_version,
+                   notes=[*plan.notes, f"engine CSV reader failed ({reason}); read with "
+                          "Python's csv module instead"], split_fields=plan.split_fields)
+    lines = plan.kind == "lines"
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        buf: dict[str, list[Any]] = {n: [] for n in names}
+        for row, rec, bad in _python_records(path, plan, lines):
+            raw = (plan.delim if not lines else "\t").join(rec)
+            if bad:
+                new.rejects.append({"row_number": row, "field": None, "reason": bad,
+                                    "raw": raw.encode("utf-8", "replace").decode("utf-8")})
+                continue
+            if not lines and len(rec) != len(columns):
+                new.rejects.append({
+                    "row_number": row, "field": None,
+                    "reason": f"wrong column count: expected {len(columns)}, found {len(rec)}",
+                    "raw": raw})
+                continue
+            buf["_row"].append(row)
+            buf["_raw"].append(raw)
+            if lines:
+                buf["_nfields"].append(len(rec))
+            for i, c in enumerate(columns):
+                buf[c].append((rec[i] or None) if i < len(rec) else None)
+            if len(buf["_row"]) >= 50_000:
+                yield pa.RecordBatch.from_pydict(buf, schema=schema)
+                buf = {n: [] for n in names}
+        if buf["_row"]:
+            yield pa.RecordBatch.from_pydict(buf, schema=schema)
+
+    new.batches = batches
+    return new
+
+
+def _python_records(path: Path, plan: ReadPlan, lines: bool
+                    ) -> Iterator[tuple[int, list[str], str | None]]:
+    """(record number, fields, reject reason or None) for every data record."""
+    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    enc = "latin-1" if plan.encoding.lower().replace("_", "-") in ("latin-1", "latin1") \
+        else "utf-8"
+    csv.field_size_limit(1 << 30)
+    with opener(path, "rb") as fb:
+        text = io.TextIOWrapper(fb, encoding=enc, errors="surrogateescape", newline="")
+        if lines:
+            for n, line in enumerate(text, start=1):
+                line = line.rstrip("\r\n")
+                bad = "invalid encoding: undecodable bytes" if _has_surrogates(line) else None
+                yield n, line.split("\t"), bad
+            return
+        reader = csv.reader(text, delimiter=plan.delim, quotechar=plan.quote or None,
+                            strict=False)
+        n = 0
+        while True:
+            try:
+                rec = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                n += 1
+                yield n, [], f"unparseable record: {exc}"
+                continue
+            n += 1
+            if (n == 1 and plan.header) or n in plan.drop_rows:
+                continue
+            bad = ("invalid encoding: undecodable bytes"
+                   if any(_has_surrogates(f) for f in rec) else None)
+            yield n, rec, bad
+
+
+def _has_surrogates(s: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in s)
 
 
 # ---------------------------------------------------------------------------------------
@@ -386,9 +474,9 @@ def country_name_to_iso3() -> dict[str, str]:
 
     out: dict[str, str] = {}
     for c in pycountry.countries:
-        for attr in ("name", "official_name", "common_name"):
+        for attr in ("name", "common_name"):
             v = getattr(c, attr, None)
-            if v:
+            if v and "," not in v:  # "Korea, Republic of" style names: overrides cover them
                 out[v] = c.alpha_3
     out.update(COUNTRY_NAME_OVERRIDES)
     return out

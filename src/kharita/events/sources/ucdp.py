@@ -98,9 +98,8 @@ def normalize(raw: ir.Table, *, source: str = NAME, source_version: str | None =
     cval = {k: try_int(s) for k, s in cstr.items()}
     iso3_col = col(raw, "iso3")
     country = col(raw, "country")
-    # "Yemen (North Yemen)" -> mapped as a whole first, then by the part before " (".
-    iso3 = ibis.coalesce(iso3_col.upper(), country_iso3(country),
-                         country_iso3(country.re_replace(r"\s*\(.*\)$", "")))
+    # UCDP's historical names ("Yemen (North Yemen)") are in the override table.
+    iso3 = ibis.coalesce(iso3_col.upper(), country_iso3(country))
     checks = [
         (rid.isnull(), "id", "missing id"),
         (~rid.re_search(r"^[0-9A-Za-z_.:-]+$"), "id", "malformed id"),

@@ -1,0 +1,278 @@
+"""Ingest: wrong-source refusal (every source's file given as every other source),
+re-ingest idempotence, a crash mid-write, filters, the CLI, and property-based tests
+(hypothesis) that feed malformed rows and random bytes to every parser and check
+``rows_read = rows_stored + rows_quarantined + rows_filtered`` always."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from kharita.errors import IngestError, WrongSourceError
+from kharita.events import ingest as ing
+from kharita.store.duckdb import connect
+
+FIX = Path(__file__).parent / "fixtures"
+TABLES = ("events", "quarantine", "filtered", "ingest_files")
+
+# The GED 23.1 header (49 columns) and the GTD columns used by the generated files.
+_GED_HEADER = (
+    "id,relid,year,active_year,code_status,type_of_violence,conflict_dset_id,conflict_new_id,"
+    "conflict_name,dyad_dset_id,dyad_new_id,dyad_name,side_a_dset_id,side_a_new_id,side_a,"
+    "side_b_dset_id,side_b_new_id,side_b,number_of_sources,source_article,source_office,"
+    "source_date,source_headline,source_original,where_prec,where_coordinates,"
+    "where_description,adm_1,adm_2,latitude,longitude,geom_wkt,priogrid_gid,country,"
+    "country_id,region,event_clarity,date_prec,date_start,date_end,deaths_a,deaths_b,"
+    "deaths_civilians,deaths_unknown,best,high,low,gwnoa,gwnob")
+GED_COLUMNS = _GED_HEADER.split(",")
+GTD_COLUMNS = ["eventid", "iyear", "imonth", "iday", "country_txt", "provstate", "city",
+               "latitude", "longitude", "attacktype1", "gname", "gname2", "gname3", "nkill"]
+
+
+def _snapshot(con) -> dict[str, list[str]]:
+    """Every row of every store table (ingest timestamps left out)."""
+    out = {}
+    for t in TABLES:
+        excl = " EXCLUDE (started_at, finished_at)" if t == "ingest_files" else ""
+        out[t] = sorted(map(repr, con.execute(f"SELECT *{excl} FROM {t}").fetchall()))
+    return out
+
+
+def _counts(con) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def _gtd_csv(path: Path) -> Path:
+    with open(path, "w", encoding="latin-1", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(GTD_COLUMNS)
+        w.writerow([201901010001, 2019, 1, 1, "Nigeria", "Borno", "Maïduguri", 11.8, 13.1, 2,
+                    "Boko Haram", "", "", 3])
+    return path
+
+
+def _gtd_xlsx(path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(GTD_COLUMNS)
+    wb.active.append([201901010001, 2019, 1, 1, "Nigeria", "Borno", "Maiduguri", 11.8, 13.1,
+                      2, "Boko Haram", None, None, 3])
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def samples(shared_data: Path, tmp_path: Path) -> dict[str, list[Path]]:
+    """A file of each kind each source accepts."""
+    return {
+        "ucdp": [shared_data / "ucdp-ged" / "ucdpged.csv",
+                 shared_data / "ucdp-ged" / "ucdp_syria_df.csv.gz"],
+        "gdelt": [shared_data / "gdelt" / "events.csv"],
+        "acled": [FIX / "acled_fake.csv", FIX / "acled_fake_api.json"],
+        "gtd": [_gtd_csv(tmp_path / "gtd.csv"), _gtd_xlsx(tmp_path / "gtd.xlsx")],
+    }
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    c = connect(tmp_path / "store.duckdb")
+    yield c
+    c.close()
+
+
+def test_wrong_source_is_refused_before_writing(con, samples) -> None:
+    ing.ingest_file(con, "acled", FIX / "acled_fake_hxl.csv")  # something already stored
+    before = _counts(con)
+    refused = 0
+    for actual, files in samples.items():
+        for named in ("ucdp", "acled", "gtd", "gdelt", "synthetic"):
+            if named == actual or (actual == "ucdp" and named == "synthetic"):
+                continue
+            for path in files:
+                with pytest.raises(WrongSourceError) as err:
+                    ing.ingest_file(con, named, path)
+                msg = str(err.value)
+                assert str(path) in msg and "Nothing was written" in msg
+                if path.suffix != ".json":
+                    assert f"ingest it as `{actual}`" in msg, msg
+                refused += 1
+    assert refused == 26  # 7 files x the 3-4 sources each is not
+    assert _counts(con) == before
+
+
+def test_unknown_source_and_missing_file(con, tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="unknown source"):
+        ing.ingest_file(con, "icews", FIX / "acled_fake.csv")
+    with pytest.raises(IngestError, match="no such file"):
+        ing.ingest_file(con, "acled", tmp_path / "missing.csv")
+
+
+def test_batch_refused_when_one_file_is_wrong(con, samples) -> None:
+    with pytest.raises(WrongSourceError):
+        ing.ingest_paths(con, "ucdp", [samples["ucdp"][0], samples["gdelt"][0]])
+    assert _counts(con) == dict.fromkeys(TABLES, 0)
+
+
+def test_reingest_changes_nothing(con, samples) -> None:
+    first = ing.ingest_paths(con, "ucdp", samples["ucdp"][:1])
+    snap = _snapshot(con)
+    again = ing.ingest_file(con, "ucdp", samples["ucdp"][0])
+    assert again.skipped and "already ingested" in again.notes[-1]
+    assert (again.rows_read, again.rows_stored) == (first[0].rows_read, first[0].rows_stored)
+    assert _snapshot(con) == snap
+
+
+@pytest.mark.parametrize("exc", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_crash_mid_write_leaves_store_unchanged(con, samples, monkeypatch, exc) -> None:
+    ing.ingest_file(con, "acled", FIX / "acled_fake.csv")
+    snap = _snapshot(con)
+    real_write = ing._write
+
+    def write_then_crash(*args, **kwargs):
+        real_write(*args, **kwargs)  # events and quarantine rows are in the transaction
+        n = args[0].execute("SELECT count(*) FROM events").fetchone()[0]
+        assert n > 1000
+        raise exc
+
+    monkeypatch.setattr(ing, "_write", write_then_crash)
+    with pytest.raises(type(exc)):
+        ing.ingest_file(con, "ucdp", samples["ucdp"][0])
+    assert _snapshot(con) == snap
+    monkeypatch.undo()
+    r = ing.ingest_file(con, "ucdp", samples["ucdp"][0])  # not taken for already ingested
+    assert not r.skipped and r.rows_stored == 1000
+
+
+def test_filters_are_counted(con, samples) -> None:
+    r = ing.ingest_file(con, "ucdp", samples["ucdp"][0], since=dt.date(2015, 1, 1),
+                        countries=["SYR", "IRQ"])
+    assert r.rows_read == 1000 == r.rows_stored + r.rows_quarantined + r.rows_filtered
+    assert set(r.filtered) == {"before-since", "country"}
+    assert sum(r.filtered.values()) == r.rows_filtered
+    assert con.execute("SELECT min(date_start) >= DATE '2015-01-01', "
+                       "count(DISTINCT country_iso3) FROM events").fetchone() == (True, 2)
+    stored = dict(con.execute("SELECT reason, rows FROM filtered").fetchall())
+    assert stored == r.filtered
+
+
+def test_cli_ingest_and_quarantine(tmp_path: Path, samples, monkeypatch) -> None:
+    from kharita.cli import app
+
+    store = tmp_path / "cli.duckdb"
+    runner = CliRunner()
+    res = runner.invoke(app, ["ingest", "acled", str(FIX / "acled_fake.csv"), "--store",
+                              str(store), "--no-attribute", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary[0]["read"] == 8 and summary[0]["quarantined"] == 3
+    res = runner.invoke(app, ["quarantine", "--store", str(store), "--format", "csv"])
+    assert res.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [(r["row"], r["field"]) for r in rows] == [("7", "event_date"), ("8", "latitude"),
+                                                      ("9", "fatalities")]
+    monkeypatch.setenv("KHARITA_STORE", str(store))
+    res = runner.invoke(app, ["quarantine", "--file", "acled_fake.csv", "--format", "json"])
+    assert len(json.loads(res.stdout)) == 3
+    res = runner.invoke(app, ["ingest", "gtd", str(FIX / "acled_fake.csv")])
+    assert isinstance(res.exception, WrongSourceError)
+
+
+# --------------------------------------------------------------------------------------
+# Property-based tests
+# --------------------------------------------------------------------------------------
+
+PROPS = settings(max_examples=12, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.too_slow,
+                                        HealthCheck.function_scoped_fixture])
+
+cell = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["", "-9", "-99", "1e400", "nan", "2019-02-30", "12.5", "999", "-181",
+                     '"', '""', "\n", "1,2", "\t", "2019-01-01", "20160728", "#tag"]),
+    st.integers(-1000, 100_000).map(str),
+)
+
+
+def _check(path: Path, source: str) -> None:
+    con = connect(":memory:")
+    try:
+        try:
+            r = ing.ingest_file(con, source, path)
+        except WrongSourceError:
+            assert _counts(con) == dict.fromkeys(TABLES, 0)
+            return
+        assert r.rows_read == r.rows_stored + r.rows_quarantined + r.rows_filtered
+        c = _counts(con)
+        assert c["events"] == r.rows_stored and c["quarantine"] == r.rows_quarantined
+        assert c["ingest_files"] == 1
+    finally:
+        con.close()
+
+
+@PROPS
+@given(data=st.binary(max_size=300), source=st.sampled_from(["ucdp", "acled", "gtd", "gdelt"]))
+def test_random_bytes_never_crash(tmp_path: Path, data: bytes, source: str) -> None:
+    p = tmp_path / "random.csv"
+    p.write_bytes(data)
+    _check(p, source)
+
+
+def _csv_bytes(header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding, errors="replace")
+
+
+@pytest.mark.slow
+@PROPS
+@given(rows=st.lists(st.lists(cell, min_size=0, max_size=52), max_size=6),
+       junk=st.binary(max_size=40))
+def test_malformed_ucdp_rows(tmp_path: Path, rows: list[list[str]], junk: bytes) -> None:
+    p = tmp_path / "ged.csv"
+    p.write_bytes(_csv_bytes(GED_COLUMNS, rows) + junk)
+    _check(p, "ucdp")
+
+
+@pytest.mark.slow
+@PROPS
+@given(rows=st.lists(st.lists(cell, min_size=0, max_size=34), max_size=6),
+       junk=st.binary(max_size=40))
+def test_malformed_acled_rows(tmp_path: Path, rows: list[list[str]], junk: bytes) -> None:
+    header = (FIX / "acled_fake.csv").read_text().splitlines()[0].split(",")
+    p = tmp_path / "acled.csv"
+    p.write_bytes(_csv_bytes(header, rows) + junk)
+    _check(p, "acled")
+
+
+@pytest.mark.slow
+@PROPS
+@given(rows=st.lists(st.lists(cell, min_size=0, max_size=16), max_size=6),
+       junk=st.binary(max_size=40))
+def test_malformed_gtd_rows(tmp_path: Path, rows: list[list[str]], junk: bytes) -> None:
+    p = tmp_path / "gtd.csv"
+    p.write_bytes(_csv_bytes(GTD_COLUMNS, rows, "latin-1") + junk)
+    _check(p, "gtd")
+
+
+@pytest.mark.slow
+@PROPS
+@given(rows=st.lists(st.lists(cell.map(lambda s: s.replace("\n", " ").replace("\t", " ")),
+                              min_size=0, max_size=63), max_size=6),
+       junk=st.binary(max_size=40))
+def test_malformed_gdelt_rows(tmp_path: Path, rows: list[list[str]], junk: bytes) -> None:
+    first = "\t".join(["1", "20160728"] + [""] * 56)  # one valid 58-field line for sniffing
+    body = "\n".join("\t".join(r) for r in rows)
+    p = tmp_path / "gdelt.tsv"
+    p.write_bytes((first + "\n" + body + "\n").encode() + junk)
+    _check(p, "gdelt")
