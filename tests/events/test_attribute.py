@@ -348,3 +348,35 @@ def test_global_sample_branches_by_country_admin1_and_date(real_store, kb, capsy
         print(table.to_string(index=False))
     assert (df.entity_id == df.expected).all(), df[df.entity_id != df.expected]
     assert {"is-syria", "is-iraq", "is-central-africa"} <= set(df.entity_id)
+
+
+def test_cli_synthesize_attribute_actors_explain(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from kharita.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    res = runner.invoke(app, ["synthesize", "--rows", "300", "--seed", "4", "-o", "s.csv"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["ingest", "synthetic", "s.csv", "--store", "k.duckdb"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["attribute", "--store", "k.duckdb", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    summary = json.loads(res.stdout)
+    assert summary["events"] == 300 and summary["attributed_events"] > 200
+    res = runner.invoke(app, ["actors", "--store", "k.duckdb", "--format", "csv"])
+    assert res.exit_code == 0 and "IS," in res.stdout
+    con = connect(tmp_path / "k.duckdb", read_only=True)
+    eid = con.execute("SELECT event_id FROM events WHERE actor2_source_id = '234' "
+                      "LIMIT 1").fetchone()[0]
+    con.close()
+    res = runner.invoke(app, ["explain", eid, "--store", "k.duckdb", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    ex = json.loads(res.stdout)
+    assert ex["raw"]["side_b"] == "IS" and ex["raw"]["source_original"] == "synthetic-4"
+    assert ex["attributions"][0]["rule"].startswith("ucdp-actor-id+")
+    res = runner.invoke(app, ["explain", eid, "--store", "k.duckdb"])
+    assert res.exit_code == 0 and "rules that fired" in res.stdout

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -61,7 +62,8 @@ def emit(data: pd.DataFrame | dict[str, Any] | list[Any], fmt: Format, *,
         table.add_column(str(col), overflow="fold")
     for row in df.head(max_rows).itertuples(index=False):
         table.add_row(*("" if (v is None or (isinstance(v, float) and pd.isna(v)))
-                        else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
+                        else escape(f"{v:.4g}" if isinstance(v, float) else str(v))
+                        for v in row))
     console.print(table)
     if len(df) > max_rows:
         console.print(f"[dim]... {len(df) - max_rows} more rows (use --format csv or json)[/dim]")

@@ -209,7 +209,8 @@ class Explanation:
 
 
 def _read_raw_record(path: Path, row: int) -> dict[str, Any] | None:
-    """Record ``row`` (1-based, header = row 0 for delimited files) of ``path``."""
+    """Record ``row`` of ``path`` (1-based, the header line counting as record 1, as
+    ``events.ingest_row``), as a dict keyed by the header's column names."""
     import gzip
 
     opener: Any = gzip.open if path.suffix == ".gz" else open
@@ -230,7 +231,7 @@ def _read_raw_record(path: Path, row: int) -> dict[str, Any] | None:
                     if i == row:
                         return {str(j): v for j, v in enumerate(rec)}
                 return None
-            for i, rec in enumerate(reader, start=1):
+            for i, rec in enumerate(reader, start=2):
                 if i == row:
                     return dict(zip(header, rec, strict=False))
     except OSError:

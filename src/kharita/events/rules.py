@@ -111,6 +111,12 @@ def admin1_key(name: str | None) -> str | None:
     return key or None
 
 
+def _where(file: str | None, line: int | None) -> str:
+    """``file.yaml:line`` of a KB record (file name only, no machine path)."""
+    name = file.replace("\\", "/").rsplit("/", 1)[-1] if file else "kb"
+    return f"{name}:{line or '?'}"
+
+
 def _validity_range(v: Validity) -> tuple[dt.date, dt.date]:
     lo = v.from_.earliest if v.from_ is not None else MIN_DATE
     hi = v.to.latest if v.to is not None else MAX_DATE
@@ -192,7 +198,7 @@ def _match_part(idx: KBIndex, source: str, part: ActorPart,
         ents = idx.actor_ids[part.actor_id]
         return [(e.id, "ucdp-actor-id", MATCH_CONFIDENCE["ucdp-actor-id"] / len(ents),
                  f"UCDP actor id {part.actor_id} is listed for {e.id} "
-                 f"({e.file or 'kb'}:{e.line or '?'})") for e in ents]
+                 f"({_where(e.file, e.line)})") for e in ents]
     if src == "ucdp" and part.kind == "coalition":
         aid = learned.get(part.name, UCDP_ACTOR_NAMES.get(part.name))
         if aid is not None and aid in idx.actor_ids:
@@ -333,12 +339,12 @@ def territory_table(kb: KnowledgeBase) -> pd.DataFrame:
             rng = _intersect(_validity_range(t.valid), _validity_range(ent.valid))
             if rng is None:
                 continue
-            where = f"{t.file or 'kb'}:{t.line or '?'}"
+            where = _where(t.file, t.line)
             span = f"{t.valid.from_ or '*'}..{t.valid.to or '*'}"
             detail = (f"territory of {t.entity} in {t.country}"
                       f"{' (' + ', '.join(t.admin1) + ')' if t.admin1 else ' (whole country)'}"
                       f" valid {span}, priority {t.priority}, sources "
-                      f"{', '.join(t.sources)} [{where}]")
+                      f"{', '.join(t.sources)} ({where})")
             keys: list[str | None] = [
                 *sorted({k for k in (admin1_key(a) for a in t.admin1) if k})]
             for key in keys or [None]:
@@ -381,7 +387,7 @@ def affiliation_table(kb: KnowledgeBase) -> pd.DataFrame:
             continue
         lo, hi = _validity_range(r.valid)
         detail = (f"{r.source} {r.type} {r.target} {r.valid.from_ or '*'}..{r.valid.to or '*'}"
-                  f" (sources {', '.join(r.sources)}) [{r.file or 'kb'}:{r.line or '?'}]")
+                  f" (sources {', '.join(r.sources)}; {_where(r.file, r.line)})")
         rows.append((r.source, r.target, AFFILIATION_RELATIONS.index(r.type), lo, hi, detail))
     df = pd.DataFrame(rows, columns=AFFILIATION_COLUMNS)
     return _typed_dates(df, ["valid_from", "valid_to"]).astype({"relation_rank": "int64"})
