@@ -1,8 +1,10 @@
 """Seeded synthetic event data in the UCDP GED format (and GDELT 1.0 format).
 
 Everything made here is labelled synthetic: ``source_original`` holds the source
-version ``synthetic-<seed>``, and ``source_headline``/``source_article`` and
-``where_description`` start with ``SYNTHETIC``. Nothing here is a real event.
+version ``synthetic-<seed>``; ``dyad_name`` (which the UCDP connector stores as the
+event's ``description``), ``source_headline``, ``source_article`` and
+``where_description`` start with ``SYNTHETIC``; ids start at 900,000,000 (GDELT:
+800,000,000). Nothing here is a real event.
 
 Planted structure (documented in ``docs/attribution.md``, "Synthetic data"):
 
@@ -368,7 +370,8 @@ def _ged_table(rng: np.random.Generator, seed: int, days: np.ndarray, br: np.nda
     relid = pc.binary_join_element_wise(
         _dict(ci, isos), pc.cast(pa.array(year), pa.string()),
         pc.cast(pa.array(tov), pa.string()), pa.scalar("SYN"), ids_s, "-")
-    dyad = pc.binary_join_element_wise(side_a, side_b, " - ")
+    dyad = pc.binary_join_element_wise(pa.scalar("SYNTHETIC"), pc.binary_join_element_wise(
+        side_a, side_b, " - "), ": ")
     state = pa.array(tov == 1)
     conflict = pc.binary_join_element_wise(
         pc.if_else(state, country, side_a),
@@ -514,7 +517,7 @@ def write_gdelt_tsv(path: str | os.PathLike[str], rows: int, seed: int = 0, *,
                 "MonthYear": date.dt.strftime("%Y%m").to_numpy(),
                 "Year": date.dt.year.to_numpy(),
                 "FractionDate": np.round(np.asarray(date.dt.year, dtype=float)
-                                         + (np.asarray(date.dt.dayofyear) - 1) / 365.0, 4),
+                                         + (np.asarray(date.dt.day_of_year) - 1) / 365.0, 4),
                 "Actor1Code": np.where(is_is, "IMGMOSSUNREB", "REB"), "Actor1Name": actor1,
                 "Actor2Code": np.full(n, "GOV", dtype=object), "Actor2Name": actor2,
                 "IsRootEvent": np.ones(n, np.int64), "EventCode": code,
