@@ -81,7 +81,10 @@ def test_recovers_k6_em():
     p = _p6()
     T = horizon_for(p, 150_000)
     t, k = simulate_hawkes(p, T, seed=2)
-    _check(fit_hawkes(t, k, T, method="em", goodness=False, compare=False), p)
+    em = fit_hawkes(t, k, T, method="em", goodness=False, compare=False)
+    _check(em, p)
+    mle = fit_hawkes(t, k, T, method="mle", goodness=False, compare=False)
+    assert em.loglik == pytest.approx(mle.loglik, abs=0.05)  # EM did not stall
 
 
 def test_sum_of_exponentials_with_fixed_decays():

@@ -10,7 +10,8 @@
   branch, M-step ``mu = E[#background] / |period|``, ``alpha[i, j] = E[#i-children of
   j-events] / C[j]`` (``C`` is the exact kernel mass inside ``[0, T]``) and
   ``beta = E[#children] / E[sum of parent-child delays]`` (this decay step ignores the
-  truncation at ``T``, negligible when ``1 / beta << T``).
+  truncation at ``T``, negligible when ``1 / beta << T``). Steps are accelerated with
+  SQUAREM (Varadhan & Roland 2008).
 
 Both give the same maximum when the EM has converged; MLE is faster.
 """
@@ -104,41 +105,82 @@ def loglikelihood(params: HawkesParams, data: EventData) -> float:
 
 
 def _em(data: EventData, p: HawkesParams, *, fit_decay: bool, diagonal: bool, tol: float,
-        max_iter: int) -> _Core:
+        max_iter: int, accelerate: bool = True) -> _Core:
+    """Branching-structure EM, accelerated with SQUAREM (Varadhan & Roland 2008, scheme
+    S3) unless ``accelerate=False``: two EM steps give an extrapolated point, which is
+    kept only if its log-likelihood is at least that after the first step, so the
+    sequence stays monotone. ``max_iter`` counts EM steps."""
     K, U = data.K, p.U
-    mu, alpha, betas = p.mu.copy(), p.alpha.copy(), p.decays.copy()
-    mask = np.ones_like(alpha)
+    n_mu, n_alpha = p.mu.size, p.alpha.size
+    mask = np.ones_like(p.alpha)
     if diagonal:
-        mask = np.broadcast_to(np.eye(K)[:, :, None], alpha.shape).copy()
-    alpha *= mask
+        mask = np.broadcast_to(np.eye(K)[:, :, None], p.alpha.shape).copy()
     update_beta = fit_decay and U == 1
-    ll_prev = -np.inf
-    converged = False
-    it = 0
-    C, _ = compensator_terms(data.times, data.types, data.T, K, betas)
-    G = None if update_beta else excitation_features(data.times, data.types, K, betas)
-    lag = 0.0
-    for it in range(1, max_iter + 1):  # noqa: B007
+    G = None if update_beta else excitation_features(data.times, data.types, K, p.decays)
+    C_fixed = compensator_terms(data.times, data.types, data.T, K, p.decays)[0]
+    lengths = data.lengths[None, :]
+
+    def unpack(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (theta[:n_mu].reshape(p.mu.shape),
+                theta[n_mu:n_mu + n_alpha].reshape(p.alpha.shape), theta[n_mu + n_alpha:])
+
+    def step(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """Log-likelihood at ``theta`` and the next EM iterate."""
+        mu, alpha, betas = unpack(theta)
         if G is None:
+            C = compensator_terms(data.times, data.types, data.T, K, betas)[0]
             ll_ev, P0, PA, lag = branching_sums(data.times, data.types, data.bins, mu, alpha,
                                                 betas)
         else:
+            C, lag = C_fixed, 0.0
             ll_ev, P0, PA2 = branching_sums_fixed(G, data.types, data.bins, mu,
                                                   alpha.reshape(K, K * U))
             PA = PA2.reshape(K, K, U)
-        ll = ll_ev - float((mu * data.lengths).sum()) - float((alpha * C[None, :, :]).sum())
-        mu = np.maximum(P0 / data.lengths[None, :], 1e-300)
-        alpha = np.where(C[None, :, :] > 0, PA / np.where(C > 0, C, 1.0)[None, :, :], 0.0) * mask
-        if update_beta and lag > 0:
-            betas = np.array([PA.sum() / lag])
-            C, _ = compensator_terms(data.times, data.types, data.T, K, betas)
-        if abs(ll - ll_prev) <= tol * (abs(ll) + 1.0):
+        if not np.isfinite(ll_ev):
+            return -np.inf, theta
+        ll = ll_ev - float((mu * lengths).sum()) - float((alpha * C[None, :, :]).sum())
+        new_mu = np.maximum(P0 / lengths, 1e-300)
+        new_alpha = np.where(C[None, :, :] > 0,
+                             PA / np.where(C > 0, C, 1.0)[None, :, :], 0.0) * mask
+        new_beta = np.array([PA.sum() / lag]) if update_beta and lag > 0 else betas
+        return ll, np.concatenate([new_mu.ravel(), new_alpha.ravel(), new_beta])
+
+    def clip(proposal: np.ndarray, current: np.ndarray) -> np.ndarray:
+        # EM's multiplicative updates escape very slowly from a value near 0, so one
+        # extrapolation may shrink a parameter at most 100-fold
+        return np.maximum(proposal, 0.01 * current)
+
+    theta = np.concatenate([p.mu.ravel(), (p.alpha * mask).ravel(), p.decays])
+    ll_prev = -np.inf
+    converged = False
+    steps = 0
+    while steps < max_iter:
+        ll0, theta1 = step(theta)
+        steps += 1
+        if abs(ll0 - ll_prev) <= tol * (abs(ll0) + 1.0):
             converged = True
             break
-        ll_prev = ll
-    out = HawkesParams(mu, alpha, betas, data.edges, list(p.branches))
-    return _Core(out, loglikelihood(out, data), it, converged,
-                 "EM converged" if converged else f"EM stopped after {max_iter} iterations")
+        ll_prev = ll0
+        if not accelerate:
+            theta = theta1
+            continue
+        ll1, theta2 = step(theta1)
+        steps += 1
+        r = theta1 - theta
+        v = theta2 - theta1 - r
+        nv = float(np.linalg.norm(v))
+        if nv == 0.0:
+            theta = theta2
+            continue
+        a = min(-float(np.linalg.norm(r)) / nv, -1.0)
+        proposal = clip(theta - 2.0 * a * r + a * a * v, theta)
+        llp, theta_p = step(proposal)
+        steps += 1
+        theta = theta_p if np.isfinite(llp) and llp >= ll1 else theta2
+    mu, alpha, betas = unpack(theta)
+    out = HawkesParams(mu.copy(), alpha.copy(), betas.copy(), data.edges, list(p.branches))
+    return _Core(out, loglikelihood(out, data), steps, converged,
+                 "EM converged" if converged else f"EM stopped after {max_iter} steps")
 
 
 def _mle(data: EventData, p: HawkesParams, *, fit_decay: bool, diagonal: bool, tol: float,
