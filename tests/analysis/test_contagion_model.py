@@ -150,3 +150,14 @@ def test_bad_input_is_named():
         HawkesParams(mu=[0.1, 0.2], alpha=[[0.1]], decays=[1.0])
     with pytest.raises(ValueError, match="method"):
         fit_hawkes([1.0, 2.0], [0, 0], 3.0, method="newton")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["mle", "em"])
+def test_branch_without_events_has_no_effect(method):
+    p = HawkesParams(mu=[0.5], alpha=[[0.4]], decays=[1.0])
+    t, k = simulate_hawkes(p, 1000.0, seed=1)
+    fit = fit_hawkes(t, k, 1000.0, K=3, method=method, compare=False)
+    A = fit.params.branching_matrix
+    assert A[0, 0] == pytest.approx(0.4, abs=0.1)
+    assert np.all(A[:, 1:] == 0) and np.all(A[1:, :] < 1e-6)
+    assert fit.shares["n_events"].tolist() == [t.size, 0, 0]

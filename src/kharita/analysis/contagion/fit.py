@@ -193,12 +193,13 @@ def _mle(data: EventData, p: HawkesParams, *, fit_decay: bool, diagonal: bool, t
     x0 = np.concatenate([p.mu.ravel() / mu_scale, p.alpha.ravel()]
                         + ([np.array([1.0])] if fit_beta else []))
     bounds: list[tuple[float | None, float | None]] = [(1e-10, None)] * n_mu
+    # free alpha entries: a source branch without events has no identifiable effect
+    free = np.broadcast_to((data.counts > 0)[None, :, None], (K, K, U))
     if diagonal:
-        diag = np.broadcast_to(np.eye(K)[:, :, None], (K, K, U)).ravel()
-        bounds += [(0.0, None) if d else (0.0, 0.0) for d in diag]
-        x0[n_mu:n_mu + n_alpha] *= diag
-    else:
-        bounds += [(0.0, None)] * n_alpha
+        free = free & np.eye(K, dtype=bool)[:, :, None]
+    free = free.ravel()
+    bounds += [(0.0, None) if f else (0.0, 0.0) for f in free]
+    x0[n_mu:n_mu + n_alpha] *= free
     if fit_beta:
         lo, hi = 10.0 / data.T, 1e4 * N / data.T
         bounds.append((lo / beta_scale, hi / beta_scale))
