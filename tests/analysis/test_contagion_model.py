@@ -161,3 +161,20 @@ def test_branch_without_events_has_no_effect(method):
     assert A[0, 0] == pytest.approx(0.4, abs=0.1)
     assert np.all(A[:, 1:] == 0) and np.all(A[1:, :] < 1e-6)
     assert fit.shares["n_events"].tolist() == [t.size, 0, 0]
+
+
+def test_specialised_kernel_matches_general_one(small):
+    from kharita.analysis.contagion.likelihood import loglik_grad_exp1
+
+    t, k, T = small
+    p = HawkesParams(mu=[[0.3, 0.1], [0.2, 0.4], [0.5, 0.5]],
+                     alpha=np.full((3, 3), 0.1) + np.eye(3) * 0.2, decays=[0.7],
+                     edges=[0.0, 20.0, 50.0])
+    d = EventData(t, k, T, 3, p.edges)
+    general = loglik_grad(d.times, d.types, d.bins, d.T, d.lengths, p.mu, p.alpha, p.decays,
+                          True)
+    fused = loglik_grad_exp1(d.times, d.types, d.bins, d.T, d.lengths, p.mu,
+                             p.alpha[:, :, 0], 0.7)
+    assert fused[0] == pytest.approx(general[0], rel=1e-12)
+    assert np.allclose(fused[1], general[1]) and np.allclose(fused[2], general[2][:, :, 0])
+    assert fused[3] == pytest.approx(general[3], rel=1e-10)

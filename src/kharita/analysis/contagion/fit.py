@@ -33,13 +33,14 @@ from kharita.analysis.contagion.likelihood import (
     compensator_terms,
     excitation_features,
     loglik_grad,
+    loglik_grad_exp1,
     loglik_grad_fixed,
 )
 from kharita.analysis.contagion.model import HawkesParams
 
 Method = Literal["mle", "em"]
 #: EM steps per decay on the starting-value grid (a coarse profile likelihood).
-GRID_EM_STEPS = 15
+GRID_EM_STEPS = 10
 
 
 @dataclass
@@ -220,8 +221,10 @@ def _mle(data: EventData, p: HawkesParams, *, fit_decay: bool, diagonal: bool, t
     def f(x: np.ndarray) -> tuple[float, np.ndarray]:
         mu, alpha, betas = unpack(x)
         if fit_beta:
-            ll, gmu, galpha, gbeta = loglik_grad(data.times, data.types, data.bins, data.T,
-                                                 data.lengths, mu, alpha, betas, True)
+            ll, gmu, galpha2, gbeta = loglik_grad_exp1(data.times, data.types, data.bins,
+                                                       data.T, data.lengths, mu,
+                                                       alpha.reshape(K, K), betas[0])
+            galpha = galpha2.reshape(K, K, 1)
         else:
             ll, gmu, galpha2 = loglik_grad_fixed(G, data.types, data.bins, data.lengths, mu,
                                                  alpha.reshape(K, K * U), Cflat)
@@ -250,7 +253,7 @@ def _default_init(data: EventData, decays: np.ndarray, branches: list[str]) -> H
     return HawkesParams(mu, alpha, decays, data.edges, branches)
 
 
-def _decay_grid(data: EventData, n: int = 8) -> np.ndarray:
+def _decay_grid(data: EventData, n: int = 6) -> np.ndarray:
     gap = data.T / data.N
     lo, hi = 0.5 * gap, max(data.T / 20.0, 2.0 * gap)
     return 1.0 / np.geomspace(lo, hi, n)

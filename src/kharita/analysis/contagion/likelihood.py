@@ -276,3 +276,62 @@ def branching_sums_fixed(G, types, bins, mu, alpha2):
         for q in range(P):
             PA[i, q] += alpha2[i, q] * G[n, q] * inv
     return ll, P0, PA
+
+
+@njit(cache=True)
+def loglik_grad_exp1(times, types, bins, T, lengths, mu, alpha2, beta):
+    """:func:`loglik_grad` specialised to one exponential (``alpha2`` is (K, K)) with the
+    gradient in ``beta``; fused loops, about twice as fast. Returns
+    ``(ll, gmu, galpha2, gbeta)``."""
+    N = times.shape[0]
+    K = mu.shape[0]
+    R = np.zeros(K)
+    S = np.zeros(K)
+    gmu = np.zeros_like(mu)
+    galpha = np.zeros_like(alpha2)
+    gbeta = 0.0
+    ll = 0.0
+    tprev = 0.0
+    for n in range(N):
+        t = times[n]
+        i = types[n]
+        dt = t - tprev
+        e = math.exp(-beta * dt)
+        b = bins[n]
+        exc = 0.0
+        dl = 0.0
+        for j in range(K):
+            S[j] = e * (S[j] + dt * R[j])
+            R[j] *= e
+            a = alpha2[i, j]
+            exc += a * R[j]
+            dl += a * (R[j] - beta * S[j])
+        lam = mu[i, b] + beta * exc
+        if not lam > 0.0:
+            return -np.inf, gmu, galpha, gbeta
+        inv = 1.0 / lam
+        ll += math.log(lam)
+        gmu[i, b] += inv
+        binv = beta * inv
+        for j in range(K):
+            galpha[i, j] += R[j] * binv
+        gbeta += dl * inv
+        R[i] += 1.0
+        tprev = t
+    # compensator: C[j] = sum (1 - exp(-beta (T - t_n))), D[j] = sum (T - t_n) exp(...)
+    C = np.zeros(K)
+    D = np.zeros(K)
+    for n in range(N):
+        d = T - times[n]
+        e = math.exp(-beta * d)
+        C[types[n]] += 1.0 - e
+        D[types[n]] += d * e
+    for i in range(K):
+        for b in range(mu.shape[1]):
+            ll -= mu[i, b] * lengths[b]
+            gmu[i, b] -= lengths[b]
+        for j in range(K):
+            ll -= alpha2[i, j] * C[j]
+            galpha[i, j] -= C[j]
+            gbeta -= alpha2[i, j] * D[j]
+    return ll, gmu, galpha, gbeta
