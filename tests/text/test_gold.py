@@ -6,6 +6,7 @@ import pytest
 
 from kharita.text import read
 
+from .conftest import REPORT
 from .gold import CORPUS, mention_key, precision_recall
 
 FLOOR = 0.8
@@ -30,15 +31,15 @@ def scores(kb):  # type: ignore[no-untyped-def]
 
 def test_precision_recall_table(scores) -> None:  # type: ignore[no-untyped-def]
     rows, (p_all, r_all, tp, fp, fn) = scores
-    print("\nmentions on kharita's own test articles (kind, key, surface; set-based)")
-    print(f"{'text':6} {'lang':4} {'P':>6} {'R':>6} {'TP':>4} {'FP':>4} {'FN':>4}")
+    lines = ["mentions on kharita's own test articles (kind, key, surface; set-based)",
+             f"{'text':6} {'lang':4} {'P':>6} {'R':>6} {'TP':>4} {'FP':>4} {'FN':>4}"]
     for name, lang, _, p, r, tp_, fp_, fn_, extra, missed in rows:
-        print(f"{name:6} {lang:4} {p:6.3f} {r:6.3f} {tp_:4d} {fp_:4d} {fn_:4d}")
-        for item in sorted(extra):
-            print(f"         false positive: {item}")
-        for item in sorted(missed):
-            print(f"         missed:         {item}")
-    print(f"{'all':6} {'':4} {p_all:6.3f} {r_all:6.3f} {tp:4d} {fp:4d} {fn:4d}")
+        lines.append(f"{name:6} {lang:4} {p:6.3f} {r:6.3f} {tp_:4d} {fp_:4d} {fn_:4d}")
+        lines.extend(f"         false positive: {item}" for item in sorted(extra))
+        lines.extend(f"         missed:         {item}" for item in sorted(missed))
+    lines.append(f"{'all':6} {'':4} {p_all:6.3f} {r_all:6.3f} {tp:4d} {fp:4d} {fn:4d}")
+    print("\n" + "\n".join(lines))  # shown with -s; the summary section shows it always
+    REPORT[:] = lines
     assert p_all >= FLOOR and r_all >= FLOOR
     for row in rows:
         assert row[3] >= FLOOR and row[4] >= FLOOR, row[0]
