@@ -1,0 +1,325 @@
+"""``kharita activity | geography | decentralization | shocks | structure | check``.
+
+Each command parses its options, calls one function of :mod:`kharita.analysis` and
+prints the result with ``--format table|csv|json``; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from kharita.cli.output import Format, console, emit, err_console
+
+StoreOption = Annotated[Path | None, typer.Option(
+    "--store", help="The DuckDB event store (default $KHARITA_STORE or ./kharita.duckdb).")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FromOption = Annotated[str | None, typer.Option("--from", help="First event date (YYYY-MM-DD).")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last event date (YYYY-MM-DD).")]
+BranchesOption = Annotated[str | None, typer.Option(
+    "--branches", help="Comma-separated branch ids, e.g. is-iraq,is-syria.")]
+MinConfOption = Annotated[float, typer.Option(
+    "--min-confidence", help="Drop attributions below this confidence.")]
+SourcesOption = Annotated[str | None, typer.Option(
+    "--sources", help="Comma-separated sources, e.g. ucdp,acled.")]
+TypesOption = Annotated[str | None, typer.Option(
+    "--event-types", help="Comma-separated event types (see docs/events.md).")]
+KbOption = Annotated[list[Path] | None, typer.Option(
+    "--kb", help="Overlay KB file or folder (repeatable; also KHARITA_KB_PATH).")]
+
+
+class Ambiguous(StrEnum):
+    SPLIT = "split"
+    FULL = "full"
+    EXCLUDE = "exclude"
+
+
+AmbiguousOption = Annotated[Ambiguous, typer.Option(
+    "--ambiguous", help="Ambiguous attributions (ACLED 'X and/or Y'): split = confidence "
+                        "share (default), full = count fully, exclude = drop.")]
+
+
+class Freq(StrEnum):
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+class By(StrEnum):
+    branch = "branch"
+    region = "region"
+    country = "country"
+    admin1 = "admin1"
+    cell = "cell"
+    network = "network"
+
+
+FreqOption = Annotated[Freq, typer.Option("--freq", help="Period length.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("activity")(activity_cmd)
+    app.command("geography")(geography_cmd)
+    app.command("decentralization")(decentralization_cmd)
+    app.command("shocks")(shocks_cmd)
+    app.command("structure")(structure_cmd)
+    app.command("presets")(presets_cmd)
+    app.command("check")(check_cmd)
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [x.strip() for x in text.split(",") if x.strip()] if text else None
+
+
+def _filters(date_from: str | None, date_to: str | None, branches: str | None,
+             min_confidence: float, ambiguous: Ambiguous, sources: str | None,
+             event_types: str | None) -> dict[str, Any]:
+    return {"start": date_from, "end": date_to, "branches": _split(branches),
+            "min_confidence": min_confidence, "ambiguous": ambiguous.value,
+            "sources": _split(sources), "event_types": _split(event_types)}
+
+
+def _open(store: Path | None, kb: list[Path] | None) -> tuple[Any, Any]:
+    from kharita.kb import load_kb
+    from kharita.store.duckdb import connect
+
+    return connect(store, read_only=True), load_kb(kb or [])
+
+
+def _caption(filters: dict[str, Any], extra: str = "") -> str:
+    shown = {k: v for k, v in filters.items() if v not in (None, 0.0)}
+    text = "filters: " + ", ".join(f"{k}={v}" for k, v in shown.items())
+    return text + (f". {extra}" if extra else "")
+
+
+def _emit_sections(sections: dict[str, Any], fmt: Format, title: str) -> None:
+    """Several tables: one JSON object, or one table/CSV block per section."""
+    if fmt == Format.json:
+        from kharita.cli.output import to_json
+
+        def conv(v: Any) -> Any:
+            import json
+
+            return json.loads(to_json(v)) if isinstance(v, pd.DataFrame) else v
+        emit({k: conv(v) for k, v in sections.items()}, fmt)
+        return
+    for name, value in sections.items():
+        if fmt == Format.csv:
+            console.print(f"# {name}", markup=False, highlight=False)
+        emit(value if isinstance(value, pd.DataFrame) else pd.DataFrame(
+            value if isinstance(value, list) else [value]), fmt, title=f"{title}: {name}")
+
+
+def activity_cmd(
+    by: Annotated[By, typer.Option("--by", help="Unit of the table.")] = By.branch,
+    freq: FreqOption = Freq.year,
+    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
+    branches: BranchesOption = None, min_confidence: MinConfOption = 0.0,
+    ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
+    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Events and fatalities (best/low/high) of the network by unit and period."""
+    from kharita.analysis.activity import activity
+
+    con, knowledge = _open(store, kb)
+    f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
+    df = activity(con, by=by.value, freq=freq.value, kb=knowledge, **f)
+    if fmt == Format.table:
+        df = df.assign(period=df.period.dt.date)
+    emit(df, fmt, title=f"Network activity by {by.value} per {freq.value}",
+         caption=_caption(df.attrs["filters"], "events = weighted count; events_raw = "
+                                               "distinct events"))
+
+
+class GeoTable(StrEnum):
+    centres = "centres"
+    regions = "regions"
+    crossing = "crossing"
+    all = "all"
+
+
+def geography_cmd(
+    table: Annotated[GeoTable, typer.Option("--table", help="Which table.")] = GeoTable.all,
+    freq: FreqOption = Freq.year,
+    weighting: Annotated[str, typer.Option(
+        "--weighting", help="Centre weighted by 'events' or 'fatalities'.")] = "events",
+    n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap replicates.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
+    branches: BranchesOption = None, min_confidence: MinConfOption = 0.0,
+    ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
+    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Spherical centre and dispersion per period, shares by world region, and the
+    first period in which Africa's share exceeds the Middle East's (bootstrap)."""
+    from kharita.analysis.frame import materialize_frame
+    from kharita.analysis.geography import africa_crossing, geographic_centres, region_shares
+
+    con, knowledge = _open(store, kb)
+    f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
+    fr = materialize_frame(con, kb=knowledge, **f)
+    sections: dict[str, Any] = {}
+    if table in (GeoTable.centres, GeoTable.all):
+        sections["centres"] = geographic_centres(con, freq=freq.value, weighting=weighting,
+                                                 frame=fr, kb=knowledge)
+    if table in (GeoTable.regions, GeoTable.all):
+        sections["regions"] = region_shares(con, freq=freq.value, frame=fr, kb=knowledge)
+    if table in (GeoTable.crossing, GeoTable.all):
+        res = africa_crossing(con, freq=freq.value, n_boot=n_boot, seed=seed, frame=fr,
+                              kb=knowledge)
+        sections["crossing"] = res.summary() if fmt != Format.json else res.to_dict()
+    for v in sections.values():
+        if isinstance(v, pd.DataFrame) and "period" in v and fmt == Format.table:
+            v["period"] = pd.to_datetime(v["period"]).dt.date
+    _emit_sections(sections, fmt, "Geography")
+    if fmt == Format.table:
+        console.print(f"[dim]{_caption(fr.filters.describe())}[/dim]")
+
+
+def decentralization_cmd(
+    freq: FreqOption = Freq.year,
+    weighting: Annotated[str, typer.Option(
+        "--weighting", help="Shares of 'events' or 'fatalities'.")] = "events",
+    n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap replicates.")] = 500,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    include_unassigned: Annotated[bool, typer.Option(
+        "--include-unassigned", help="Count events left at 'is' (no branch) as a branch.")
+    ] = False,
+    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
+    branches: BranchesOption = None, min_confidence: MinConfOption = 0.0,
+    ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
+    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+) -> None:
+    """HHI, normalised entropy, effective number of branches and the core's share per
+    period, with bootstrap intervals."""
+    from kharita.analysis.concentration import concentration
+
+    con, knowledge = _open(store, kb)
+    f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
+    df = concentration(con, freq=freq.value, weighting=weighting, n_boot=n_boot, seed=seed,
+                       include_unassigned=include_unassigned, kb=knowledge, **f)
+    if fmt == Format.table:
+        df = df.assign(period=df.period.dt.date)
+        df = df[[c for c in df.columns if not c.startswith("entropy_")
+                 or c == "entropy_norm"]]
+    emit(df, fmt, title=f"Decentralization per {freq.value}",
+         caption=_caption(df.attrs.get("filters", {}),
+                          f"core = {', '.join(df.attrs.get('core', []))}; intervals: "
+                          f"{n_boot} bootstrap replicates"))
+
+
+class DateKind(StrEnum):
+    death = "death"
+    announcement = "announcement"
+    both = "both"
+
+
+class Correction(StrEnum):
+    fdr_bh = "fdr_bh"
+    holm = "holm"
+    none = "none"
+
+
+def shocks_cmd(
+    date: Annotated[DateKind, typer.Option(
+        "--date", help="Leader's death date, its announcement, or both.")] = DateKind.both,
+    window_weeks: Annotated[int, typer.Option(
+        "--window-weeks", help="Weeks each side for the regression.")] = 52,
+    count_days: Annotated[int, typer.Option(
+        "--count-days", help="Days each side for the plain counts.")] = 90,
+    n_placebo: Annotated[int, typer.Option("--placebos", help="Placebo dates.")] = 99,
+    correction: Annotated[Correction, typer.Option(
+        "--correction", help="Multiple-comparison correction across branches.")
+    ] = Correction.fdr_bh,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
+    branches: BranchesOption = None, min_confidence: MinConfOption = 0.0,
+    ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
+    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Event studies of each leadership loss in the KB, per branch and network-wide."""
+    from rich.progress import Progress
+
+    from kharita.analysis.shocks import shocks
+
+    con, knowledge = _open(store, kb)
+    f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task("event studies", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+        df = shocks(con, kb=knowledge, date=date.value, window_weeks=window_weeks,
+                    count_days=count_days, n_placebo=n_placebo, correction=correction.value,
+                    seed=seed, progress=progress, **f)
+    if fmt == Format.table:
+        df = df.drop(columns=["sources", "leader_id", "alpha", "model"])
+    emit(df, fmt, title="Leadership losses: event studies",
+         caption=_caption(df.attrs.get("filters", {}),
+                          f"{df.attrs.get('model', '')}; correction {correction.value}"))
+
+
+def structure_cmd(
+    as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD).")] = "2024-06-01",
+    compare: Annotated[str | None, typer.Option(
+        "--compare", help="A second date to compare with.")] = None,
+    curves: Annotated[bool, typer.Option(
+        "--curves", help="Print the resilience curves too.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Size of the key-player set.")] = 3,
+    seeds: Annotated[int, typer.Option("--seeds", help="Random-removal orders.")] = 20,
+    kb: KbOption = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Centralisation, hierarchy, key players and resilience of the organisation graph."""
+    from kharita.analysis.structure import compare_structure, structure
+    from kharita.kb import load_kb
+
+    knowledge = load_kb(kb or [])
+    if compare:
+        emit(compare_structure(knowledge, compare, as_of, k=k, seeds=seeds), fmt,
+             title=f"Structure: {compare} vs {as_of}")
+        return
+    s = structure(knowledge, as_of, k=k, seeds=seeds)
+    sections: dict[str, Any] = {"measures": s.table() if fmt != Format.json else s.to_dict()}
+    if curves or fmt == Format.json:
+        sections["curves"] = s.curves
+    _emit_sections(sections, fmt, f"Structure on {as_of}")
+
+
+def presets_cmd(fmt: FormatOption = Format.table) -> None:
+    """List the named checks of the seed analysis' claims."""
+    from kharita.analysis.presets import PRESETS
+
+    emit(pd.DataFrame([{"preset": p.name, "claim": p.claim, "claim_ar": p.claim_ar}
+                       for p in PRESETS.values()]), fmt, title="Presets (kharita check NAME)")
+
+
+def check_cmd(
+    preset: Annotated[str | None, typer.Argument(help="Preset name; default: all.")] = None,
+    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
+    min_confidence: MinConfOption = 0.0, ambiguous: AmbiguousOption = Ambiguous.SPLIT,
+    sources: SourcesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Check the seed analysis' claims against the store: verdict, reason, figures."""
+    from rich.progress import Progress
+
+    from kharita.analysis.presets import run_presets
+
+    con, knowledge = _open(store, kb)
+    f = _filters(date_from, date_to, None, min_confidence, ambiguous, sources, None)
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task("checks", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+        results = run_presets(con, [preset] if preset else None, kb=knowledge,
+                              progress=progress, **f)
+    if fmt == Format.json:
+        emit([r.to_dict() for r in results], fmt)
+        return
+    emit(pd.DataFrame([r.row() for r in results]), fmt, title="Checks of the seed analysis",
+         caption=_caption(results[0].filters if results else {}))
