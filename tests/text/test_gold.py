@@ -72,3 +72,18 @@ def test_generic_organisation_needs_an_earlier_network_mention(kb) -> None:  # t
 def test_latin_acronyms_are_case_sensitive(kb) -> None:  # type: ignore[no-untyped-def]
     r = read("This is what IS said; the group is active.", kb=kb)
     assert [m.text for m in r.mentions if m.kind == "entity"] == ["IS"]
+
+
+def test_leader_death_and_candidate_events(kb) -> None:  # type: ignore[no-untyped-def]
+    text = ("Abu Bakr al-Baghdadi was killed in Syria in October 2019. "
+            "Abu Bakr al-Baghdadi spoke in Mosul in 2014. "
+            "A bombing hit a market in Maiduguri on 3 May 2023.")
+    r = read(text, kb=kb)
+    refs = [(e.status, e.entity_id, e.rule, e.text) for e in r.events]
+    assert refs[0] == ("landmark", "abu-bakr-al-baghdadi", "death-word+person+year",
+                       "Abu Bakr al-Baghdadi was killed in Syria in October 2019")
+    assert len(refs) == 2  # no death in the second sentence
+    cand = r.events[1]
+    assert (cand.status, cand.place, cand.iso3, cand.date, cand.event_type) == (
+        "candidate", "Maiduguri", "NGA", "2023-05-03", "explosion_remote")
+    assert text[cand.start:cand.end] == cand.text

@@ -74,6 +74,8 @@ def test_landmark_events(seed) -> None:  # type: ignore[no-untyped-def]
     found = {e.entity_id for e in r.events if e.status == "landmark"}
     assert {"fall-of-baghouz-2019", "kabul-airport-attack-2021",
             "crocus-city-hall-attack-2024", "paris-attacks-2015"} <= found
+    death = next(e for e in r.events if e.entity_id == "abu-bakr-al-baghdadi")
+    assert death.rule == "death-word+person+year" and death.text == "مقتل أبو بكر البغدادي عام 2019"
     kabul = next(e for e in r.events if e.entity_id == "kabul-airport-attack-2021")
     assert kabul.rule == "type-word+place+year" and kabul.date == "2021"
     assert "كابول" in kabul.text

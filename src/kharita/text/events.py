@@ -9,9 +9,13 @@ of a town, a leader's death). A sentence refers to it when it contains
    finds in the event's KB names, aliases and description), and
 3. a date mention whose year is the event's year (its ``valid.from`` date),
 
-or when the event's own KB name is mentioned (rule ``name``). A sentence with a
-type word, a place and a date that matches no landmark event is reported as a
-*candidate event* with that place and date.
+or when the event's own KB name is mentioned (rule ``name``). A leader's death is
+a landmark too: a death word (مقتل، مصرع، وفاة، اغتيال / killing, death, killed) and a
+KB person whose ``dates`` record a death, in the same clause, with (if the clause
+gives a year) the year of that death (rule ``death-word+person[+year]``; the
+reference's ``entity_id`` is the person). A clause with a type word, a place and a
+date that matches no landmark event is reported as a *candidate event* with that
+place and date.
 
 The reference's span runs from the first to the last of the three mentions.
 """
@@ -45,7 +49,12 @@ TYPE_WORDS: dict[str, str] = {
     "massacre": "violence_against_civilians", "shooting": "armed_assault",
     "attentat": "armed_assault", "attentats": "armed_assault", "chute": "strategic_development",
     "bataille": "battle", "mort": "strategic_development",
+    "مصرع": "strategic_development", "وفاه": "strategic_development",
+    "killed": "strategic_development", "died": "strategic_development",
 }
+# type words that announce a death (a leader's death is a landmark: see find_events)
+DEATH_WORDS = frozenset({"مقتل", "مصرع", "وفاه", "اغتيال", "killing", "death", "killed",
+                         "died", "mort"})
 
 
 @dataclass
@@ -90,21 +99,34 @@ def landmarks(kb: KnowledgeBase, gaz: Gazetteer) -> list[Landmark]:
     return out
 
 
+def deaths(kb: KnowledgeBase) -> dict[str, list[str]]:
+    """Person id -> the dates of their death recorded in the KB (``dates`` of kind death)."""
+    out: dict[str, list[str]] = {}
+    for e in kb.entities.values():
+        if e.type == "person":
+            days = [str(d.date) for d in e.dates if d.kind == "death"]
+            if days:
+                out[e.id] = days
+    return out
+
+
 @functools.lru_cache(maxsize=1)
-def _type_lexicon() -> Lexicon[str]:
-    lex: Lexicon[str] = Lexicon(min_stem=3)
+def _type_lexicon() -> Lexicon[tuple[str, bool]]:
+    lex: Lexicon[tuple[str, bool]] = Lexicon(min_stem=3)
     for word, etype in TYPE_WORDS.items():
-        lex.add(normalize(word), etype)
+        key = normalize(word)
+        lex.add(key, (etype, key in DEATH_WORDS))
     return lex
 
 
-def type_words(view: View) -> list[tuple[int, int, str]]:
-    """(start, end, event_type) of the event type words in a normalised text view."""
-    return [(h.start, h.end, h.payloads[0]) for h in _type_lexicon().scan(view)]
+def type_words(view: View) -> list[tuple[int, int, str, bool]]:
+    """(start, end, event_type, is_death_word) of event type words in a normalised view."""
+    return [(h.start, h.end, *h.payloads[0]) for h in _type_lexicon().scan(view)]
 
 
 def find_events(text: str, sentences: list[tuple[int, int]], mentions: list[Any],
-                marks: list[Landmark], view: View | None = None) -> list[EventRef]:
+                marks: list[Landmark], view: View | None = None,
+                death_dates: dict[str, list[str]] | None = None) -> list[EventRef]:
     """Event references in ``text`` given its sentences (or clauses) and its mentions
     (:class:`kharita.text.mentions.Mention`); ``view`` is ``norm_text(text)`` if known."""
     all_words = type_words(view if view is not None else norm_text(text))
@@ -114,8 +136,25 @@ def find_events(text: str, sentences: list[tuple[int, int]], mentions: list[Any]
         words = [w for w in all_words if s <= w[0] < e]
         if not words:
             continue
-        places = [m for m in mentions if m.kind == "place" and s <= m.start < e]
         dates = [m for m in mentions if m.kind == "date" and s <= m.start < e]
+        for w in (w for w in words if w[3]):
+            for m in mentions:
+                if not (m.kind == "entity" and s <= m.start < e and m.key in (death_dates or {})):
+                    continue
+                recorded = (death_dates or {})[m.key]
+                years = [d for d in dates if any(_year_matches(d, int(r[:4])) for r in recorded)]
+                if dates and not years:
+                    continue  # a year is given and it is not the year of the recorded death
+                d = min(years, key=lambda d: abs(d.start - m.start)) if years else None
+                lo = min(w[0], m.start, d.start if d else m.start)
+                hi = max(w[1], m.end, d.end if d else m.end)
+                out.append(EventRef(lo, hi, text[lo:hi], m.key, "landmark",
+                                    "death-word+person" + ("+year" if d else ""),
+                                    "strategic_development", None, None, recorded[0],
+                                    {"name": f"death of {m.attrs.get('name')}",
+                                     "kind": "leader_death", "kb_death_dates": recorded}))
+                break
+        places = [m for m in mentions if m.kind == "place" and s <= m.start < e]
         if not places:
             continue
         used_places: set[int] = set()

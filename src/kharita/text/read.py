@@ -29,7 +29,7 @@ from kharita.kb.dates import FuzzyDate
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.text.claims import ClaimRef, find_claims
 from kharita.text.dates import find_dates, publication_date
-from kharita.text.events import EventRef, Landmark, find_events, landmarks
+from kharita.text.events import EventRef, Landmark, deaths, find_events, landmarks
 from kharita.text.figures import find_figures
 from kharita.text.gazetteer import gazetteer
 from kharita.text.lang import LANGS, detect_language
@@ -106,6 +106,7 @@ class _KBTools:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.matcher = EntityMatcher(kb)
         self.landmarks: list[Landmark] = landmarks(kb, gazetteer())
+        self.deaths: dict[str, list[str]] = deaths(kb)
 
 
 # matchers built per KB object (the KB is not hashable; key on identity, check liveness)
@@ -212,7 +213,7 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     else:
         pub_value, pub_rule = None, None
 
-    events = find_events(text, clauses, mentions, tools.landmarks, view)
+    events = find_events(text, clauses, mentions, tools.landmarks, view, tools.deaths)
     claims = find_claims(text, sentences, entity_mentions, figures, kb, NETWORK_TYPES)
     return ReadResult(text, language, pub_value, pub_rule, sentences, mentions, events,
                       claims, kb.version)
