@@ -143,13 +143,70 @@ EN2_GOLD: set[tuple[str, str, str]] = {
     ("date", "2019-10", "October 2019"),
 }
 
-# (name, language, text, gold); the first two were written while building the reader,
-# the last two afterwards, without changing the reader for them.
+AR3_TEXT = """\
+الرقة – ١٢ أيار ٢٠٢٣
+
+أعلنت قوات سوريا الديمقراطية أن خلايا تنظيم الدولة الإسلامية نفّذت ١٧ هجوماً في دير الزور خلال نيسان.
+وأضافت أن والي ولاية الشام قُتل في عملية قرب الحسكة، فيما فرّ آخرون نحو البادية.
+وقال مسؤول عراقي إن بقايا التنظيم في الأنبار وكركوك لا تتجاوز ٥٠٠ عنصر.
+وفي أفغانستان، تبنّت ولايةُ خراسان تفجيراً استهدف حافلة في مزار شريف.
+"""
+
+AR3_GOLD: set[tuple[str, str, str]] = {
+    ("place", "Ar Raqqah", "الرقة"),
+    ("date", "2023-05-12", "١٢ أيار ٢٠٢٣"),
+    ("entity", "is", "تنظيم الدولة الإسلامية"),
+    ("figure", "attacks 17", "١٧ هجوماً"),
+    ("place", "Deir ez-Zor", "دير الزور"),
+    ("date", "2023-04", "نيسان"),
+    ("entity", "is-syria", "ولاية الشام"),
+    ("place", "Al Ḩasakah", "الحسكة"),
+    ("place", "Syrian Desert", "البادية"),
+    ("entity", "is", "التنظيم"),
+    ("place", "Anbar", "الأنبار"),
+    ("place", "Kirkuk", "كركوك"),
+    ("figure", "fighters 500", "لا تتجاوز ٥٠٠ عنصر"),
+    ("place", "Afghanistan", "أفغانستان"),
+    ("entity", "is-khorasan", "ولايةُ خراسان"),
+    ("place", "Mazār-e Sharīf", "مزار شريف"),
+}
+
+EN3_TEXT = """\
+Mogadishu, 4 September 2024 — Somali officials said on Tuesday that fighters loyal to \
+IS-Somalia had retreated into the Cal Miskaad mountains after air strikes. The branch, led by \
+Abdulqadir Mumin, is thought to hold fewer than 700 fighters. Elsewhere, Islamic State West \
+Africa Province fighters killed at least 20 soldiers in Borno State in August 2024, according \
+to the Nigerian army. ISIS also claimed an attack in Kerman, Iran, in January 2024.
+"""
+
+EN3_GOLD: set[tuple[str, str, str]] = {
+    ("place", "Mogadishu", "Mogadishu"),
+    ("date", "2024-09-04", "4 September 2024"),
+    ("entity", "is-somalia", "IS-Somalia"),
+    ("place", "Cal Miskaad", "Cal Miskaad"),
+    ("entity", "abdulqadir-mumin", "Abdulqadir Mumin"),
+    ("figure", "fighters 700", "fewer than 700 fighters"),
+    ("entity", "is-west-africa", "Islamic State West Africa Province"),
+    ("figure", "soldiers 20", "at least 20 soldiers"),
+    ("place", "Borno", "Borno State"),
+    ("date", "2024-08", "August 2024"),
+    ("entity", "is", "ISIS"),
+    ("place", "Kerman", "Kerman"),
+    ("place", "Iran", "Iran"),
+    ("date", "2024-01", "January 2024"),
+}
+
+# (name, language, text, gold); ar-1 and en-1 were written while building the reader,
+# ar-2 and en-2 after it (without changing the reader for them), ar-3 and en-3 later,
+# with harder text (diacritics, Arabic-Indic digits, year-less months, multi-word
+# city names), scored before any change prompted by them.
 CORPUS = [
     ("ar-1", "ar", AR_TEXT, AR_GOLD),
     ("en-1", "en", EN_TEXT, EN_GOLD),
     ("ar-2", "ar", AR2_TEXT, AR2_GOLD),
     ("en-2", "en", EN2_TEXT, EN2_GOLD),
+    ("ar-3", "ar", AR3_TEXT, AR3_GOLD),
+    ("en-3", "en", EN3_TEXT, EN3_GOLD),
 ]
 
 

@@ -144,6 +144,42 @@ def find_dates(text: str) -> list[DateMatch]:
     return out
 
 
+# month names that are also common words stay unread without a year: مارس (he practised),
+# آب (father), "may", "march", and the abbreviations
+_ENGLISH_MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august",
+                   "september", "october", "november", "december"}
+_AMBIGUOUS_MONTHS = {fold(w) for w in ("مارس", "آب", "may", "march", "mai", "mars")}
+_MONTH_ALONE = fold_pattern(
+    rf"(?<![\w])(?:في|خلال|منذ|حتى|مطلع|أواخر|أوائل|منتصف|in|during|since|until|early|late|"
+    rf"mid|en|depuis)\s+(?:شهر\s+)?(?P<mon>{_MONTH_RX})(?![\w])", re.IGNORECASE)
+
+
+def find_yearless_months(text: str,
+                         taken: list[tuple[int, int]] | None = None) -> list[tuple[int, int, int]]:
+    """``(start, end, month)`` of month names without a year after a preposition
+    ("خلال نيسان", "in April"); full month names only, ambiguous ones excluded.
+    Spans overlapping ``taken`` (dates already found) are skipped.
+
+    >>> t = "نفذ 17 هجوما خلال نيسان، وفي 3 آب 2025"
+    >>> [(t[s:e], m) for s, e, m in find_yearless_months(t)]
+    [('نيسان', 4)]
+    """
+    view = fold_text(text)
+    out = []
+    for m in _MONTH_ALONE.finditer(view.text):
+        name = re.sub(r"\s+", " ", m.group("mon"))
+        if name in _AMBIGUOUS_MONTHS or len(name) <= 3 or name not in _MONTHS:
+            continue
+        s, e = view.span(*m.span("mon"))
+        if any(a < e and s < b for a, b in (taken or [])):
+            continue
+        if name in _ENGLISH_MONTHS and not text[s:e][:1].isupper():
+            continue  # English month names are capitalised
+
+        out.append((s, e, _MONTHS[name]))
+    return out
+
+
 def publication_date(text: str, dates: list[DateMatch] | None = None,
                      head: int = 400, lines: int = 5, rest: int = 30) -> DateMatch | None:
     """The article's own date: the first day-precision date on a dateline among the

@@ -9,7 +9,8 @@ Grammar (on folded text, see :func:`kharita.text.normalize.fold`)::
     scale     = ألف/آلاف | مليون/ملايين | مليار/مليارات | thousand | million | billion | ...
     unit      = currency (دولار، $، USD، يورو، euros ...) | percent (%، ٪، في المئة, percent)
               | area (كيلومتر مربع، كم2، km², square kilometres ...)
-              | count noun (مقاتل، عنصر، قتيل، هجوم، fighters, attacks, people ...)
+              | count noun (مقاتل، عنصر، قتيل، هجوم، جنود، fighters, attacks, people,
+                soldiers ...)
 
 A currency may also precede the number ("$25 million", "US$ 5m").
 The value is number x scale: "88 ألف كيلومتر مربع" is 88,000 km2 and
@@ -17,7 +18,8 @@ The value is number x scale: "88 ألف كيلومتر مربع" is 88,000 km2 a
 the second number applies to both). Qualifiers: ``more_than`` ("أكثر من", "more
 than", "over", "plus de"), ``less_than`` ("أقل من", "less than", "fewer than",
 "moins de"), ``about`` ("نحو", "حوالي", "تقارب", "about", "some", "environ"),
-``up_to`` ("ما يصل إلى", "up to"), ``between`` for ranges, else ``exactly``.
+``up_to`` ("ما يصل إلى", "لا تتجاوز", "up to", "at most"), ``between`` for ranges,
+else ``exactly``.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ _UNITS: list[tuple[str, str]] = [
     ("deaths", r"قتيل(?:ا)?|قتلى|dead|deaths|killed|morts|tues|tués"),
     ("attacks", r"هجوم(?:ا)?|هجمات|عمليه|عمليات|attacks?|operations|attaques?"),
     ("members", r"عضو(?:ا)?|اعضاء|members|membres|recruits|مجند(?:ا|ين)?"),
+    ("soldiers", r"جندي(?:ا)?|جنود|عسكري(?:ا|ين)?|soldiers|troops|policemen|soldats"),
 ]
 # digits with , . ٫ ٬ separators, or thin/no-break/plain spaces between groups of three
 _NUM = r"(?:\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?![\d.,٫٬])|\d+(?:[.,٫٬]\d+)*)"
@@ -69,7 +72,8 @@ _QUAL = {
     "less_than": r"اقل\s+من|ما\s+يقل\s+عن|less\s+than|fewer\s+than|under|below|moins\s+de",
     "about": r"نحو|حوالي|حوالى|قرابه|تقارب|يقارب|ما\s+يقارب|تقريبا|زهاء|about|around|some"
              r"|approximately|roughly|nearly|almost|an\s+estimated|environ|près\s+de|pres\s+de",
-    "up_to": r"ما\s+يصل\s+الى|يصل\s+الى|تصل\s+الى|حتى|up\s+to|jusqu'à|jusqu'a",
+    "up_to": r"ما\s+يصل\s+الى|يصل\s+الى|تصل\s+الى|حتى|لا\s+(?:تتجاوز|يتجاوز|تزيد\s+(?:على|عن)"
+             r"|يزيد\s+(?:على|عن))|up\s+to|at\s+most|no\s+more\s+than|jusqu'à|jusqu'a",
 }
 _QUAL_RX = "|".join(f"(?P<q_{k}>{v})" for k, v in _QUAL.items())
 # no letter/digit right before, except the conjunctions wa-/fa- ("وأقل من 15%")

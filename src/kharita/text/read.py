@@ -28,7 +28,7 @@ from kharita.errors import KharitaError
 from kharita.kb.dates import FuzzyDate
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.text.claims import ClaimRef, find_claims
-from kharita.text.dates import find_dates, publication_date
+from kharita.text.dates import find_dates, find_yearless_months, publication_date
 from kharita.text.events import EventRef, Landmark, deaths, find_events, landmarks
 from kharita.text.figures import find_figures
 from kharita.text.gazetteer import gazetteer
@@ -183,6 +183,16 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     dates = [d for d in find_dates(text)
              if not any(s < d.end and d.start < e for s, e in fig_spans)]
     pub = publication_date(text, dates)
+    pub_day = (FuzzyDate.parse(published) if published is not None
+               else FuzzyDate.parse(pub.value) if pub is not None else None)
+    if pub_day is not None:
+        # "خلال نيسان": the month before (or of) the publication date
+        for s, e, month in find_yearless_months(text, [(d.start, d.end) for d in dates]):
+            p = pub_day.earliest
+            year = p.year if month <= p.month else p.year - 1
+            mentions.append(Mention("date", s, e, text[s:e], f"{year:04d}-{month:02d}",
+                                    "month-without-year", {"precision": "month",
+                                                           "year_from": "publication date"}))
     for d in dates:
         rule = "publication-date" if pub is not None and d == pub else "date"
         mentions.append(Mention("date", d.start, d.end, text[d.start:d.end], d.value, rule,
