@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kharita.text import read
 
@@ -87,3 +89,27 @@ def test_leader_death_and_candidate_events(kb) -> None:  # type: ignore[no-untyp
     assert (cand.status, cand.place, cand.iso3, cand.date, cand.event_type) == (
         "candidate", "Maiduguri", "NGA", "2023-05-03", "explosion_remote")
     assert text[cand.start:cand.end] == cand.text
+
+
+_PIECES = st.sampled_from([
+    "داعش", "وداعش", "للتنظيم", "التنظيم", "ولاية خراسان", "بولاية", "فرع الصومال", "«خراسان»",
+    "فروع", "العراق", "والموصل", "كابول", "2019", "(2023–2024)", "05/نوفمبر/2025", "خلال نيسان",
+    "بين 25 و50 مليون دولار", "أكثر من 60%", "تشير تقارير الخزانة الأمريكية (2023) إلى أن",
+    "هجوم", "تفجير", "مقتل", "أبو بكر البغدادي", "ISKP", "IS", "is", "the Islamic State",
+    "according to the UN", "attack", "Moscow", "in 2024", "Somalia branch", "$5m", "،", ".",
+    "؟", "\n", " ", "ـ", "َ", "٢٠٢١", "Abdulqadir Mumin", "killed",
+])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_PIECES, max_size=30).map(" ".join))
+def test_read_never_raises_and_points_into_the_text(kb, text: str) -> None:  # type: ignore[no-untyped-def]
+    r = read(text, kb=kb)
+    assert r.language in ("ar", "en", "fr", "und")
+    for m in r.mentions:
+        assert text[m.start:m.end] == m.text and m.text.strip() == m.text
+    for e in r.events:
+        assert text[e.start:e.end] == e.text
+    for c in r.claims:
+        assert text[c.sentence_start:c.sentence_end] == c.sentence

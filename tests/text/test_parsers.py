@@ -147,3 +147,12 @@ def test_figure_parser_never_raises_and_offsets_are_valid(text: str) -> None:
         assert (f.value is None) != (f.low is None)
         if f.low is not None:
             assert (f.high is not None and f.high >= f.low) or f.qualifier != "between"
+
+
+@settings(max_examples=150, deadline=None)
+@given(_TEXT)
+def test_yearless_months_never_raise(text: str) -> None:
+    from kharita.text.dates import find_yearless_months
+
+    for s, e, month in find_yearless_months(text):
+        assert 0 <= s < e <= len(text) and 1 <= month <= 12

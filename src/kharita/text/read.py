@@ -141,8 +141,9 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
         The article as a string (any mix of Arabic, English and French).
     lang
         ``auto`` (detect with lingua, see :func:`~kharita.text.lang.detect_language`),
-        ``ar``, ``en`` or ``fr``. The language is recorded; every reader runs on
-        every text, so a quoted English name in an Arabic article is still found.
+        ``ar``, ``en`` or ``fr``. The language is recorded (``und`` for a text
+        without letters); every reader runs on every text, so a quoted English
+        name in an Arabic article is still found.
     kb
         The knowledge base to match names against (default: the shipped KB).
     published
@@ -166,7 +167,13 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
         raise ValueError(f"lang must be auto, ar, en or fr, not {lang!r}")
     if kb is None:
         kb = _default_kb()
-    language = detect_language(text) if lang == "auto" else lang
+    if lang != "auto":
+        language = lang
+    else:
+        try:
+            language = detect_language(text)
+        except ValueError:
+            language = "und"  # no letters at all: undetermined (ISO 639-2)
     sentences = split_sentences(text)
     clauses = split_clauses(text)
     tools = _tools(kb)
