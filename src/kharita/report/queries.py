@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from kharita.analysis.frame import Filters, network_events_sql
+from kharita.analysis.frame import FRAME_COLUMNS, Filters, Frame, network_events_sql
 from kharita.errors import KharitaError
 
 if TYPE_CHECKING:
@@ -94,10 +94,12 @@ def _has_table(con: Any, name: str) -> bool:
 def prepare(con: Any, kb: KnowledgeBase | None = None) -> None:
     """Create the temporary table :data:`VIEW` (the network's events) if absent.
 
-    One row per (event, branch) from :func:`kharita.analysis.frame.network_events_sql`
-    with ``ambiguous="split"`` (so every figure here agrees with the analyses), plus
-    the event's place, country name and synthetic flag. Works on read-only stores
-    (temporary tables live in memory).
+    One row per (event, branch) with every column of
+    :data:`kharita.analysis.frame.FRAME_COLUMNS` (from
+    :func:`kharita.analysis.frame.network_events_sql`, ``ambiguous="split"``, so every
+    figure here agrees with the analyses), plus ``date_start`` (= ``date``), ``place``,
+    ``country`` and ``synthetic``. Works on read-only stores (temporary tables live in
+    memory). :func:`analysis_frame` hands the same table to the analyses.
     """
     if _has_table(con, VIEW):
         return
@@ -108,13 +110,33 @@ def prepare(con: Any, kb: KnowledgeBase | None = None) -> None:
     frame = network_events_sql(kb, Filters.make(ambiguous="split"))
     con.execute(f"""
         CREATE TEMP TABLE {VIEW} AS
-        SELECT f.event_id, f.date AS date_start, f.entity_id, f.weight, f.confidence,
-               f.source, f.event_type, f.country_iso3, f.admin1, f.latitude, f.longitude,
-               coalesce(f.fatalities_best, 0) AS fatalities_best, f.region,
-               e.place, e.country, coalesce(e.synthetic, false) AS synthetic
+        SELECT f.*, f.date AS date_start, e.place, e.country,
+               coalesce(e.synthetic, false) AS synthetic
         FROM ({frame}) f JOIN events e USING (event_id)
-        ORDER BY f.date
     """)
+
+
+def analysis_frame(con: Any, kb: KnowledgeBase | None = None, *,
+                   start: dt.date | None = None, end: dt.date | None = None,
+                   branches: tuple[str, ...] | None = None) -> Frame:
+    """The analyses' frame (:class:`kharita.analysis.frame.Frame`) over :data:`VIEW`.
+
+    Equal to ``materialize_frame(con, kb=kb, start=start, end=end)`` (weights do not
+    depend on the date filter) without computing the attribution weights twice.
+    """
+    prepare(con, kb)
+    f = Filters.make(start=start, end=end, ambiguous="split", branches=branches or None)
+    where = []
+    if branches:
+        where.append("entity_id IN (" + ", ".join("'" + b.replace("'", "''") + "'"
+                                                   for b in branches) + ")")
+    if start:
+        where.append(f"date >= DATE '{start.isoformat()}'")
+    if end:
+        where.append(f"date <= DATE '{end.isoformat()}'")
+    sql = f"SELECT {', '.join(FRAME_COLUMNS)} FROM {VIEW}" + (
+        " WHERE " + " AND ".join(where) if where else "")
+    return Frame(sql, f, None)
 
 
 def _period_sql(freq: str, col: str = "date_start") -> str:
@@ -202,7 +224,7 @@ def activity(con: Any, filt: EventFilter | None = None, *, freq: str = "year") -
     where, params = (filt or EventFilter()).where()
     return _df(con, f"""
         SELECT {_period_sql(freq)} AS period, entity_id, sum(weight) AS events,
-               count(*) AS rows, sum(weight * fatalities_best) AS fatalities
+               count(*) AS rows, sum(weight * coalesce(fatalities_best, 0)) AS fatalities
         FROM {VIEW} WHERE {where} GROUP BY ALL ORDER BY period, entity_id""", params)
 
 
@@ -226,7 +248,7 @@ def map_cells(con: Any, filt: EventFilter | None = None, *, freq: str | None = "
         SELECT {period} AS period, entity_id,
                (floor(latitude / {d}) + 0.5) * {d} AS lat,
                (floor(longitude / {d}) + 0.5) * {d} AS lon,
-               sum(weight) AS events, sum(weight * fatalities_best) AS fatalities
+               sum(weight) AS events, sum(weight * coalesce(fatalities_best, 0)) AS fatalities
         FROM {VIEW} WHERE {where} AND latitude IS NOT NULL AND longitude IS NOT NULL
         GROUP BY ALL ORDER BY period, entity_id, lat, lon""", params)
 

@@ -74,8 +74,9 @@ class BriefContext:
     compare_dates: tuple[str, str]
     freq: str = "year"
     n_boot: int = 200
-    n_placebo: int = 99
-    contagion_years: int | None = None
+    n_placebo: int = 19
+    shock_branches: int = 4
+    contagion_max_events: int = 20_000
     cache: dict[str, Any] = field(default_factory=dict)
 
     def frame_kwargs(self) -> dict[str, Any]:
@@ -225,39 +226,43 @@ def _structure(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
                                     f"from the knowledge base) on {d1} and {d2}, side by side."),
                   charts=charts_, layout="pair",
                   tables=[Table("Graph size", summary, caption=_label(ctx, "From the KB."))])
-    resilience = funcs.get("kharita.analysis.structure:resilience_curves")
-    if resilience is None:
+    structure = funcs.get("kharita.analysis.structure:structure")
+    if structure is None:
         sec.notes.append("Resilience curves: not available in this installation "
-                         "(kharita.analysis.structure.resilience_curves has not landed).")
+                         "(kharita.analysis.structure.structure could not be loaded).")
     else:
-        _add_resilience(ctx, sec, resilience, (d1, d2))
+        _add_resilience(ctx, sec, structure, (d1, d2))
     return sec
 
 
-def _add_resilience(ctx: BriefContext, sec: Section, resilience: Callable[..., Any],
+def _add_resilience(ctx: BriefContext, sec: Section, structure: Callable[..., Any],
                     dates: tuple[str, str]) -> None:
-    frames = []
-    for d in dates:
-        df = resilience(ctx.kb, as_of=d)
-        df = df.copy()
-        df["as_of"] = d
-        frames.append(df)
-    curves = pd.concat(frames, ignore_index=True)
-    x = "fraction_removed" if "fraction_removed" in curves else curves.columns[0]
-    y = "largest_component" if "largest_component" in curves else curves.columns[1]
-    strategy = "strategy" if "strategy" in curves else None
-    data = []
-    for k, (key, sub) in enumerate(curves.groupby(["as_of", strategy] if strategy
-                                                  else ["as_of"])):
-        label = " ".join(str(v) for v in (key if isinstance(key, tuple) else (key,)))
-        data.append({"type": "scatter", "mode": "lines", "name": label,
-                     "x": sub[x].astype(float).tolist(), "y": sub[y].astype(float).tolist(),
-                     "line": {"color": charts.PALETTE[k % len(charts.PALETTE)],
-                              "dash": "solid" if label.startswith(dates[0]) else "dot"}})
-    fig = {"data": data, "layout": charts.base_layout(
-        "Resilience: largest connected part as nodes are removed", ctx.synthetic, height=380,
-        xaxis={"title": {"text": x}}, yaxis={"title": {"text": y}})}
-    sec.charts.append(Chart("resilience", fig, "From kharita.analysis.structure."))
+    summaries = [structure(ctx.kb, d, seeds=10) for d in dates]
+    dash = {"random": "dot", "degree": "solid", "betweenness": "dash", "keyplayer": "dashdot"}
+    for measure, title in (("lcc", "largest connected part (share of nodes)"),
+                           ("efficiency", "global efficiency")):
+        data = []
+        for k, (d, summ) in enumerate(zip(dates, summaries, strict=True)):
+            for strat, sub in summ.curves.groupby("strategy", sort=False):
+                data.append({"type": "scatter", "mode": "lines", "name": f"{d} {strat}",
+                             "x": sub["fraction_removed"].astype(float).round(4).tolist(),
+                             "y": sub[measure].astype(float).round(4).tolist(),
+                             "line": {"color": ("#1f4e79", "#b03a2e")[k],
+                                      "dash": dash.get(str(strat), "solid")}})
+        fig = {"data": data, "layout": charts.base_layout(
+            f"Resilience: {title} as nodes are removed", ctx.synthetic, height=360,
+            xaxis={"title": {"text": "fraction of nodes removed"}},
+            yaxis={"title": {"text": measure}, "rangemode": "tozero"},
+            legend={"orientation": "v", "x": 1.02, "font": {"size": 9}})}
+        sec.charts.append(Chart(f"resilience-{measure}", fig, _label(
+            ctx, f"Blue {dates[0]}, red {dates[1]}; removal by degree (solid), betweenness "
+                 "(dashed), key players (KPP-Neg, dash-dot) and at random (dotted, mean of "
+                 "10 orders). kharita.analysis.structure")))
+    table = pd.concat([s.table() for s in summaries], ignore_index=True)
+    table = table.drop(columns=["top_degree"], errors="ignore").round(3)
+    sec.tables.append(Table("Structure on the two dates", table, caption=_label(
+        ctx, "Freeman centralisation, Krackhardt hierarchy, efficiency, key players; "
+             "half_lcc_*: fraction removed before the largest part falls to half.")))
 
 
 def _provenance(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
@@ -327,14 +332,15 @@ def _caveats(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
 
 
 # ------------------------------------------------------------- analysis sections
-FRAME_REF = "kharita.analysis.frame:materialize_frame"
+FRAME_REF = "kharita.analysis.frame:Frame"
 
 
 def _frame(ctx: BriefContext, funcs: dict[str, Any]) -> Any:
-    """The analyses' frame for the brief's period, computed once per brief."""
+    """The analyses' frame for the brief's period: the report's own view of the store
+    (:func:`kharita.report.queries.analysis_frame`), computed once per brief."""
     if "frame" not in ctx.cache:
-        ctx.cache["frame"] = funcs[FRAME_REF](ctx.con, kb=ctx.kb, start=ctx.filt.start,
-                                              end=ctx.filt.end)
+        ctx.cache["frame"] = queries.analysis_frame(ctx.con, ctx.kb, start=ctx.filt.start,
+                                                    end=ctx.filt.end)
     return ctx.cache["frame"]
 
 
@@ -458,10 +464,49 @@ def _decentralization(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
                                                      "concentration"))])
 
 
+def _top_branches(ctx: BriefContext) -> list[str]:
+    """The ``shock_branches`` most active branches (the leadership-shock studies)."""
+    act = ctx.cache.setdefault("activity", queries.activity(ctx.con, ctx.filt, freq=ctx.freq))
+    return [str(b) for b in act.groupby("entity_id")["events"].sum()
+            .sort_values(ascending=False).head(ctx.shock_branches).index]
+
+
+def _top_frame(ctx: BriefContext) -> Any:
+    if "top_frame" not in ctx.cache:
+        ctx.cache["top_frame"] = queries.analysis_frame(
+            ctx.con, ctx.kb, start=ctx.filt.start, end=ctx.filt.end,
+            branches=tuple(_top_branches(ctx)))
+    return ctx.cache["top_frame"]
+
+
+def _contagion_start(ctx: BriefContext) -> dt.date | None:
+    """First day of the most recent whole years holding at most ``contagion_max_events``
+    (at least one year): the Hawkes fit's cost grows with the events."""
+    yearly = ctx.cache.setdefault("yearly", queries.activity(ctx.con, ctx.filt, freq="year"))
+    per_year = yearly.groupby("period")["rows"].sum().sort_index(ascending=False)
+    years: list[str] = []
+    total = 0
+    for year, n in per_year.items():
+        if years and total + int(n) > ctx.contagion_max_events:
+            break
+        years.append(str(year))
+        total += int(n)
+    start = ctx.filt.start
+    if years:
+        first = dt.date(int(min(years)), 1, 1)
+        start = max(start, first) if start else first
+    return start
+
+
 def _shocks(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
     frame = _frame(ctx, funcs)
-    res = funcs["kharita.analysis.shocks:shocks"](ctx.con, kb=ctx.kb, date="both",
-                                                  frame=frame, n_placebo=ctx.n_placebo)
+    top = _top_branches(ctx)
+    if "shocks" in ctx.cache:  # computed once for the claims table (same frame and options)
+        res = ctx.cache["shocks"]
+    else:
+        res = funcs["kharita.analysis.shocks:shocks"](
+            ctx.con, kb=ctx.kb, date="both", frame=_top_frame(ctx), n_placebo=ctx.n_placebo)
+        ctx.cache["shocks"] = res
     weekly = funcs["kharita.analysis.shocks:weekly_series"](ctx.con, frame=frame, kb=ctx.kb)
     sec = Section("shocks", "Leadership shocks: event studies per leader",
                   intro=_label(ctx, "For each loss of a leader of the whole organisation, the "
@@ -470,7 +515,9 @@ def _shocks(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
                                     "IRR: the change in the event rate after the date from a "
                                     "negative binomial regression with trend and seasonality "
                                     "(1 = no change), with its 95% interval and a placebo "
-                                    "p-value from dates drawn from the same series."),
+                                    f"p-value from {ctx.n_placebo} dates drawn from the same "
+                                    f"series. Studied: the {len(top)} most active branches "
+                                    f"({', '.join(top)}) and the network as their sum."),
                   layout="pair")
     if res.empty:
         sec.notes.append("No leadership loss with dated events around it in this store.")
@@ -516,10 +563,7 @@ def _shocks(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
 
 
 def _contagion(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
-    start = ctx.filt.start
-    if ctx.contagion_years and ctx.info.date_max is not None:
-        recent = dt.date(ctx.info.date_max.year - ctx.contagion_years + 1, 1, 1)
-        start = max(start, recent) if start else recent
+    start = _contagion_start(ctx)
     res = funcs["kharita.analysis.contagion:contagion_analysis"](
         ctx.con, start=start, end=ctx.filt.end, kb=ctx.kb, jitter_seeds=1)
     fit = res.fit
@@ -532,7 +576,8 @@ def _contagion(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
     qq = charts.qq_figure(fit.qq, synthetic=ctx.synthetic, group="branch",
                           title="Goodness of fit: rescaled times against Exp(1)")
     summ = res.summary()
-    intro = (f"A multivariate Hawkes model of {len(res.branches)} branches, "
+    intro = (f"A multivariate Hawkes model of {len(res.branches)} branches fitted on the "
+             f"most recent years holding at most {ctx.contagion_max_events:,} events: "
              f"{summ['period_start']} to {summ['period_end']}, {summ['n_events']:,} events "
              f"({summ['method']}, {summ['time_handling']}). Branching ratio "
              f"{summ['branching_ratio']:.2f}; mean triggering delay "
@@ -554,21 +599,40 @@ def _contagion(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
 
 
 def _claims(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
-    table = funcs["kharita.analysis.presets:seed_claims"](ctx.con, kb=ctx.kb,
-                                                          start=ctx.filt.start,
-                                                          end=ctx.filt.end)
-    df = table if isinstance(table, pd.DataFrame) else table.to_frame()
+    presets = funcs["kharita.analysis.presets:PRESETS"]
+    frame = _frame(ctx, funcs)
+    rows = []
+    for name, preset in presets.items():
+        options: dict[str, Any] = {}
+        fr = frame
+        if name in ("shift-to-africa", "decentralization"):
+            options = {"n_boot": ctx.n_boot}
+        elif name == "survival-after-leadership-losses":
+            fr, options = _top_frame(ctx), {"n_placebo": ctx.n_placebo}
+        elif name == "provinces-autonomy":
+            fr = queries.analysis_frame(ctx.con, ctx.kb, start=_contagion_start(ctx),
+                                        end=ctx.filt.end)
+        result = preset.run(ctx.con, kb=ctx.kb, frame=fr, **options)
+        if name == "survival-after-leadership-losses" and "shocks" in result.tables:
+            ctx.cache["shocks"] = result.tables["shocks"]
+        rows.append({"claim": preset.claim, "claim_ar": preset.claim_ar,
+                     "verdict": result.verdict, "why": result.reason, "check": name})
+    df = pd.DataFrame(rows)
     return Section("claims", "The seed analysis' main claims, checked against the store",
-                   intro=_label(ctx, "Each claim with what the data in this store says: "
-                                     "supported, contradicted, or not testable with this "
-                                     "data, and why."),
+                   intro=_label(ctx, "Each main claim of the seed analysis with what the data "
+                                     "in this store says - supported, contradicted, or not "
+                                     "testable with this data - and why (rules: "
+                                     "kharita.analysis.presets, docs/analysis.md)."),
                    tables=[Table("Claims and verdicts", df, max_rows=60,
-                                 caption=_label(ctx, "kharita.analysis.presets"))])
+                                 caption=_label(ctx, "The Arabic is the seed analysis' own "
+                                                     "wording."),
+                                 rtl_columns=("claim_ar",))])
+
 
 SECTIONS: list[SectionSpec] = [
     SectionSpec("summary", "Summary", _summary),
     SectionSpec("claims", "The seed analysis' main claims, checked against the store", _claims,
-                requires=("kharita.analysis.presets:seed_claims",)),
+                requires=("kharita.analysis.presets:PRESETS",)),
     SectionSpec("map", "Map of events by branch over time", _map),
     SectionSpec("activity", "Activity by branch over time", _activity),
     SectionSpec("regions", "Shares by region: does Africa overtake the Middle East?", _regions,
@@ -582,7 +646,7 @@ SECTIONS: list[SectionSpec] = [
                 requires=(FRAME_REF, "kharita.analysis.shocks:shocks",
                           "kharita.analysis.shocks:weekly_series")),
     SectionSpec("structure", "The organisation as of two dates, and its resilience", _structure,
-                optional=("kharita.analysis.structure:resilience_curves",)),
+                optional=("kharita.analysis.structure:structure",)),
     SectionSpec("contagion", "Contagion between branches", _contagion,
                 requires=("kharita.analysis.contagion:contagion_analysis",)),
     SectionSpec("provenance", "Data provenance", _provenance),
