@@ -162,16 +162,11 @@ def test_as_of_control_changes_the_network(server, watched, tmp_path) -> None:
     watched.check()
 
 
-def test_brief_renders_offline_in_chromium(demo_store, watched, tmp_path) -> None:
-    from kharita import load_kb
-    from kharita.report.brief import build_brief, write_brief
-    from kharita.store.duckdb import connect
+def test_brief_renders_offline_in_chromium(web_app, watched, tmp_path) -> None:
+    from kharita.report.brief import write_brief
 
-    con = connect(demo_store, read_only=True)
-    try:
-        path = write_brief(build_brief(con, load_kb()), tmp_path / "brief.html")
-    finally:
-        con.close()
+    # the overview is the brief built on the same store (built once per session)
+    path = write_brief(web_app.state.workbench.overview(), tmp_path / "brief.html")
     pg = watched.page
     pg.goto(path.as_uri())
     pg.wait_for_selector("#chart-map[data-drawn='1']", timeout=60_000)
