@@ -303,6 +303,7 @@ def explain(con: Any, event_id: str, kb: KnowledgeBase) -> Explanation:
     if not tt.empty:
         in_time = (tt.valid_from <= day) & (tt.valid_to >= day) if day else False
         in_place = tt.admin1_key.isna() | (tt.admin1_key == key)
+        tt["sources"] = [", ".join(kb.territories[int(i)].sources) for i in tt.territory_no]
         carved = set(tt.loc[tt.excluded & in_place, "territory_no"])
         tt["covers_event"] = in_time & in_place & ~tt.excluded & ~tt.territory_no.isin(carved)
     af = frames["kharita_affiliations"]
@@ -322,7 +323,7 @@ def explain(con: Any, event_id: str, kb: KnowledgeBase) -> Explanation:
     sources = {s: kb.sources[s].model_dump(mode="json", exclude_none=True)
                for s in sorted(cited) if s in kb.sources}
     cols_t = ["entity_id", "country_iso3", "admin1_key", "excluded", "valid_from", "valid_to",
-              "priority", "confidence", "covers_event", "territory_detail"]
+              "priority", "confidence", "covers_event", "sources", "territory_detail"]
     return Explanation(event_id, raw, origin, event, att, pd.DataFrame(cand_rows),
                        tt[[c for c in cols_t if c in tt.columns]].reset_index(drop=True),
                        af.reset_index(drop=True), sources)

@@ -44,7 +44,7 @@ LOOKUP_SCHEMAS: dict[str, pa.Schema] = {
         ("admin1_key", pa.string()), ("excluded", pa.bool_()), ("territory_no", pa.int64()),
         ("valid_from", pa.date32()), ("valid_to", pa.date32()), ("priority", pa.int64()),
         ("specific", pa.int64()), ("confidence", pa.float64()),
-        ("territory_detail", pa.string())]),
+        ("territory_detail", pa.string()), ("t_rank", pa.int64())]),
     "kharita_affiliations": pa.schema([
         ("entity_id", pa.string()), ("network_entity", pa.string()),
         ("relation_rank", pa.int64()), ("valid_from", pa.date32()), ("valid_to", pa.date32()),
@@ -178,17 +178,15 @@ def attribute_expr(events: ir.Table, lk: Lookups) -> ir.Table:
                           umb.date_start >= inc.valid_from, umb.date_start <= inc.valid_to,
                           inc.admin1_key.isnull() | (inc.admin1_key == umb.ev_admin1_key)]
                     ).select(umb.event_id, umb.side, umb.part, umb.ev_admin1_key,
-                             t_entity=inc.entity_id, t_no=inc.territory_no,
-                             t_priority=inc.priority, t_specific=inc.specific,
-                             t_from=inc.valid_from, t_conf=inc.confidence,
-                             t_detail=inc.territory_detail)
+                             t_no=inc.territory_no, t_rank=inc.t_rank)
     hits = hits.anti_join(exc, [hits.t_no == exc.territory_no,
                                 hits.ev_admin1_key == exc.admin1_key])
-    hits = hits.mutate(rn=ibis.row_number().over(
-        group_by=[hits.event_id, hits.side, hits.part],
-        order_by=[hits.t_priority.desc(), hits.t_specific.desc(), hits.t_from.desc(),
-                  hits.t_conf.desc(), hits.t_entity]))
-    best = hits.filter(hits.rn == 0).view()
+    # best territory per side: the highest precomputed rank (priority, admin1-specific,
+    # later start, confidence, entity id), then its record from the small table
+    top = hits.group_by(["event_id", "side", "part"]).aggregate(t_rank=hits.t_rank.max())
+    best = top.join(inc, top.t_rank == inc.t_rank).select(
+        top.event_id, top.side, top.part, t_entity=inc.entity_id, t_conf=inc.confidence,
+        t_detail=inc.territory_detail).view()
     u2 = umb.left_join(best, [umb.event_id == best.event_id, umb.side == best.side,
                               umb.part == best.part])
     found = best.t_entity.notnull()
@@ -206,11 +204,11 @@ def attribute_expr(events: ir.Table, lk: Lookups) -> ir.Table:
                          "confidence")
     allc = plain.union(narrowed)
 
-    # 5. one row per (event, side, entity)
-    allc = allc.mutate(rn=ibis.row_number().over(
-        group_by=[allc.event_id, allc.side, allc.entity_id],
-        order_by=[allc.confidence.desc(), allc.part]))
-    out = allc.filter(allc.rn == 0)
+    # 5. one row per (event, side, entity): the highest confidence (then lowest part)
+    key = allc.confidence.round(6) * 1e9 - allc.part
+    out = allc.group_by(["event_id", "side", "entity_id"]).aggregate(
+        confidence=allc.confidence.max(), rule=allc.rule.argmax(key),
+        detail=allc.detail.argmax(key))
     return out.select(
         event_id=out.event_id, entity_id=out.entity_id, side=out.side.cast("int32"),
         confidence=out.confidence.round(6), rule=out.rule, detail=out.detail,

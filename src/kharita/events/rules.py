@@ -197,8 +197,8 @@ def _match_part(idx: KBIndex, source: str, part: ActorPart,
     if src == "ucdp" and part.actor_id is not None and part.actor_id in idx.actor_ids:
         ents = idx.actor_ids[part.actor_id]
         return [(e.id, "ucdp-actor-id", MATCH_CONFIDENCE["ucdp-actor-id"] / len(ents),
-                 f"UCDP actor id {part.actor_id} is listed for {e.id} "
-                 f"({_where(e.file, e.line)})") for e in ents]
+                 f"UCDP actor {part.actor_id} -> {e.id} ({_where(e.file, e.line)})")
+                for e in ents]
     if src == "ucdp" and part.kind == "coalition":
         aid = learned.get(part.name, UCDP_ACTOR_NAMES.get(part.name))
         if aid is not None and aid in idx.actor_ids:
@@ -298,7 +298,7 @@ def actor_map(kb: KnowledgeBase, actors: pd.DataFrame) -> pd.DataFrame:
 
 TERRITORY_COLUMNS: Final = ["umbrella_id", "entity_id", "country_iso3", "admin1_key",
                             "excluded", "territory_no", "valid_from", "valid_to", "priority",
-                            "specific", "confidence", "territory_detail"]
+                            "specific", "confidence", "territory_detail", "t_rank"]
 
 
 def _network_members(kb: KnowledgeBase, umbrella: str) -> set[str]:
@@ -341,22 +341,30 @@ def territory_table(kb: KnowledgeBase) -> pd.DataFrame:
                 continue
             where = _where(t.file, t.line)
             span = f"{t.valid.from_ or '*'}..{t.valid.to or '*'}"
-            detail = (f"territory of {t.entity} in {t.country}"
-                      f"{' (' + ', '.join(t.admin1) + ')' if t.admin1 else ' (whole country)'}"
-                      f" valid {span}, priority {t.priority}, sources "
-                      f"{', '.join(t.sources)} ({where})")
+            detail = (f"territory {t.entity} {t.country}"
+                      f" {'/'.join(t.admin1) if t.admin1 else 'whole country'}"
+                      f"{' minus ' + '/'.join(t.exclude_admin1) if t.exclude_admin1 else ''}"
+                      f" {span} p{t.priority} ({where})")
             keys: list[str | None] = [
                 *sorted({k for k in (admin1_key(a) for a in t.admin1) if k})]
             for key in keys or [None]:
                 rows.append((umb, t.entity, t.country, key, False, no, rng[0], rng[1],
-                             t.priority, 1 if key else 0, t.confidence, detail))
+                             t.priority, 1 if key else 0, t.confidence, detail, 0))
             for key in sorted({k for k in (admin1_key(a) for a in t.exclude_admin1) if k}):
                 rows.append((umb, t.entity, t.country, key, True, no, rng[0], rng[1],
-                             t.priority, 1, t.confidence, detail))
+                             t.priority, 1, t.confidence, detail, 0))
+    # t_rank: unique, higher = preferred when several rules cover a place and date:
+    # priority, then admin1-specific, then the later start, then confidence, then the
+    # alphabetically first entity id
+    order = sorted(range(len(rows)), key=lambda i: (
+        rows[i][8], rows[i][9], rows[i][6], rows[i][10],
+        tuple(-ord(c) for c in str(rows[i][1])), str(rows[i][3])))
+    for rank, i in enumerate(order):
+        rows[i] = (*rows[i][:12], rank)
     df = pd.DataFrame(rows, columns=TERRITORY_COLUMNS)
     return _typed_dates(df, ["valid_from", "valid_to"]).astype(
         {"excluded": "bool", "territory_no": "int64", "priority": "int64", "specific": "int64",
-         "confidence": "float64"})
+         "confidence": "float64", "t_rank": "int64"})
 
 
 AFFILIATION_COLUMNS: Final = ["entity_id", "network_entity", "relation_rank", "valid_from",
@@ -387,7 +395,7 @@ def affiliation_table(kb: KnowledgeBase) -> pd.DataFrame:
             continue
         lo, hi = _validity_range(r.valid)
         detail = (f"{r.source} {r.type} {r.target} {r.valid.from_ or '*'}..{r.valid.to or '*'}"
-                  f" (sources {', '.join(r.sources)}; {_where(r.file, r.line)})")
+                  f" ({_where(r.file, r.line)})")
         rows.append((r.source, r.target, AFFILIATION_RELATIONS.index(r.type), lo, hi, detail))
     df = pd.DataFrame(rows, columns=AFFILIATION_COLUMNS)
     return _typed_dates(df, ["valid_from", "valid_to"]).astype({"relation_rank": "int64"})

@@ -180,10 +180,22 @@ def run_pipeline(session: SparkSession, kb: KnowledgeBase,
     events = parts[0]
     for p in parts[1:]:
         events = events.union(p)
-    events = events.cache()
+    events = materialize(session, backend, events, "kharita_events")
     lk = pipeline.register_lookups(spark_register(session, backend), kb, events)
-    att = pipeline.attribute_expr(events, lk).cache()
+    att = materialize(session, backend, pipeline.attribute_expr(events, lk),
+                      "kharita_attributions")
     return SparkRun(events, att, backend)
+
+
+def materialize(session: SparkSession, backend: Any, expr: ir.Table, name: str) -> ir.Table:
+    """Compute ``expr`` once and keep it in memory as temp view ``name``.
+
+    ``localCheckpoint`` also cuts the query plan, so later queries on the result are
+    planned from a small leaf instead of the whole normalisation/attribution tree.
+    """
+    sdf = session.sql(ibis.to_sql(expr, dialect="pyspark")).localCheckpoint(eager=True)
+    sdf.createOrReplaceTempView(name)
+    return backend.table(name)
 
 
 def to_pandas(expr: ir.Table) -> pd.DataFrame:
