@@ -55,3 +55,40 @@ def add_event(con: Any, event_id: str, date: str, *, country: str = "IRQ",
     for entity, side, conf in attributions:
         con.execute("INSERT INTO attributions (event_id, entity_id, side, confidence, rule) "
                     "VALUES (?, ?, ?, ?, 'test')", [event_id, entity, side, conf])
+
+
+REAL_FILES = ("ucdp_syria_df.csv.gz", "conflict_data_irq.csv", "conflict_data_nga.csv")
+_REAL_STORE: dict[str, Path] = {}
+
+
+def real_store(shared_data: Path) -> Path:
+    """The Syria, Iraq and Nigeria UCDP extracts ingested and attributed together into
+    one store (built once per test session, in a temporary folder)."""
+    if "path" not in _REAL_STORE:
+        import tempfile
+
+        from kharita import load_kb
+        from kharita.events.attribute import attribute_store
+        from kharita.events.ingest import ingest_file
+        from kharita.store.duckdb import connect
+
+        path = Path(tempfile.mkdtemp(prefix="kharita-analysis-")) / "real.duckdb"
+        con = connect(path)
+        for name in REAL_FILES:
+            ingest_file(con, "ucdp", shared_data / "ucdp-ged" / name)
+        attribute_store(con, load_kb())
+        con.close()
+        _REAL_STORE["path"] = path
+    return _REAL_STORE["path"]
+
+
+def docs_sql(name: str) -> str:
+    """The SQL block tagged ``-- figure: <name>`` in docs/analysis.md."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "analysis.md").read_text(
+        encoding="utf-8")
+    for block in re.findall(r"```sql\n(.*?)```", text, flags=re.S):
+        if block.startswith(f"-- figure: {name}\n"):
+            return block
+    raise AssertionError(f"no SQL block '-- figure: {name}' in docs/analysis.md")

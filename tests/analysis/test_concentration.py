@@ -46,7 +46,7 @@ def test_properties(xs, scale):
     assert 0 <= normalised_entropy(xs) <= 1
     assert hhi([x * scale for x in xs]) == pytest.approx(h, rel=1e-9)
     # effective numbers: 1 <= 1/HHI <= exp(H) <= n (Hill numbers decrease with order)
-    assert 1 - 1e-9 <= 1 / h <= math.exp(shannon_entropy(xs)) + 1e-6 <= n_active + 1e-6
+    assert 1 - 1e-9 <= 1 / h <= math.exp(shannon_entropy(xs)) * (1 + 1e-9) <= n_active * (1 + 1e-6)
 
 
 def test_concentration_known_answer(tmp_path):
@@ -83,3 +83,22 @@ def test_bootstrap_is_seeded_and_covers(tmp_path):
     assert (a.core_share_low <= a.core_share).all() and (a.core_share <= a.core_share_high).all()
     assert np.all(np.diff(a.core_share.to_numpy()) < 0.05)  # the core declines (synthetic)
     assert a.core_share.iloc[0] > 0.7 and a.core_share.iloc[-1] < 0.2
+
+
+def test_real_core_share_falls_and_west_africa_rises(shared_data, kb):
+    from kharita.analysis.concentration import branch_shares
+
+    from ._fixtures import real_store
+
+    con = connect(real_store(shared_data), read_only=True)
+    c = concentration(con, kb=kb, n_boot=300, seed=1)
+    c = c.assign(year=c.period.dt.year).set_index("year")
+    assert c.loc[2019, "core_share"] < c.loc[2017, "core_share"]
+    # beyond the bootstrap noise
+    assert c.loc[2019, "core_share_high"] < c.loc[2017, "core_share_low"]
+    assert c.loc[2019, "n_eff_hhi"] > c.loc[2017, "n_eff_hhi"]
+    sh = branch_shares(con, kb=kb)
+    wa = sh[sh.entity_id == "is-west-africa"]
+    wa = wa.set_index(wa.period.dt.year)
+    assert wa.loc[2019, "share"] > wa.loc[2017, "share"]
+    assert 0 < wa.loc[2017, "share"] < wa.loc[2019, "share"] < 1

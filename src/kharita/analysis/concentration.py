@@ -139,7 +139,7 @@ WITH e AS (
   FROM ({frame}) f {where}
   GROUP BY event_id
 )
-SELECT period, pattern, COUNT(*) AS n FROM e GROUP BY period, pattern ORDER BY period
+SELECT period, pattern, COUNT(*) AS n FROM e GROUP BY period, pattern ORDER BY period, pattern
 """
 
 

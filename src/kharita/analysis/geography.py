@@ -314,7 +314,7 @@ def _crossing_patterns_sql(frame: str, freq: str) -> str:
 SELECT period, a, m, fa, fm, COUNT(*) AS n
 FROM ({per_event}) e
 GROUP BY period, a, m, fa, fm
-ORDER BY period
+ORDER BY period, a, m, fa, fm
 """
 
 

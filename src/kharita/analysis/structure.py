@@ -435,6 +435,8 @@ def _curve_ig(h: Any, order_fn: Any, plan: _Plan, sources: np.ndarray | None,
 
     def measure() -> tuple[float, float]:
         lcc = float(k["lcc"](indptr, indices, alive)) / n_total
+        if n_total < 2:
+            return lcc, 0.0
         total = float(k["ids"](indptr, indices, alive, src))
         return lcc, total * scale / (n_total * (n_total - 1))
 
