@@ -138,21 +138,28 @@ def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
     rej_t, rej_s = f"{table}_rejects", f"{table}_scans"
     h = 1 if header else 0
     if split_tab_fields:
-        cols_sql = "{'line': 'VARCHAR'}"
-        opts = "delim='\x1f', quote='', escape=''"
+        names = [f"c{i:02d}" for i in range(1, split_tab_fields + 1)]
+        cols_sql = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in names) + "}"
+        opts = "delim='\t', quote='', escape='', null_padding=true"  # a real tab character
     else:
         cols_sql = "{" + ", ".join(f"{_qstr(c)}: 'VARCHAR'" for c in columns) + "}"
-        opts = f"delim={_qstr(delim)}, quote={_qstr(quote)}, escape={_qstr(quote)}"
+        opts = (f"delim={_qstr(delim)}, quote={_qstr(quote)}, escape={_qstr(quote)}, "
+                "null_padding=false")
     scan = (f"read_csv({_qstr(p)}, columns={cols_sql}, header={'true' if header else 'false'}, "
             f"{opts}, auto_detect=false, store_rejects=true, rejects_table={_qstr(rej_t)}, "
             f"rejects_scan={_qstr(rej_s)}, encoding={_qstr(encoding)}, compression='auto', "
-            f"null_padding=false, max_line_size=4194304)")
+            f"max_line_size=4194304)")
     row = f"(row_number() OVER () + {h})::BIGINT"
     if split_tab_fields:
-        fields = ", ".join(f"string_split(t.line, '\t')[{i}] AS c{i:02d}"
-                           for i in range(1, split_tab_fields + 1))
-        select = (f"SELECT {row} AS _row, t.line AS _raw, "
-                  f"len(string_split(t.line, '\t'))::BIGINT AS _nfields, {fields} FROM {scan} t")
+        # Short lines are padded with NULLs (more fields than c01..cN are rejected);
+        # _nfields is the position of the last non-empty field.
+        nf = "CASE " + " ".join(f"WHEN t.{c} IS NOT NULL THEN {k}"
+                                for k, c in reversed(list(enumerate(names, start=1)))) + \
+            " ELSE 0 END"
+        raw_expr = ("rtrim(concat_ws(chr(9), " + ", ".join(f"coalesce(t.{c}, '')" for c in names)
+                    + "), chr(9))")
+        select = (f"SELECT {row} AS _row, {raw_expr} AS _raw, ({nf})::BIGINT AS _nfields, "
+                  + ", ".join(f"t.{c}" for c in names) + f" FROM {scan} t")
     else:
         raw_expr = "concat_ws(" + _qstr(delim) + ", " + ", ".join(
             f"coalesce(t.{_qident(c)}, '')" for c in columns) + ")"

@@ -75,14 +75,15 @@ def _c(raw: ir.Table, i: int) -> ir.StringValue:
 
 def normalize(raw: ir.Table, *, source: str = NAME, source_version: str | None = None,
               synthetic: bool = False) -> ir.Table:
-    """GDELT raw lines (``_nfields`` and ``c01`` ... ``c61``) -> event columns + verdict.
+    """GDELT raw lines (``c01`` ... ``c61`` and ``_nfields``, the position of the last
+    non-empty field) -> event columns + verdict.
 
     Quarantined: a line with a column count other than 57, 58 or 61; a missing or
     non-numeric GLOBALEVENTID; an unparseable SQLDATE; unparseable or impossible
     ActionGeo coordinates. Rows without coordinates are kept (NULL).
     """
-    nf = raw["_nfields"]
-    v2 = nf == 61
+    nf = raw["_nfields"]  # position of the last non-empty field (engine reader) or count
+    v2 = nf >= 60  # a 2.0 line whose SOURCEURL is empty ends at field 60
 
     def pick(key: str) -> ir.StringValue:
         return ibis.cases((v2, _c(raw, _V2[key])), else_=_c(raw, _V1[key]))
@@ -93,9 +94,9 @@ def normalize(raw: ir.Table, *, source: str = NAME, source_version: str | None =
     lats, lons = pick("lat"), pick("lon")
     lat, lon = try_float(lats), try_float(lons)
     root = _c(raw, 29)
-    url = ibis.cases((nf == 57, ibis.null("string")), else_=pick("url"))
+    url = pick("url")
     checks = [
-        (~nf.isin(list(LAYOUTS)), "_nfields",
+        (~nf.isin([57, 58, 60, 61]), "_nfields",
          "wrong column count (expected 57, 58 or 61 tab-separated fields)"),
         (gid.isnull(), "GLOBALEVENTID", "missing id"),
         (~gid.re_search(r"^\d+$"), "GLOBALEVENTID", "malformed id"),
