@@ -29,6 +29,7 @@ import json
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from kharita.store.duckdb import transaction
 from kharita.text.read import ReadResult
@@ -100,8 +101,7 @@ def store_document(con: Any, result: ReadResult, *, path: str, sha256: str) -> b
             rows.append([sha256, n + j, "event", e.entity_id or "candidate", e.start, e.end,
                          e.text, -1, e.rule, json.dumps(attrs, ensure_ascii=False, default=str)])
         if rows:
-            con.executemany(
-                "INSERT INTO text_mentions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            _insert(con, "text_mentions", rows)
         crow = []
         for k, c in enumerate(result.claims, start=1):
             crow.append([
@@ -112,9 +112,20 @@ def store_document(con: Any, result: ReadResult, *, path: str, sha256: str) -> b
                 json.dumps(c.entities, ensure_ascii=False),
                 c.comparison, json.dumps(c.kb_claims, ensure_ascii=False)])
         if crow:
-            marks = ", ".join("?" * len(TEXT_TABLES["text_claims"]))
-            con.executemany(f"INSERT INTO text_claims VALUES ({marks})", crow)
+            _insert(con, "text_claims", crow)
     return True
+
+
+def _insert(con: Any, table: str, rows: list[list[Any]]) -> None:
+    """Bulk insert through a registered DataFrame (row-by-row executemany is slow)."""
+    columns = list(TEXT_TABLES[table])
+    data = pa.table({c: list(v) for c, v in zip(columns, zip(*rows), strict=True)})
+    view = f"_kharita_new_{table}"
+    con.register(view, data)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
 
 
 def list_claims(con: Any, *, new_only: bool = False) -> pd.DataFrame:
