@@ -148,6 +148,8 @@ def main() -> None:
     print(f"baseline (normalize_with_offsets only): {baseline:.2f} s; "
           f"read / baseline = {total / baseline:.1f}x")
     verdict = ("MET" if total + setup < 60 else "NOT MET") if args.n == 1000 else "n/a (n != 1000)"
+    if con is not None:
+        verdict = "n/a (the target is for reading; this run also wrote the store)"
     print(f"target: < 60 s for 1,000 articles -> {verdict} (setup + read = {setup + total:.1f} s)")
 
 

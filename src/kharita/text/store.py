@@ -117,9 +117,9 @@ def store_document(con: Any, result: ReadResult, *, path: str, sha256: str) -> b
 
 
 def _insert(con: Any, table: str, rows: list[list[Any]]) -> None:
-    """Bulk insert through a registered DataFrame (row-by-row executemany is slow)."""
+    """Bulk insert through a registered Arrow table (row-by-row executemany is slow)."""
     columns = list(TEXT_TABLES[table])
-    data = pa.table({c: list(v) for c, v in zip(columns, zip(*rows), strict=True)})
+    data = pa.table({c: list(v) for c, v in zip(columns, zip(*rows, strict=True), strict=True)})
     view = f"_kharita_new_{table}"
     con.register(view, data)
     try:
