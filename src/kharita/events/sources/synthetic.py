@@ -482,63 +482,76 @@ def write_gdelt_tsv(path: str | os.PathLike[str], rows: int, seed: int = 0, *,
                     chunk: int = 1_000_000) -> Path:
     """Write a synthetic GDELT 1.0 event file (tab-separated, no header, 58 columns).
 
-    Events are the synthetic GED events (:func:`generate_events`, in chunks of
-    ``chunk`` rows so memory stays flat) mapped to CAMEO fight/assault codes;
-    ``SOURCEURL`` is ``synthetic://kharita/<seed>/<id>`` (never a real address).
+    Events are synthetic GED events (:func:`generate_table`, in chunks of ``chunk`` rows
+    so memory stays flat) mapped to CAMEO fight/assault codes, with the IS side named
+    ``ISLAMIC STATE``; ``SOURCEURL`` is ``synthetic://kharita/<seed>/<id>`` (never a
+    real address); ids start at 800,000,000.
+
+    >>> import tempfile, pathlib
+    >>> p = write_gdelt_tsv(pathlib.Path(tempfile.mkdtemp()) / "g.tsv", 20, seed=1)
+    >>> len(open(p).readline().rstrip("\\n").split("\\t"))
+    58
     """
     out = Path(path)
     rng = np.random.default_rng(seed + 7919)
+    iso_of_country = {v[0]: k for k, v in COUNTRIES.items()}
+    fips_by_name = pa.array([_FIPS[iso_of_country[c]] for c in iso_of_country])
+    names = pa.array(list(iso_of_country))
+    opts = pacsv.WriteOptions(include_header=False, delimiter="\t", quoting_style="none")
     written = 0
+    part = 0
     with open(out, "wb") as fh:
-        part = 0
         while written < rows:
             n = min(chunk, rows - written)
-            ev = generate_events(n, seed=seed * 1000 + part)
+            ev = generate_table(n, seed=seed * 1000 + part)
             part += 1
-            date = pd.to_datetime(ev["date_start"])
-            sqldate = date.dt.strftime("%Y%m%d")
-            iso = ev["synthetic_branch"].map(
-                {b.key: b.areas[0][0] for b in BRANCHES}).to_numpy()
-            fips = pd.Series(iso).map(_FIPS).to_numpy(dtype=object)
-            is_is = ev["side_a"].eq("IS") | ev["side_b"].eq("IS")
-            actor1 = np.where(is_is, "ISLAMIC STATE", ev["side_a"].str.upper())
-            actor2 = np.where(is_is & ev["side_a"].eq("IS"), ev["side_b"].str.upper(),
-                              np.where(is_is, ev["side_a"].str.upper(), ev["side_b"].str.upper()))
-            code = _CAMEO[rng.integers(0, len(_CAMEO), n)]
+            dstr = ev["date_start"].combine_chunks()
+            sqldate = pc.replace_substring(dstr, "-", "")
+            year = pc.utf8_slice_codeunits(sqldate, 0, 4)
+            days = np.asarray(pc.cast(pc.cast(dstr, pa.date32()), pa.int32()), dtype=float)
+            yr = np.asarray(pc.cast(year, pa.int32()), dtype=float)
+            jan1 = (yr - 1970).astype(np.int64).astype("datetime64[Y]").astype(
+                "datetime64[D]").astype(float)
+            frac = np.round(yr + (days - jan1) / 365.0, 4)
+            side_a = ev["side_a"].combine_chunks()
+            side_b = ev["side_b"].combine_chunks()
+            a_is = pc.equal(side_a, "IS")
+            b_is = pc.equal(side_b, "IS")
+            is_is = pc.or_(a_is, b_is)
+            other = pc.utf8_upper(pc.if_else(a_is, side_b, side_a))
+            actor1 = pc.if_else(is_is, pa.scalar("ISLAMIC STATE"), pc.utf8_upper(side_a))
+            actor2 = pc.if_else(is_is, other, pc.utf8_upper(side_b))
+            code = _dict(rng.integers(0, len(_CAMEO), n), list(_CAMEO))
             gid = np.arange(written, written + n, dtype=np.int64) + 800_000_000
-            empty = np.full(n, "", dtype=object)
-            place = ev["adm_1"].to_numpy(dtype=object) + ", " + ev["country"].to_numpy(
-                dtype=object)
-            cols: dict[str, object] = {c: empty for c in GDELT_COLUMNS}
-            lat = ev["latitude"].to_numpy()
-            lon = ev["longitude"].to_numpy()
+            country = ev["country"].combine_chunks()
+            fips = pc.take(fips_by_name, pc.index_in(country, names))
+            place = pc.binary_join_element_wise(ev["adm_1"].combine_chunks(), country, ", ")
+            empty = pa.nulls(n, pa.string())
+            cols: dict[str, pa.Array] = {c: empty for c in GDELT_COLUMNS}
             cols.update({
-                "GLOBALEVENTID": gid, "SQLDATE": sqldate.to_numpy(),
-                "MonthYear": date.dt.strftime("%Y%m").to_numpy(),
-                "Year": date.dt.year.to_numpy(),
-                "FractionDate": np.round(np.asarray(date.dt.year, dtype=float)
-                                         + (np.asarray(date.dt.day_of_year) - 1) / 365.0, 4),
-                "Actor1Code": np.where(is_is, "IMGMOSSUNREB", "REB"), "Actor1Name": actor1,
-                "Actor2Code": np.full(n, "GOV", dtype=object), "Actor2Name": actor2,
-                "IsRootEvent": np.ones(n, np.int64), "EventCode": code,
-                "EventBaseCode": pd.Series(code).str[:3].to_numpy(),
-                "EventRootCode": pd.Series(code).str[:2].to_numpy(),
-                "QuadClass": np.full(n, 4, np.int64),
-                "GoldsteinScale": np.full(n, -10.0), "NumMentions": 1 + rng.poisson(3, n),
-                "NumSources": 1 + rng.poisson(1, n), "NumArticles": 1 + rng.poisson(3, n),
-                "AvgTone": np.round(rng.normal(-6, 2, n), 3),
-                "ActionGeo_Type": np.full(n, 4, np.int64), "ActionGeo_FullName": place,
-                "ActionGeo_CountryCode": fips, "ActionGeo_ADM1Code": fips,
-                "ActionGeo_Lat": lat, "ActionGeo_Long": lon,
-                "ActionGeo_FeatureID": empty,
-                "DATEADDED": sqldate.to_numpy(),
-                "SOURCEURL": (f"synthetic://kharita/{seed}/" + pd.Series(gid).astype(str)
-                              ).to_numpy(),
+                "GLOBALEVENTID": pa.array(gid), "SQLDATE": sqldate,
+                "MonthYear": pc.utf8_slice_codeunits(sqldate, 0, 6), "Year": year,
+                "FractionDate": pa.array(frac),
+                "Actor1Code": pc.if_else(is_is, pa.scalar("IMGMOSSUNREB"), pa.scalar("REB")),
+                "Actor1Name": actor1, "Actor2Code": _dict(np.zeros(n, np.int32), ["GOV"]),
+                "Actor2Name": actor2, "IsRootEvent": pa.array(np.ones(n, np.int64)),
+                "EventCode": code, "EventBaseCode": pc.utf8_slice_codeunits(code, 0, 3),
+                "EventRootCode": pc.utf8_slice_codeunits(code, 0, 2),
+                "QuadClass": pa.array(np.full(n, 4, np.int64)),
+                "GoldsteinScale": pa.array(np.full(n, -10.0)),
+                "NumMentions": pa.array(1 + rng.poisson(3, n)),
+                "NumSources": pa.array(1 + rng.poisson(1, n)),
+                "NumArticles": pa.array(1 + rng.poisson(3, n)),
+                "AvgTone": pa.array(np.round(rng.normal(-6, 2, n), 3)),
+                "ActionGeo_Type": pa.array(np.full(n, 4, np.int64)),
+                "ActionGeo_FullName": place, "ActionGeo_CountryCode": fips,
+                "ActionGeo_ADM1Code": fips, "ActionGeo_Lat": ev["latitude"].combine_chunks(),
+                "ActionGeo_Long": ev["longitude"].combine_chunks(), "DATEADDED": sqldate,
+                "SOURCEURL": pc.binary_join_element_wise(
+                    pa.scalar(f"synthetic://kharita/{seed}/"),
+                    pc.cast(pa.array(gid), pa.string()), ""),
             })
-            table = pa.table({c: pa.array(cols[c]) if not isinstance(cols[c], pa.Array)
-                              else cols[c] for c in GDELT_COLUMNS})
-            opts = pacsv.WriteOptions(include_header=False, delimiter="\t",
-                                      quoting_style="none")
+            table = pa.table({c: cols[c] for c in GDELT_COLUMNS})
             pacsv.write_csv(table, fh, write_options=opts)
             written += n
     return out
