@@ -65,6 +65,8 @@ def test_publication_date_only_near_the_top() -> None:
     ("2,000-3,000 fighters", "fighters", "between", None, 2000, 3000),
     ("plus de 200 combattants", "fighters", "more_than", 200, None, None),
     ("$5m", "USD", "exactly", 5e6, None, None),
+    # found by hypothesis: a scale written after the first number only applies to both
+    ("between 5 million and 10 dollars", "USD", "between", None, 5e6, 10e6),
 ])
 def test_figures(text: str, unit: str, qualifier: str, value: float | None,
                  low: float | None, high: float | None) -> None:

@@ -169,7 +169,9 @@ def find_figures(text: str) -> list[Figure]:
                 continue
             lo *= _SCALES[sc1] if sc1 else scale3
             hi *= scale3
-            if hi < lo and not sc1:
+            if sc1 and not g.get("s3") and hi < lo:
+                hi *= _SCALES[sc1]  # "5 million to 10": the scale applies to both
+            if hi < lo:
                 continue
             fig = Figure(0, 0, unit, qual or "between", low=lo, high=hi)
         else:

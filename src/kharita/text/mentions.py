@@ -11,7 +11,7 @@ Rules (each mention records the one that fired in ``rule``):
     the same after removing an Arabic proclitic ``c`` ("وداعش", "بولاية خراسان").
 ``branch-pattern``
     "فرع X", "ولاية X", "فرع التنظيم في X", "X branch", "X province", "branch in X",
-    where X is the region of a province, read from the KB's own names
+    "province du X", "État islamique au X", where X is the region of a province, read from the KB's own names
     ("ولاية X", "Islamic State X Province", "<network name> في X").
 ``branch-region-quoted``
     a province's region name alone, in quotation marks, in a sentence that speaks
@@ -120,7 +120,9 @@ class EntityMatcher:
                             f"فرع داعش في {r}", f"فرعه في {r}"]
                 else:
                     keys = [f"{r} branch", f"{r} province", f"branch in {r}",
-                            f"{r} affiliate", f"affiliate in {r}", f"province in {r}"]
+                            f"{r} affiliate", f"affiliate in {r}", f"province in {r}",
+                            f"province du {r}", f"province de {r}", f"etat islamique au {r}",
+                            f"etat islamique en {r}"]
                 for k in keys:
                     if k not in kb.name_index():
                         self.lexicon.add(k, _Entry(eid, k, "ar" if is_arabic(r) else "en",
