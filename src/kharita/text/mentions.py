@@ -11,8 +11,9 @@ Rules (each mention records the one that fired in ``rule``):
     the same after removing an Arabic proclitic ``c`` ("وداعش", "بولاية خراسان").
 ``branch-pattern``
     "فرع X", "ولاية X", "فرع التنظيم في X", "X branch", "X province", "branch in X",
-    "province du X", "État islamique au X", where X is the region of a province, read from the KB's own names
-    ("ولاية X", "Islamic State X Province", "<network name> في X").
+    "province du X", "État islamique au X", where X is the region of a province,
+    read from the KB's own names ("ولاية X", "Islamic State X Province",
+    "<network name> في X").
 ``branch-region-quoted``
     a province's region name alone, in quotation marks, in a sentence that speaks
     of branches or provinces (فرع، فروع، ولاية، ولايات، branch, province ...).
