@@ -164,6 +164,22 @@ def test_filters_are_counted(con, samples) -> None:
     assert stored == r.filtered
 
 
+def test_python_reader_fallback(con, tmp_path: Path) -> None:
+    # A stray carriage return puts DuckDB's CSV state machine in an invalid state: the
+    # transaction is rolled back and the file is read again with Python's csv module.
+    lines = (FIX / "acled_fake.csv").read_bytes().splitlines(keepends=True)
+    p = tmp_path / "acled_cr.csv"
+    p.write_bytes(b"".join(lines[:3]) + b"0\r\n" + b"".join(lines[3:]))
+    seen: list[float] = []
+    r = ing.ingest_file(con, "acled", p, on_progress=seen.append)
+    assert any("Python's csv module" in n for n in r.notes)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (9, 5, 4)
+    q = dict(con.execute("SELECT row_number, reason FROM quarantine").fetchall())
+    assert q[4] == "wrong column count: expected 31, found 1"
+    assert q[8] == "unparseable date"  # later record numbers shifted by the extra record
+    assert all(0 <= x <= 100 for x in seen)
+
+
 def test_cli_ingest_and_quarantine(tmp_path: Path, samples, monkeypatch) -> None:
     from kharita.cli import app
 

@@ -82,14 +82,21 @@ def ingest_cmd(
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                       transient=True) as progress:
-            task = progress.add_task("ingest", total=len(paths))
+            task = progress.add_task("files", total=len(paths))
+            scan = progress.add_task("reading", total=100)
 
             def on_file(i: int, p: Path) -> None:
-                progress.update(task, completed=i, description=f"{source.value}: {p.name}")
+                progress.update(task, completed=i, description=f"{source.value}: files")
+                progress.update(scan, completed=0, description=f"  {p.name}")
+
+            def on_progress(pct: float) -> None:
+                progress.update(scan, completed=pct)
 
             reports = ing.ingest_paths(con, source.value, paths, source_version=source_version,
-                                       since=since_date, countries=country, on_file=on_file)
+                                       since=since_date, countries=country, on_file=on_file,
+                                       on_progress=on_progress)
             progress.update(task, completed=len(paths))
+            progress.update(scan, completed=100)
         emit(ing.summary_frame(reports), fmt, title="Ingest summary")
         new = [r.ingest_file_id for r in reports if not r.skipped]
         if attribute and new:

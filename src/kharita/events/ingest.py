@@ -109,8 +109,8 @@ def already_ingested(con: Any, file_id: str) -> dict[str, Any] | None:
 
 
 def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str | None = None,
-                since: dt.date | None = None, countries: Sequence[str] | None = None
-                ) -> IngestReport:
+                since: dt.date | None = None, countries: Sequence[str] | None = None,
+                on_progress: Callable[[float], None] | None = None) -> IngestReport:
     """Ingest one file into the store open on ``con`` (a DuckDB connection).
 
     Parameters
@@ -121,6 +121,7 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
     source_version : overrides the version detected from the file name.
     since, countries : optional filters; rows before ``since`` or outside ``countries``
         (ISO3) are counted in ``filtered`` (reasons ``before-since``, ``country``).
+    on_progress : called with the percentage of the file's scan done (for progress bars).
 
     Returns
     -------
@@ -152,12 +153,12 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
     with tempfile.TemporaryDirectory(prefix="kharita-ingest-") as tmp:
         read_path = _extract_zip(p, Path(tmp)) if p.suffix.lower() == ".zip" else p
         try:
-            _ingest_transaction(con, mod, plan, read_path, report, since, countries)
+            _ingest_transaction(con, plan, read_path, report, since, countries, on_progress)
         except store.ScanError as exc:
             # The transaction was rolled back; read the file with Python's csv instead.
             plan = _common.python_fallback(plan, read_path, str(exc))
             report.notes = list(plan.notes)
-            _ingest_transaction(con, mod, plan, read_path, report, since, countries)
+            _ingest_transaction(con, plan, read_path, report, since, countries, on_progress)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -173,9 +174,10 @@ def normalize_sql(source: str, columns: tuple[str, ...], lines: int,
     return str(ibis.to_sql(expr, dialect="duckdb"))
 
 
-def _ingest_transaction(con: Any, mod: ModuleType, plan: _common.ReadPlan, read_path: Path,
+def _ingest_transaction(con: Any, plan: _common.ReadPlan, read_path: Path,
                         report: IngestReport, since: dt.date | None,
-                        countries: Sequence[str] | None) -> None:
+                        countries: Sequence[str] | None,
+                        on_progress: Callable[[float], None] | None = None) -> None:
     """Load, normalise and write one file inside one transaction."""
     file_id = report.ingest_file_id
     p = Path(report.path)
@@ -187,8 +189,9 @@ def _ingest_transaction(con: Any, mod: ModuleType, plan: _common.ReadPlan, read_
         sql = normalize_sql(source, tuple(plan.columns), plan.split_fields,
                             plan.source_version, table)
         filt = _filter_case(since, countries)
-        store.create_table_as(con, norm, f"SELECT *, CASE WHEN _reason IS NULL THEN {filt} "
-                              f"END AS _filter FROM ({sql})")
+        with store.watch_progress(con, on_progress):
+            store.create_table_as(con, norm, f"SELECT *, CASE WHEN _reason IS NULL THEN "
+                                  f"{filt} END AS _filter FROM ({sql})")
         store.finish_load(con, load, norm)
         if plan.kind == "records" and plan.rejects:
             load.rejects = pd.DataFrame(plan.rejects, columns=["row_number", "field", "reason",
@@ -276,11 +279,13 @@ def _write(con: Any, report: IngestReport, load: store.RawLoad, norm: str, file_
 def ingest_paths(con: Any, source: str, paths: Iterable[str | Path], *,
                  source_version: str | None = None, since: dt.date | None = None,
                  countries: Sequence[str] | None = None,
-                 on_file: Callable[[int, Path], None] | None = None) -> list[IngestReport]:
+                 on_file: Callable[[int, Path], None] | None = None,
+                 on_progress: Callable[[float], None] | None = None) -> list[IngestReport]:
     """Ingest several files of one source, one transaction each.
 
     Every file is sniffed first, so a wrong file refuses the whole batch before any is
-    written. ``on_file(i, path)`` is called before file ``i`` (for progress bars).
+    written. ``on_file(i, path)`` is called before file ``i`` and ``on_progress(percent)``
+    during each file's scan (for progress bars).
     """
     plist = [Path(p) for p in paths]
     mod = connector(source)
@@ -293,7 +298,7 @@ def ingest_paths(con: Any, source: str, paths: Iterable[str | Path], *,
         if on_file is not None:
             on_file(i, p)
         reports.append(ingest_file(con, source, p, source_version=source_version,
-                                   since=since, countries=countries))
+                                   since=since, countries=countries, on_progress=on_progress))
     return reports
 
 

@@ -7,7 +7,8 @@ Ibis connection from :func:`ibis_connect` or runs SQL on the DuckDB connection.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -244,6 +245,37 @@ def load_records(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatc
         con.unregister(f"{table}_arrow")
     n = con.execute(f"SELECT count(*) FROM {_qident(table)}").fetchone()
     return RawLoad(table=table, rows=int(n[0]) if n else 0, cleanup=[f"TABLE {table}"])
+
+
+@contextmanager
+def watch_progress(con: duckdb.DuckDBPyConnection,
+                   callback: Callable[[float], None] | None,
+                   interval: float = 0.25) -> Iterator[None]:
+    """While inside, call ``callback(percent)`` with the progress of the query running on
+    ``con`` (DuckDB's ``query_progress``, polled from a helper thread)."""
+    if callback is None:
+        yield
+        return
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(interval):
+            try:
+                pct = con.query_progress()
+            except (duckdb.Error, RuntimeError):
+                continue
+            if pct is not None and pct >= 0:
+                callback(float(pct))
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 class ScanError(IngestError):
