@@ -123,13 +123,13 @@ def run_pandas(path: str, nrows: int | None) -> dict[str, float]:
 def run_spark(path: str) -> dict[str, object]:
     from kharita import load_kb
     from kharita.events import pipeline
-    from kharita.store.spark import run_pipeline, spark_session
+    from kharita.store.spark import spark_session
 
     kb = load_kb()
     t0 = time.perf_counter()
     session = spark_session()
     t1 = time.perf_counter()
-    run = run_pipeline(session, kb, [("synthetic", path)], multiline=False)
+    run = pipeline.run_on_spark(session, kb, [("synthetic", path)], multiline=False)
     agg = pipeline.events_per_branch_year(run.events, run.attributions).to_pandas()
     t2 = time.perf_counter()
     session.stop()

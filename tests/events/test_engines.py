@@ -62,9 +62,7 @@ def duck(inputs, kb, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def sparked(spark, inputs, kb):
-    from kharita.store.spark import run_pipeline
-
-    run = run_pipeline(spark, kb, inputs)
+    run = pipeline.run_on_spark(spark, kb, inputs)
     events = run.events.drop("ingest_file_id").to_pandas()
     att = run.attributions.to_pandas()
     agg = pipeline.events_per_branch_year(run.events, run.attributions).to_pandas()

@@ -21,8 +21,10 @@ admin areas when the lookup tables are built.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -227,3 +229,49 @@ def events_per_branch_year(events: ir.Table, attributions: ir.Table) -> ir.Table
         year=events.date_start.year().cast("int32"))
     return j.group_by(["entity_id", "year"]).aggregate(
         n_events=j.event_id.nunique().cast("int64")).order_by(["entity_id", "year"])
+
+
+@dataclass
+class SparkRun:
+    """Tables of one pipeline run on Spark (Ibis tables on the Spark backend)."""
+
+    events: ir.Table
+    attributions: ir.Table
+    backend: Any
+
+
+def run_on_spark(session: Any, kb: KnowledgeBase, inputs: Sequence[tuple[str, Any]], *,
+                 multiline: bool = True) -> SparkRun:
+    """Normalise and attribute files on Spark: ``inputs`` are ``(source, path)``.
+
+    Each file is sniffed by its connector (header, HXL row), loaded as all-string
+    columns (:func:`kharita.store.spark.load_raw_csv`), normalised by the connector's
+    Ibis expression, and the union of events is attributed by :func:`attribute_expr`;
+    events and attributions are materialised in Spark. See ``docs/spark.md``.
+    """
+    import importlib
+
+    from kharita.store import spark as sp
+
+    backend = sp.ibis_connect(session)
+    parts = []
+    for i, (source, path) in enumerate(inputs):
+        mod = importlib.import_module(
+            f"kharita.events.sources.{'ucdp' if source == 'synthetic' else source}")
+        plan = mod.sniff(Path(path), source=source)
+        if plan.kind != "delimited":
+            raise ValueError(f"{path}: only delimited files run on Spark here (got {plan.kind})")
+        view = f"kharita_raw_{i}"
+        sp.load_raw_csv(session, path, plan.columns, view=view, delim=plan.delim,
+                        header=plan.header, drop_rows=plan.drop_rows, multiline=multiline)
+        parts.append(sp.events_from_raw(backend, view, source,
+                                        source_version=plan.source_version,
+                                        synthetic=(source == "synthetic"),
+                                        ingest_file_id=f"spark:{Path(path).name}"))
+    events = parts[0]
+    for p in parts[1:]:
+        events = events.union(p)
+    events = sp.materialize(session, backend, events, "kharita_events")
+    lk = register_lookups(sp.spark_register(session, backend), kb, events)
+    att = sp.materialize(session, backend, attribute_expr(events, lk), "kharita_attributions")
+    return SparkRun(events, att, backend)

@@ -1,5 +1,7 @@
-"""The Spark engine: a SparkSession factory, raw CSV loading, and the same Ibis
-pipeline (normalisation + attribution + aggregations) as on DuckDB.
+"""The Spark engine: a SparkSession factory, raw CSV loading into all-string tables,
+temp-table registration and materialisation, so that the same Ibis pipeline
+(normalisation + attribution + aggregations) runs on Spark as on DuckDB
+(:func:`kharita.events.pipeline.run_on_spark`).
 
 Only this module (and ``store/duckdb.py``) imports an engine. Local mode is tuned for
 small data (one shuffle partition, UI off, ANSI mode off so that failed casts give
@@ -12,8 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import ibis
@@ -25,9 +25,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 from pyspark.sql.window import Window
 
-from kharita.events import pipeline
 from kharita.events.schema import EVENT_COLUMNS
-from kharita.kb.knowledge import KnowledgeBase
 
 MASTER_ENV = "KHARITA_SPARK_MASTER"
 
@@ -125,15 +123,6 @@ def load_raw_csv(session: SparkSession, path: str | os.PathLike[str], columns: S
     return df
 
 
-@dataclass
-class SparkRun:
-    """Tables of one pipeline run on Spark (Ibis tables on the Spark backend)."""
-
-    events: ir.Table
-    attributions: ir.Table
-    backend: Any
-
-
 def events_from_raw(backend: Any, raw_view: str, source: str, *,
                     source_version: str | None = None, synthetic: bool = False,
                     ingest_file_id: str = "") -> ir.Table:
@@ -149,42 +138,6 @@ def events_from_raw(backend: Any, raw_view: str, source: str, *,
     cols = {c: ok[c] for c in EVENT_COLUMNS if c in ok.columns}
     cols["ingest_file_id"] = ibis.literal(ingest_file_id, "string")
     return ok.select(**cols)
-
-
-def run_pipeline(session: SparkSession, kb: KnowledgeBase,
-                 inputs: Sequence[tuple[str, str | os.PathLike[str]]], *,
-                 multiline: bool = True) -> SparkRun:
-    """Normalise and attribute files on Spark: ``inputs`` are ``(source, path)``.
-
-    Each file is sniffed by its connector (header, HXL row), loaded with
-    :func:`load_raw_csv`, normalised, and the union of events is attributed by
-    :func:`kharita.events.pipeline.attribute_expr`. Events are cached in Spark.
-    """
-    import importlib
-
-    backend = ibis_connect(session)
-    parts = []
-    for i, (source, path) in enumerate(inputs):
-        mod = importlib.import_module(
-            f"kharita.events.sources.{'ucdp' if source == 'synthetic' else source}")
-        plan = mod.sniff(Path(path), source=source)
-        if plan.kind != "delimited":
-            raise ValueError(f"{path}: only delimited files run on Spark here (got {plan.kind})")
-        view = f"kharita_raw_{i}"
-        load_raw_csv(session, path, plan.columns, view=view, delim=plan.delim,
-                     header=plan.header, drop_rows=plan.drop_rows, multiline=multiline)
-        parts.append(events_from_raw(backend, view, source,
-                                     source_version=plan.source_version,
-                                     synthetic=(source == "synthetic"),
-                                     ingest_file_id=f"spark:{Path(path).name}"))
-    events = parts[0]
-    for p in parts[1:]:
-        events = events.union(p)
-    events = materialize(session, backend, events, "kharita_events")
-    lk = pipeline.register_lookups(spark_register(session, backend), kb, events)
-    att = materialize(session, backend, pipeline.attribute_expr(events, lk),
-                      "kharita_attributions")
-    return SparkRun(events, att, backend)
 
 
 def materialize(session: SparkSession, backend: Any, expr: ir.Table, name: str) -> ir.Table:
