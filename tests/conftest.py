@@ -52,10 +52,3 @@ def _no_user_kb_overlays(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's own overlay must not change what the tests see.
     monkeypatch.delenv("KHARITA_KB_PATH", raising=False)
     monkeypatch.delenv("KHARITA_STORE", raising=False)
-
-
-@pytest.fixture(autouse=True)
-def _doctest_namespace(doctest_namespace: dict) -> None:
-    from kharita import load_kb
-
-    doctest_namespace["load_kb"] = load_kb
