@@ -138,11 +138,7 @@ def attribute_store(con: Any, kb: KnowledgeBase, *,
                             f"round(avg(confidence), 3) AS mean_confidence FROM attributions"
                             f"{where} GROUP BY entity_id ORDER BY n_events DESC, entity_id",
                             params).df()
-    unresolved = con.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT a.source, a.actor_name FROM "
-        f"({ibis.to_sql(pipeline.actor_sides(events), dialect='duckdb')}) a "
-        "ANTI JOIN kharita_actor_map m ON a.source = m.source AND a.actor_name = m.actor_name "
-        "AND a.actor_sid = m.actor_sid WHERE a.actor_name <> '')").fetchone()[0]
+    unresolved = lk.unresolved_actors
     return AttributionReport(kb.version, int(n_events), int(n_att), int(n_rows),
                              int(unresolved), time.perf_counter() - t0, by_rule, by_entity)
 

@@ -64,6 +64,7 @@ class Lookups:
     affiliations: ir.Table
     admin1: ir.Table
     kb_version: str
+    unresolved_actors: int = 0
 
 
 def actor_sides(events: ir.Table) -> ir.Table:
@@ -96,7 +97,8 @@ def _to_arrow(name: str, df: pd.DataFrame) -> pa.Table:
 
 def build_lookup_frames(kb: KnowledgeBase, events: ir.Table) -> dict[str, pd.DataFrame]:
     """The lookup tables for ``events`` as pandas frames (small: distinct actors,
-    KB territories, KB relations, distinct admin areas)."""
+    KB territories, KB relations, distinct admin areas), plus ``actors`` (the
+    distinct source/actor string/id triples they were built from)."""
     sides = actor_sides(events)
     actors = sides.select("source", "actor_name", "actor_sid").distinct().to_pandas()
     actors = actors.sort_values(["source", "actor_name", "actor_sid"]).reset_index(drop=True)
@@ -105,6 +107,7 @@ def build_lookup_frames(kb: KnowledgeBase, events: ir.Table) -> dict[str, pd.Dat
     umbrellas = {e.id for e in kb.entities.values() if e.type in rules.UMBRELLA_TYPES}
     aff["network_umbrella"] = aff["network_entity"].isin(umbrellas).astype(bool)
     return {
+        "actors": actors,
         "kharita_actor_map": rules.actor_map(kb, actors),
         "kharita_territories": rules.territory_table(kb),
         "kharita_affiliations": aff,
@@ -122,9 +125,19 @@ def register_lookups(register: Callable[[str, pa.Table], ir.Table], kb: Knowledg
     :func:`kharita.store.spark.spark_register`).
     """
     frames = build_lookup_frames(kb, events)
-    tables = {name: register(name, _to_arrow(name, df)) for name, df in frames.items()}
+    tables = {name: register(name, _to_arrow(name, df)) for name, df in frames.items()
+              if name in LOOKUP_SCHEMAS}
     return Lookups(tables["kharita_actor_map"], tables["kharita_territories"],
-                   tables["kharita_affiliations"], tables["kharita_admin1"], kb.version)
+                   tables["kharita_affiliations"], tables["kharita_admin1"], kb.version,
+                   count_unresolved(frames["actors"], frames["kharita_actor_map"]))
+
+
+def count_unresolved(actors: pd.DataFrame, amap: pd.DataFrame) -> int:
+    """Distinct (source, actor string) pairs, non-empty, that no rule matched."""
+    named = actors[actors.actor_name != ""]
+    resolved = set(zip(amap.source, amap.actor_name, strict=True))
+    return len({(s, n) for s, n in zip(named.source, named.actor_name, strict=True)
+                if (s, n) not in resolved})
 
 
 def attribute_expr(events: ir.Table, lk: Lookups) -> ir.Table:
