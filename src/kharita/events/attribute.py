@@ -46,6 +46,9 @@ class AttributionReport:
     by_rule: pd.DataFrame = field(repr=False)
     by_entity: pd.DataFrame = field(repr=False)
 
+    def __str__(self) -> str:
+        return ", ".join(f"{k} {v}" for k, v in self.summary().items())
+
     def summary(self) -> dict[str, Any]:
         return {"kb_version": self.kb_version, "events": self.events,
                 "attributed_events": self.attributed_events, "attribution_rows": self.rows,
