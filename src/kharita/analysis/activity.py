@@ -49,16 +49,29 @@ def activity_sql(frame: str, *, by: str = "branch", freq: str = "year") -> str:
     cols = BY_COLUMNS[by]
     keys = ", ".join(("period", *cols))
     select_keys = ", ".join((f"{period_sql(freq)} AS period", *cols))
+    join = " AND ".join(f"a.{k} IS NOT DISTINCT FROM m.{k}" for k in ("period", *cols))
+    # distinct events: single-row events are counted with COUNT(*); only events with
+    # several frame rows (several branches) need COUNT(DISTINCT)
     return f"""
-SELECT {select_keys},
-       SUM(weight) AS events,
-       COUNT(DISTINCT event_id) AS events_raw,
-       SUM(weight * COALESCE(fatalities_best, 0)) AS fatalities_best,
-       SUM(weight * COALESCE(fatalities_low, fatalities_best, 0)) AS fatalities_low,
-       SUM(weight * COALESCE(fatalities_high, fatalities_best, 0)) AS fatalities_high
-FROM ({frame}) f
-GROUP BY {keys}
-ORDER BY {keys}
+WITH f AS ({frame}),
+a AS (
+  SELECT {select_keys},
+         SUM(weight) AS events,
+         COUNT(*) FILTER (WHERE n_rows = 1) AS single_events,
+         SUM(weight * COALESCE(fatalities_best, 0)) AS fatalities_best,
+         SUM(weight * COALESCE(fatalities_low, fatalities_best, 0)) AS fatalities_low,
+         SUM(weight * COALESCE(fatalities_high, fatalities_best, 0)) AS fatalities_high
+  FROM f GROUP BY {keys}
+),
+m AS (
+  SELECT {select_keys}, COUNT(DISTINCT event_id) AS multi_events
+  FROM f WHERE n_rows > 1 GROUP BY {keys}
+)
+SELECT {", ".join(f"a.{k}" for k in ("period", *cols))}, a.events,
+       a.single_events + COALESCE(m.multi_events, 0) AS events_raw,
+       a.fatalities_best, a.fatalities_low, a.fatalities_high
+FROM a LEFT JOIN m ON {join}
+ORDER BY {", ".join(f"a.{k}" for k in ("period", *cols))}
 """
 
 

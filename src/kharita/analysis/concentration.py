@@ -131,14 +131,21 @@ MEASURES: tuple[str, ...] = ("hhi", "entropy", "entropy_norm", "n_eff_hhi", "n_e
 def _patterns_sql(frame: str, freq: str, weighting: str, include_unassigned: bool) -> str:
     value = "weight" if weighting == "events" else "weight * COALESCE(fatalities_best, 0)"
     where = "" if include_unassigned else f"WHERE entity_id <> '{UNASSIGNED}'"
+    cond = "" if include_unassigned else f"AND entity_id <> '{UNASSIGNED}'"
     return f"""
-WITH e AS (
-  SELECT event_id, ANY_VALUE({period_sql(freq)}) AS period,
+WITH f AS (SELECT * FROM ({frame}) f0 {where}),
+single AS (  -- events with one frame row: the pattern is that row
+  SELECT {period_sql(freq)} AS period, entity_id || '=' || CAST({value} AS VARCHAR) AS pattern
+  FROM f WHERE n_rows = 1
+),
+multi AS (   -- events attributed to several branches
+  SELECT ANY_VALUE({period_sql(freq)}) AS period,
          string_agg(entity_id || '=' || CAST({value} AS VARCHAR), ';'
                     ORDER BY entity_id) AS pattern
-  FROM ({frame}) f {where}
+  FROM f WHERE n_rows > 1 {cond}
   GROUP BY event_id
-)
+),
+e AS (SELECT * FROM single UNION ALL SELECT * FROM multi)
 SELECT period, pattern, COUNT(*) AS n FROM e GROUP BY period, pattern ORDER BY period, pattern
 """
 

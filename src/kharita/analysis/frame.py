@@ -276,8 +276,12 @@ def network_events_sql(kb: KnowledgeBase | None = None, filters: Filters | None 
                        **kwargs: Any) -> str:
     """The SQL of the network's attributed events (the frame), for use as a subquery.
 
-    Columns: :data:`FRAME_COLUMNS`. Pass either ``filters`` or the keyword
-    arguments of :meth:`Filters.make`.
+    Columns: :data:`FRAME_COLUMNS` and ``n_rows``, the number of network branches the
+    event is attributed to (1 for most events; an upper bound on its frame rows when
+    a group's affiliation window drops one), which lets the measures avoid
+    ``COUNT(DISTINCT event_id)`` over single-branch events. A group's several
+    affiliation windows towards one branch are merged into their hull. Pass either
+    ``filters`` or the keyword arguments of :meth:`Filters.make`.
 
     >>> from kharita import load_kb
     >>> sql = network_events_sql(load_kb(), ambiguous="split")
@@ -342,20 +346,28 @@ net AS (
   WHERE {' AND '.join(where_net)}
 ),
 kept AS (
+  -- one row per (event, branch); a group's affiliation window is kept for the date test
   SELECT n.event_id, n.branch_id, MAX(n.weight) AS weight, MAX(n.confidence) AS confidence,
-         MAX(n.member_region) AS member_region
-  FROM net n JOIN events e ON e.event_id = n.event_id
-  WHERE {' AND '.join(where_ev)}
-    AND (n.valid_from IS NULL OR e.date_start >= n.valid_from)
-    AND (n.valid_to IS NULL OR e.date_start <= n.valid_to)
+         MAX(n.member_region) AS member_region,
+         CASE WHEN BOOL_OR(n.valid_from IS NULL AND n.valid_to IS NULL) THEN NULL
+              ELSE MIN(n.valid_from) END AS valid_from,
+         CASE WHEN BOOL_OR(n.valid_from IS NULL AND n.valid_to IS NULL) THEN NULL
+              ELSE MAX(n.valid_to) END AS valid_to,
+         BOOL_OR(n.valid_from IS NULL AND n.valid_to IS NULL) AS always,
+         COUNT(*) OVER (PARTITION BY n.event_id) AS n_rows
+  FROM net n
   GROUP BY n.event_id, n.branch_id
 )
 SELECT k.event_id, e.date_start AS date, k.branch_id AS entity_id, k.weight, k.confidence,
        e.source, e.event_type, e.country_iso3, e.admin1, e.latitude, e.longitude,
        e.priogrid_gid, e.fatalities_best, e.fatalities_low, e.fatalities_high,
        COALESCE(k.member_region, {country_region_sql('e.country_iso3')},
-                {_q(UNKNOWN_REGION)}) AS region
+                {_q(UNKNOWN_REGION)}) AS region,
+       k.n_rows
 FROM kept k JOIN events e ON e.event_id = k.event_id
+WHERE {' AND '.join(where_ev)}
+  AND (k.always OR ((k.valid_from IS NULL OR e.date_start >= k.valid_from)
+                    AND (k.valid_to IS NULL OR e.date_start <= k.valid_to)))
 """
 
 

@@ -301,14 +301,17 @@ def _first_crossing(a: np.ndarray, m: np.ndarray) -> tuple[int | None, int | Non
 
 
 def _crossing_patterns_sql(frame: str, freq: str) -> str:
-    per_event = """
-  SELECT event_id, ANY_VALUE(p) AS period,
-         SUM(CASE WHEN region = 'Africa' THEN weight ELSE 0 END) AS a,
-         SUM(CASE WHEN region = 'Middle East' THEN weight ELSE 0 END) AS m,
-         SUM(CASE WHEN region = 'Africa' THEN weight * fat ELSE 0 END) AS fa,
-         SUM(CASE WHEN region = 'Middle East' THEN weight * fat ELSE 0 END) AS fm
-  FROM (SELECT *, COALESCE(fatalities_best, 0) AS fat, """ + period_sql(freq) + f""" AS p
-        FROM ({frame}) f0) f
+    cols = """CASE WHEN region = 'Africa' THEN weight ELSE 0 END AS a,
+         CASE WHEN region = 'Middle East' THEN weight ELSE 0 END AS m,
+         CASE WHEN region = 'Africa' THEN weight * fat ELSE 0 END AS fa,
+         CASE WHEN region = 'Middle East' THEN weight * fat ELSE 0 END AS fm"""
+    base = ("SELECT *, COALESCE(fatalities_best, 0) AS fat, " + period_sql(freq)
+            + f" AS p FROM ({frame}) f0")
+    per_event = f"""
+  SELECT p AS period, {cols} FROM ({base}) f WHERE n_rows = 1
+  UNION ALL
+  SELECT ANY_VALUE(p) AS period, SUM(a) AS a, SUM(m) AS m, SUM(fa) AS fa, SUM(fm) AS fm
+  FROM (SELECT event_id, p, {cols} FROM ({base}) f1 WHERE n_rows > 1) f
   GROUP BY event_id"""
     return f"""
 SELECT period, a, m, fa, fm, COUNT(*) AS n
