@@ -31,8 +31,11 @@ if TYPE_CHECKING:
     from kharita.kb.knowledge import KnowledgeBase
 
 VIEW = "kh_attributed"
+CUBE = "kh_map_cube"
+BROWSE = "kh_browse"
+KEYS = "kh_search_keys"
 FREQS = ("year", "quarter", "month")
-SORTS = {"date_desc": "date_start DESC, event_id", "date_asc": "date_start ASC, event_id",
+SORTS = {"date_desc": "rn", "date_asc": "rn DESC",
          "fatalities_desc": "fatalities_best DESC NULLS LAST, event_id"}
 MAX_PAGE_SIZE = 200
 MAX_QUERY_LEN = 100
@@ -103,6 +106,7 @@ def prepare(con: Any, kb: KnowledgeBase | None = None) -> None:
     """
     if _has_table(con, VIEW):
         return
+    con.execute("SET enable_progress_bar = false")  # no engine progress bars on stderr
     for table in ("events", "attributions"):
         if not _has_table(con, table):
             raise KharitaError(f"the store has no {table!r} table: is it a kharita store? "
@@ -114,6 +118,41 @@ def prepare(con: Any, kb: KnowledgeBase | None = None) -> None:
                coalesce(e.synthetic, false) AS synthetic
         FROM ({frame}) f JOIN events e USING (event_id)
     """)
+    # The map's cube: 1-degree cells per month, branch, type, source and confidence.
+    con.execute(f"""
+        CREATE TEMP TABLE {CUBE} AS
+        SELECT CAST(date_trunc('month', date_start) AS DATE) AS date_start, entity_id,
+               event_type, source, confidence,
+               (floor(latitude) + 0.5) AS lat, (floor(longitude) + 0.5) AS lon,
+               sum(weight) AS events, sum(weight * coalesce(fatalities_best, 0)) AS fatalities
+        FROM {VIEW} WHERE latitude IS NOT NULL AND longitude IS NOT NULL
+        GROUP BY ALL ORDER BY date_start
+    """)
+
+
+def prepare_browse(con: Any, kb: KnowledgeBase | None = None) -> None:
+    """Create the events table's helpers (temporary tables) if absent.
+
+    :data:`BROWSE` holds the rows of :data:`VIEW` physically ordered newest first with
+    a row number ``rn`` (so the default order pages by range: zone maps skip the rest)
+    and a ``key_id`` into :data:`KEYS`, the distinct lower-cased search texts (place,
+    admin1, country, ISO3, branch). A search scans the few thousand keys, then selects
+    rows by integer id.
+    """
+    prepare(con, kb)
+    if _has_table(con, BROWSE):
+        return
+    text = ("lower(concat_ws(' ', place, admin1, country, country_iso3, entity_id))")
+    con.execute(f"""CREATE TEMP TABLE {KEYS} AS
+        SELECT row_number() OVER (ORDER BY key) AS key_id, key
+        FROM (SELECT DISTINCT {text} AS key FROM {VIEW})""")
+    con.execute(f"""
+        CREATE TEMP TABLE {BROWSE} AS
+        SELECT v.event_id, v.date_start, v.entity_id, v.confidence, v.weight, v.event_type,
+               v.source, v.country_iso3, v.admin1, v.place, v.fatalities_best, k.key_id,
+               row_number() OVER (ORDER BY v.date_start DESC, v.event_id, v.entity_id) AS rn
+        FROM (SELECT *, {text} AS key FROM {VIEW}) v JOIN {KEYS} k USING (key)
+        ORDER BY rn""")
 
 
 def analysis_frame(con: Any, kb: KnowledgeBase | None = None, *,
@@ -241,9 +280,17 @@ def map_cells(con: Any, filt: EventFilter | None = None, *, freq: str | None = "
     if not 0.1 <= cell_deg <= 10:
         raise ValueError(f"cell_deg must lie in [0.1, 10], got {cell_deg}")
     prepare(con)
-    where, params = (filt or EventFilter()).where()
+    f = filt or EventFilter()
+    where, params = f.where()
     period = _period_sql(freq) if freq else "'all'"
     d = float(cell_deg)
+    if d == 1.0 and _month_aligned(f):
+        # the same sums from the pre-aggregated cube (whole months, 1-degree cells)
+        return _df(con, f"""
+            SELECT {period} AS period, entity_id, lat, lon, sum(events) AS events,
+                   sum(fatalities) AS fatalities
+            FROM {CUBE} WHERE {where}
+            GROUP BY ALL ORDER BY period, entity_id, lat, lon""", params)
     return _df(con, f"""
         SELECT {period} AS period, entity_id,
                (floor(latitude / {d}) + 0.5) * {d} AS lat,
@@ -253,12 +300,21 @@ def map_cells(con: Any, filt: EventFilter | None = None, *, freq: str | None = "
         GROUP BY ALL ORDER BY period, entity_id, lat, lon""", params)
 
 
+def _month_aligned(f: EventFilter) -> bool:
+    """True when the filter's dates cut at month boundaries (the cube's granularity)."""
+    if f.start and f.start.day != 1:
+        return False
+    return not (f.end and (f.end + dt.timedelta(days=1)).day != 1)
+
+
 def periods(con: Any, filt: EventFilter | None = None, *, freq: str = "year") -> list[str]:
     """The periods (labels) that hold at least one matching event, in order."""
     prepare(con)
-    where, params = (filt or EventFilter()).where()
+    f = filt or EventFilter()
+    where, params = f.where()
+    table = CUBE if _month_aligned(f) else VIEW
     return [r[0] for r in con.execute(
-        f"SELECT DISTINCT {_period_sql(freq)} AS p FROM {VIEW} WHERE {where} ORDER BY p",
+        f"SELECT DISTINCT {_period_sql(freq)} AS p FROM {table} WHERE {where} ORDER BY p",
         params).fetchall()]
 
 
@@ -277,8 +333,8 @@ def events_page(con: Any, filt: EventFilter | None = None, *, q: str = "", page:
                 size: int = 50, sort: str = "date_desc") -> EventsPage:
     """A page of attributed events matching the filters and a free-text search.
 
-    ``q`` is matched case-insensitively as a substring of the event id, place, admin1,
-    country name, ISO3 code and entity id. Pages are 1-based; ``size`` at most
+    ``q`` is matched case-insensitively as a substring of the place, admin1, country
+    name, ISO3 code and entity id, or as the whole event id. Pages are 1-based; ``size`` at most
     :data:`MAX_PAGE_SIZE`.
     """
     if page < 1:
@@ -289,20 +345,27 @@ def events_page(con: Any, filt: EventFilter | None = None, *, q: str = "", page:
         raise ValueError(f"search text longer than {MAX_QUERY_LEN} characters")
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
-    prepare(con)
-    where, params = (filt or EventFilter()).where()
+    prepare_browse(con)
+    f = filt or EventFilter()
+    where, params = f.where()
     if q.strip():
-        where += (" AND (event_id ILIKE ? OR place ILIKE ? OR admin1 ILIKE ? OR country "
-                  "ILIKE ? OR country_iso3 ILIKE ? OR entity_id ILIKE ?)")
-        pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_") + "%"
-        params += [pattern] * 6
-    total_row = con.execute(f"SELECT count(*) FROM {VIEW} WHERE {where}", params).fetchone()
-    rows = _df(con, f"""
-        SELECT event_id, date_start, entity_id, confidence, weight, event_type, source,
-               country_iso3, admin1, place, fatalities_best
-        FROM {VIEW} WHERE {where} ORDER BY {SORTS[sort]} LIMIT {int(size)}
-        OFFSET {int((page - 1) * size)}""", params)
+        where += (f" AND (key_id IN (SELECT key_id FROM {KEYS} WHERE contains(key, ?))"
+                  " OR lower(event_id) = ?)")
+        params += [q.strip().lower(), q.strip().lower()]
+    cols = ("event_id, date_start, entity_id, confidence, weight, event_type, source, "
+            "country_iso3, admin1, place, fatalities_best")
+    offset = (page - 1) * size
+    if sort == "date_desc" and f == EventFilter() and not q.strip():
+        # no filter: the table is ordered by rn, so a page is a range of row numbers
+        total_row = con.execute(f"SELECT count(*) FROM {BROWSE}").fetchone()
+        rows = _df(con, f"SELECT {cols} FROM {BROWSE} WHERE rn > ? AND rn <= ? ORDER BY rn",
+                   [offset, offset + size])
+    else:
+        total_row = con.execute(f"SELECT count(*) FROM {BROWSE} WHERE {where}",
+                                params).fetchone()
+        rows = _df(con, f"""
+            SELECT {cols} FROM {BROWSE} WHERE {where} ORDER BY {SORTS[sort]}
+            LIMIT {int(size)} OFFSET {int(offset)}""", params)
     return EventsPage(total=int(total_row[0] if total_row else 0), page=page, size=size,
                       rows=rows)
 

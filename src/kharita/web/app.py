@@ -62,6 +62,7 @@ class Workbench:
         self.lock = threading.Lock()
         with self.lock:
             queries.prepare(self.con, kb)
+            queries.prepare_browse(self.con, kb)
             self.info = queries.store_info(self.con, kb)
         self.names = kbviews.display_names(kb)
         self.colors = charts.colors_for(set(self.info.entities) | set(self.names))
