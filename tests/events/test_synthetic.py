@@ -129,8 +129,9 @@ def test_ingested_and_attributed_to_the_planted_branches(tmp_path, kb):
     con = connect(tmp_path / "k.duckdb")
     rep = ingest_file(con, "synthetic", path)
     assert (rep.rows_read, rep.rows_stored, rep.rows_quarantined) == (5_000, 5_000, 0)
-    assert con.execute("SELECT bool_and(synthetic), bool_and(description LIKE 'SYNTHETIC%') "
-                       "FROM events").fetchone() == (True, True)
+    assert con.execute("SELECT bool_and(synthetic), bool_and(description LIKE 'SYNTHETIC%'), "
+                       "any_value(source_version) FROM events").fetchone() == (
+        True, True, "synthetic-9")
     attribute_store(con, kb)
     got = con.execute("""
         SELECT e.source_event_id, a.entity_id FROM events e JOIN attributions a

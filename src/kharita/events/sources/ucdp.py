@@ -73,6 +73,9 @@ def sniff(path: str | Path, *, source: str = NAME,
         drop.append(2)
         notes.append("HXL hashtag row (line 2) skipped")
     version = source_version or version_from_filename(p)
+    if version is None and source == "synthetic" and len(recs) > 1 and "source_original" in cols:
+        # kharita's generator writes its source version ("synthetic-<seed>") there
+        version = recs[1][cols.index("source_original")].strip() or None
     return ReadPlan(source=source, kind="delimited", path=p, columns=cols, delim=",",
                     drop_rows=drop, source_version=version, notes=notes)
 
