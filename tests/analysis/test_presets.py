@@ -74,3 +74,40 @@ def test_all_presets_on_the_real_extracts(shared_data, kb):
 def test_unknown_preset():
     with pytest.raises(KharitaError, match="unknown preset"):
         run_preset(None, "world-peace")
+
+
+def test_cli_commands_print_the_library_tables(tmp_path):
+    """Every analysis command runs on a store and prints parseable JSON / CSV."""
+    from typer.testing import CliRunner
+
+    from kharita.cli import app
+
+    path = tmp_path / "cli.duckdb"
+    con = connect(path)
+    insert_synthetic_events(con, 3_000, seed=2)
+    con.close()
+    run = CliRunner().invoke
+    store = ["--store", str(path)]
+    out = run(app, ["activity", "--by", "region", "--freq", "year", *store, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert {r["region"] for r in rows} == {"Africa", "Asia", "Middle East"}
+    assert sum(r["events_raw"] for r in rows) == 3_000
+    out = run(app, ["geography", "--boot", "50", *store, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    assert {"centres", "regions", "crossing"} <= set(json.loads(out.output))
+    out = run(app, ["decentralization", "--boot", "20", "--ambiguous", "exclude", *store,
+                    "-f", "csv"])
+    assert out.exit_code == 0 and out.output.startswith("period,total"), out.output
+    out = run(app, ["shocks", "--placebos", "0", "--date", "death", *store, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    assert {r["kind"] for r in json.loads(out.output)} <= {"death"}
+    out = run(app, ["structure", "--as-of", "2024-06-01", "--seeds", "2", "-f", "json"])
+    assert out.exit_code == 0 and "measures" in json.loads(out.output)
+    out = run(app, ["check", "decentralization", *store, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)[0]["verdict"] in VERDICTS
+    out = run(app, ["presets", "-f", "csv"])
+    assert out.exit_code == 0 and "shift-to-africa" in out.output
+    bad = run(app, ["activity", "--from", "2020-13-01", *store])
+    assert bad.exit_code != 0
