@@ -147,3 +147,19 @@ def test_docs_sql_reproduces_the_figures(figure, shared_data, kb, tmp_path):
             lib = geographic_centres(con, kb=kb)
             np.testing.assert_allclose(doc.lat, lib.lat, rtol=1e-9, atol=1e-9)
             np.testing.assert_allclose(doc.lon, lib.lon, rtol=1e-9, atol=1e-9)
+
+
+def test_events_attributed_to_two_branches_count_once_per_unit(tmp_path):
+    kb = tiny_kb(tmp_path)
+    con = connect(tmp_path / "two.duckdb")
+    add_event(con, "b:1", "2019-03-03", country="NER", admin1="Tillaberi", lat=14, lon=1.5,
+              attributions=(("is-sahel", 1, 0.6), ("is-west-africa", 1, 0.4)))
+    add_event(con, "b:2", "2019-04-04", country="NER", admin1="Tillaberi", lat=14, lon=1.5,
+              attributions=(("is-sahel", 1, 1.0),))
+    by_region = activity(con, by="region", kb=kb)
+    assert by_region.events_raw.tolist() == [2] and by_region.events.tolist() == [2.0]
+    by_branch = activity(con, by="branch", kb=kb).set_index("entity_id")
+    assert by_branch.events_raw.to_dict() == {"is-sahel": 2, "is-west-africa": 1}
+    assert by_branch.events.to_dict() == pytest.approx({"is-sahel": 1.6, "is-west-africa": 0.4})
+    full = activity(con, by="network", kb=kb, ambiguous="full")
+    assert full.events_raw.tolist() == [2] and full.events.tolist() == [3.0]

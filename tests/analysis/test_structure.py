@@ -114,3 +114,10 @@ def test_kb_structure_and_comparison(kb):
     assert {"2015-06-01", "2024-06-01", "change"} <= set(cmp.columns)
     nodes = cmp.set_index("measure").loc["nodes"]
     assert nodes["change"] == nodes["2024-06-01"] - nodes["2015-06-01"]
+
+
+def test_ranking_says_recomputed_or_initial():
+    g = synthetic_org_graph(80, seed=5)
+    assert set(resilience_curve(g, "betweenness").ranking) == {"recomputed"}
+    assert set(resilience_curve(g, "betweenness", recompute=False).ranking) == {"initial"}
+    assert resilience_curve(g, "random", seeds=3).ranking.iloc[0].startswith("random")
