@@ -116,3 +116,11 @@ def test_serve_refuses_non_loopback_without_flag(demo_store) -> None:
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.168.1.4")
     res = CliRunner().invoke(app, ["serve", "--store", str(demo_store), "--host", "0.0.0.0"])
     assert res.exit_code != 0 and "--allow-remote" in res.output
+
+
+def test_every_brief_section_is_computed_on_the_demo_store(client) -> None:
+    """Guards the wiring to the analyses: on a synthetic store with branches every
+    section must be computed (a changed analysis API shows up here, not in a brief)."""
+    sections = client.get("/api/overview").json()["sections"]
+    bad = {s["id"]: s["reason"] for s in sections if s["status"] != "ok"}
+    assert bad == {}

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,7 +101,10 @@ def run_demo(out_dir: str | os.PathLike[str] = ".", *, rows: int = DEFAULT_ROWS,
     out.mkdir(parents=True, exist_ok=True)
     kb = load_kb()
     store = out / store_name
-    times = build_demo_store(store, rows=rows, seed=seed, kb=kb, progress=progress)
+    with tempfile.TemporaryDirectory(prefix="kharita-demo-") as tmp:
+        # the synthetic CSV is only an intermediate: it is removed after ingest
+        times = build_demo_store(store, rows=rows, seed=seed, kb=kb, workdir=tmp,
+                                 progress=progress)
     t = time.perf_counter()
     con = connect(store, read_only=True)
     try:

@@ -173,7 +173,14 @@ def analysis_frame(con: Any, kb: KnowledgeBase | None = None, *,
         where.append(f"date >= DATE '{start.isoformat()}'")
     if end:
         where.append(f"date <= DATE '{end.isoformat()}'")
-    sql = f"SELECT {', '.join(FRAME_COLUMNS)} FROM {VIEW}" + (
+    # every column the analyses' frame SQL produced (FRAME_COLUMNS and any helper
+    # columns such as n_rows), not the report's own additions
+    own = {"date_start", "place", "country", "synthetic"}
+    cols = [r[0] for r in con.execute(f"DESCRIBE {VIEW}").fetchall() if r[0] not in own]
+    missing = [c for c in FRAME_COLUMNS if c not in cols]
+    if missing:
+        raise KharitaError(f"the report's view lacks frame columns {missing}")
+    sql = f"SELECT {', '.join(cols)} FROM {VIEW}" + (
         " WHERE " + " AND ".join(where) if where else "")
     return Frame(sql, f, None)
 
