@@ -73,6 +73,9 @@ JOINT_LABEL_SOURCES: Final = frozenset({"acled"})
 #: uses; only needed for coalition strings of files with no single-actor row.
 UCDP_ACTOR_NAMES: Final[dict[str, int]] = {"IS": 234}
 
+#: Entity types an actor field can resolve to by name (never persons or landmark events).
+ACTOR_TYPES: Final = frozenset({"organisation", "directorate", "office", "province",
+                                "predecessor", "splinter", "group"})
 #: Entity types treated as umbrella codes (narrowed by territory).
 UMBRELLA_TYPES: Final = frozenset({"organisation"})
 #: Entity types whose territories can receive an umbrella's events.
@@ -214,7 +217,8 @@ def _match_part(idx: KBIndex, source: str, part: ActorPart,
     if ents:
         return [(e.id, "dataset-name", MATCH_CONFIDENCE["dataset-name"] / len(ents),
                  f"{src} name {part.name!r} listed in dataset_names of {e.id}") for e in ents]
-    matches = idx.kb.find(part.name)
+    matches = [m for m in idx.kb.find(part.name)
+               if idx.kb.entities[m.entity_id].type in ACTOR_TYPES]
     if not matches:
         return []
     out = []
