@@ -139,8 +139,9 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
         raise IngestError(f"{p}: no such file")
     plan = mod.sniff(p, source=source, source_version=source_version)
     file_id = sha256_file(p)
-    report = IngestReport(path=str(p), source=source, source_version=plan.source_version,
-                          ingest_file_id=file_id, notes=list(plan.notes))
+    report = IngestReport(path=str(p.resolve()), source=source,
+                          source_version=plan.source_version, ingest_file_id=file_id,
+                          notes=list(plan.notes))
     prev = already_ingested(con, file_id)
     if prev is not None:
         report.skipped = True
