@@ -28,7 +28,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_brief import ensure_store  # noqa: E402
+from bench_brief import ensure_store
 
 
 def free_port() -> int:
