@@ -39,6 +39,10 @@ CONNECTORS: dict[str, ModuleType] = {
 }
 
 
+#: DuckDB memory limit during an ingest: keeps peak memory flat on large files.
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+
+
 @dataclass
 class IngestReport:
     """What happened to one file. ``reasons``: quarantined rows per reason;
@@ -110,7 +114,8 @@ def already_ingested(con: Any, file_id: str) -> dict[str, Any] | None:
 
 def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str | None = None,
                 since: dt.date | None = None, countries: Sequence[str] | None = None,
-                on_progress: Callable[[float], None] | None = None) -> IngestReport:
+                on_progress: Callable[[float], None] | None = None,
+                memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> IngestReport:
     """Ingest one file into the store open on ``con`` (a DuckDB connection).
 
     Parameters
@@ -122,6 +127,8 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
     since, countries : optional filters; rows before ``since`` or outside ``countries``
         (ISO3) are counted in ``filtered`` (reasons ``before-since``, ``country``).
     on_progress : called with the percentage of the file's scan done (for progress bars).
+    memory_limit : DuckDB memory limit while ingesting (larger intermediate tables spill
+        to the store's temporary directory); None keeps the connection's setting.
 
     Returns
     -------
@@ -153,13 +160,16 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
         return report
     with tempfile.TemporaryDirectory(prefix="kharita-ingest-") as tmp:
         read_path = _extract_zip(p, Path(tmp)) if p.suffix.lower() == ".zip" else p
-        try:
-            _ingest_transaction(con, plan, read_path, report, since, countries, on_progress)
-        except store.ScanError as exc:
-            # The transaction was rolled back; read the file with Python's csv instead.
-            plan = _common.python_fallback(plan, read_path, str(exc))
-            report.notes = list(plan.notes)
-            _ingest_transaction(con, plan, read_path, report, since, countries, on_progress)
+        with store.memory_limit(con, memory_limit):
+            try:
+                _ingest_transaction(con, plan, read_path, report, since, countries,
+                                    on_progress)
+            except store.ScanError as exc:
+                # The transaction was rolled back; read the file with Python's csv instead.
+                plan = _common.python_fallback(plan, read_path, str(exc))
+                report.notes = list(plan.notes)
+                _ingest_transaction(con, plan, read_path, report, since, countries,
+                                    on_progress)
     report.seconds = time.perf_counter() - t0
     return report
 

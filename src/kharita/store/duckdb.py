@@ -278,6 +278,23 @@ def watch_progress(con: duckdb.DuckDBPyConnection,
         thread.join()
 
 
+@contextmanager
+def memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator[None]:
+    """Lower DuckDB's ``memory_limit`` (e.g. ``"2GB"``) while inside, so large temporary
+    tables spill to disk instead of growing the process; restored afterwards."""
+    if not limit:
+        yield
+        return
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    previous = str(row[0]) if row else None
+    con.execute(f"SET memory_limit = {_qstr(limit)}")
+    try:
+        yield
+    finally:
+        if previous:
+            con.execute(f"SET memory_limit = {_qstr(previous)}")
+
+
 class ScanError(IngestError):
     """DuckDB's reader gave up on a file (e.g. its CSV state machine reached an invalid
     state); the ingest layer then retries with the Python reader."""
