@@ -253,11 +253,11 @@ def watch_progress(con: duckdb.DuckDBPyConnection,
                    interval: float = 0.25) -> Iterator[None]:
     """While inside, call ``callback(percent)`` with the progress of the query running on
     ``con`` (DuckDB's ``query_progress``, polled from a helper thread)."""
+    con.execute("SET enable_progress_bar_print = false")  # never DuckDB's own bar on stderr
     if callback is None:
         yield
         return
     con.execute("SET enable_progress_bar = true")
-    con.execute("SET enable_progress_bar_print = false")
     done = threading.Event()
 
     def poll() -> None:
