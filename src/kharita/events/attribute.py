@@ -27,6 +27,7 @@ import pyarrow as pa
 from kharita.errors import StoreError
 from kharita.events import pipeline, rules
 from kharita.kb.knowledge import KnowledgeBase
+from kharita.store.duckdb import memory_limit as _memory_limit
 
 
 @dataclass
@@ -84,8 +85,12 @@ def _events_table(backend: Any, ingest_file_id: str | None) -> Any:
     return events
 
 
-def attribute_store(con: Any, kb: KnowledgeBase, *,
-                    ingest_file_id: str | None = None) -> AttributionReport:
+#: DuckDB memory limit while attributing (as for ingest): large joins spill to disk.
+DEFAULT_MEMORY_LIMIT = "1.5GB"
+
+
+def attribute_store(con: Any, kb: KnowledgeBase, *, ingest_file_id: str | None = None,
+                    memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> AttributionReport:
     """Attribute the store's events to KB entities, replacing earlier attributions.
 
     Parameters
@@ -95,8 +100,11 @@ def attribute_store(con: Any, kb: KnowledgeBase, *,
     kb
         The knowledge base; its version is recorded on every row.
     ingest_file_id
-        Only (re)attribute the events of this ingested file (used by ``kharita
-        ingest``); by default every event is re-attributed.
+        Only (re)attribute the events of this ingested file; by default every event
+        is re-attributed.
+    memory_limit
+        DuckDB memory limit during the run (``None``: DuckDB's own), so that peak
+        memory stays flat on large stores.
 
     Returns
     -------
@@ -108,6 +116,29 @@ def attribute_store(con: Any, kb: KnowledgeBase, *,
     attributions in place. Re-running after a KB change needs no re-ingest.
     """
     t0 = time.perf_counter()
+    with _memory_limit(con, memory_limit):
+        lk = _replace_attributions(con, kb, ingest_file_id)
+    where = "" if ingest_file_id is None else \
+        " WHERE event_id IN (SELECT event_id FROM events WHERE ingest_file_id = $f)"
+    params = {} if ingest_file_id is None else {"f": ingest_file_id}
+    fwhere = "" if ingest_file_id is None else " WHERE ingest_file_id = $f"
+    n_events = con.execute(f"SELECT count(*) FROM events{fwhere}", params).fetchone()[0]
+    n_rows, n_att = con.execute(
+        f"SELECT count(*), count(DISTINCT event_id) FROM attributions{where}", params
+    ).fetchone()
+    by_rule = con.execute(f"SELECT rule, count(*) AS n FROM attributions{where} "
+                          "GROUP BY rule ORDER BY n DESC, rule", params).df()
+    by_entity = con.execute(f"SELECT entity_id, count(DISTINCT event_id) AS n_events, "
+                            f"round(avg(confidence), 3) AS mean_confidence FROM attributions"
+                            f"{where} GROUP BY entity_id ORDER BY n_events DESC, entity_id",
+                            params).df()
+    unresolved = lk.unresolved_actors
+    return AttributionReport(kb.version, int(n_events), int(n_att), int(n_rows),
+                             int(unresolved), time.perf_counter() - t0, by_rule, by_entity)
+
+
+def _replace_attributions(con: Any, kb: KnowledgeBase,
+                          ingest_file_id: str | None) -> pipeline.Lookups:
     backend = _backend(con)
     events = _events_table(backend, ingest_file_id)
     lk = pipeline.register_lookups(duckdb_register(con), kb, events)
@@ -127,23 +158,7 @@ def attribute_store(con: Any, kb: KnowledgeBase, *,
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-    where = "" if ingest_file_id is None else \
-        " WHERE event_id IN (SELECT event_id FROM events WHERE ingest_file_id = $f)"
-    params = {} if ingest_file_id is None else {"f": ingest_file_id}
-    fwhere = "" if ingest_file_id is None else " WHERE ingest_file_id = $f"
-    n_events = con.execute(f"SELECT count(*) FROM events{fwhere}", params).fetchone()[0]
-    n_rows, n_att = con.execute(
-        f"SELECT count(*), count(DISTINCT event_id) FROM attributions{where}", params
-    ).fetchone()
-    by_rule = con.execute(f"SELECT rule, count(*) AS n FROM attributions{where} "
-                          "GROUP BY rule ORDER BY n DESC, rule", params).df()
-    by_entity = con.execute(f"SELECT entity_id, count(DISTINCT event_id) AS n_events, "
-                            f"round(avg(confidence), 3) AS mean_confidence FROM attributions"
-                            f"{where} GROUP BY entity_id ORDER BY n_events DESC, entity_id",
-                            params).df()
-    unresolved = lk.unresolved_actors
-    return AttributionReport(kb.version, int(n_events), int(n_att), int(n_rows),
-                             int(unresolved), time.perf_counter() - t0, by_rule, by_entity)
+    return lk
 
 
 def actors(con: Any, *, unresolved: bool = False, source: str | None = None) -> pd.DataFrame:
