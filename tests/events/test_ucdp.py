@@ -180,6 +180,7 @@ def _copy_variants(src: Path, tmp: Path) -> dict[str, Path]:
     gz.write_bytes(gzip.compress(data))
     zp = tmp / "ged231-csv.zip"
     with zipfile.ZipFile(zp, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("README.pdf", b"%PDF-1.4 not data")  # releases ship a codebook too
         zf.writestr("GEDEvent_v23_1.csv", data)
     return {"gz": gz, "zip": zp}
 

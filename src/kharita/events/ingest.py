@@ -86,9 +86,7 @@ def connector(source: str) -> ModuleType:
 
 def _extract_zip(path: Path, tmp: Path) -> Path:
     with zipfile.ZipFile(path) as zf:
-        members = [m for m in zf.infolist() if not m.is_dir()]
-        csvs = [m for m in members if m.filename.lower().endswith((".csv", ".tsv", ".txt"))]
-        member = (csvs or members)[0]
+        member = _common.zip_data_members(zf)[0]
         target = tmp / Path(member.filename).name
         with zf.open(member) as src, open(target, "wb") as dst:
             while block := src.read(1 <<20):

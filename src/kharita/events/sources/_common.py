@@ -185,7 +185,7 @@ def head_bytes(path: Path, n: int = 65536) -> bytes:
                 return fh.read(n)
         if path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as zf:
-                members = [m for m in zf.infolist() if not m.is_dir()]
+                members = zip_data_members(zf)
                 if not members:
                     raise IngestError(f"{path}: the zip archive is empty")
                 with zf.open(members[0]) as fh:
@@ -194,6 +194,13 @@ def head_bytes(path: Path, n: int = 65536) -> bytes:
             return fh.read(n)
     except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
         raise IngestError(f"{path}: cannot read: {exc}") from exc
+
+
+def zip_data_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Members of a zip archive, data files (.csv, .tsv, .txt) first."""
+    members = [m for m in zf.infolist() if not m.is_dir()]
+    data = [m for m in members if m.filename.lower().endswith((".csv", ".tsv", ".txt"))]
+    return data + [m for m in members if m not in data]
 
 
 def first_records(data: bytes, *, delim: str = ",", n: int = 2,
