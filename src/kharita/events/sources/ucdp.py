@@ -122,9 +122,7 @@ def normalize(raw: ir.Table, *, source: str = NAME, source_version: str | None =
     values = {
         "event_id": ibis.literal(f"{source}:").concat(rid),
         "source": source,
-        # Synthetic files record their generator version ("synthetic-<seed>") here.
-        "source_version": col(raw, "source_original") if synthetic and not source_version
-        else source_version,
+        "source_version": source_version,
         "source_event_id": rid,
         "date_start": d0,
         "date_end": ibis.coalesce(d1, d0),
