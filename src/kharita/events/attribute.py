@@ -85,8 +85,10 @@ def _events_table(backend: Any, ingest_file_id: str | None) -> Any:
     return events
 
 
-#: DuckDB memory limit while attributing (as for ingest): large joins spill to disk.
-DEFAULT_MEMORY_LIMIT = "1.5GB"
+#: DuckDB memory limit while attributing. None keeps DuckDB's own (80% of RAM): a low
+#: cap spills to disk and slows the run ~3x, and below about a seventh of the
+#: unconstrained peak (~1 GB per million events) DuckDB runs out of memory.
+DEFAULT_MEMORY_LIMIT: str | None = None
 
 
 def attribute_store(con: Any, kb: KnowledgeBase, *, ingest_file_id: str | None = None,
@@ -103,8 +105,8 @@ def attribute_store(con: Any, kb: KnowledgeBase, *, ingest_file_id: str | None =
         Only (re)attribute the events of this ingested file; by default every event
         is re-attributed.
     memory_limit
-        DuckDB memory limit during the run (``None``: DuckDB's own), so that peak
-        memory stays flat on large stores.
+        DuckDB memory limit during the run, e.g. ``"4GB"`` (``None``: DuckDB's own);
+        large joins then spill to disk (slower). See :data:`DEFAULT_MEMORY_LIMIT`.
 
     Returns
     -------
