@@ -37,9 +37,9 @@ ENGINE_MODULES = ("kharita.store.duckdb", "kharita.store.spark")
 def rank(module: str) -> int | None:
     best: tuple[int, int] | None = None
     for prefix, r in RANKS:
-        if module == prefix or module.startswith(prefix + "."):
-            if best is None or len(prefix) > best[0]:
-                best = (len(prefix), r)
+        matches = module == prefix or module.startswith(prefix + ".")
+        if matches and (best is None or len(prefix) > best[0]):
+            best = (len(prefix), r)
     return best[1] if best else None
 
 
