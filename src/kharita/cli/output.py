@@ -42,6 +42,28 @@ def to_json(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default)
 
 
+def format_cell(value: Any) -> str:
+    """A value as shown in a table: whole numbers with thousands separators, others to
+    four significant digits, dates without a midnight time, missing values empty.
+
+    >>> [format_cell(v) for v in (15090.0, 0.26543, 3, None, float("nan"))]
+    ['15,090', '0.2654', '3', '', '']
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:,.1f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    return str(value)
+
+
 def emit(data: pd.DataFrame | dict[str, Any] | list[Any], fmt: Format, *,
          title: str | None = None, caption: str | None = None, max_rows: int = 200) -> None:
     """Print ``data`` in the chosen format to standard output.
@@ -60,10 +82,12 @@ def emit(data: pd.DataFrame | dict[str, Any] | list[Any], fmt: Format, *,
     table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     for col in df.columns:
         table.add_column(str(col), overflow="fold")
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    for col, is_num in zip(table.columns, numeric, strict=True):
+        if is_num:
+            col.justify = "right"
     for row in df.head(max_rows).itertuples(index=False):
-        table.add_row(*("" if (v is None or (isinstance(v, float) and pd.isna(v)))
-                        else escape(f"{v:.4g}" if isinstance(v, float) else str(v))
-                        for v in row))
+        table.add_row(*(escape(format_cell(v)) for v in row))
     console.print(table)
     if len(df) > max_rows:
         console.print(f"[dim]... {len(df) - max_rows} more rows (use --format csv or json)[/dim]")
