@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from kharita.cli.output import Format, console, emit, err_console
+from kharita.cli.output import Format, console, emit, err_console, with_intervals
 
 StoreOption = Annotated[Path | None, typer.Option(
     "--store", help="The DuckDB event store (default $KHARITA_STORE or ./kharita.duckdb).")]
@@ -206,7 +206,9 @@ def decentralization_cmd(
     if fmt == Format.table:
         df = df.assign(period=df.period.dt.date)
         df = df[[c for c in df.columns if not c.startswith("entropy_")
-                 or c == "entropy_norm"]]
+                 or c.startswith("entropy_norm")]]
+        df = with_intervals(df, ["hhi", "entropy_norm", "n_eff_hhi", "n_eff_entropy",
+                                 "core_share"]).drop(columns=["entropy", "k"], errors="ignore")
     emit(df, fmt, title=f"Decentralization per {freq.value}",
          caption=_caption(df.attrs.get("filters", {}),
                           f"core = {', '.join(df.attrs.get('core', []))}; intervals: "

@@ -64,6 +64,25 @@ def format_cell(value: Any) -> str:
     return str(value)
 
 
+def with_intervals(df: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+    """For tables: fold ``m``, ``m_low`` and ``m_high`` into one ``m [low-high]`` column.
+
+    >>> with_intervals(pd.DataFrame({"hhi": [0.5], "hhi_low": [0.4], "hhi_high": [0.61]}),
+    ...                ["hhi"]).iloc[0, 0]
+    '0.5 [0.4-0.61]'
+    """
+    out = df.copy()
+    for m in measures:
+        lo, hi = f"{m}_low", f"{m}_high"
+        if m not in out.columns or lo not in out.columns or hi not in out.columns:
+            continue
+        out[m] = [f"{format_cell(round(v, 3))} [{format_cell(round(a, 3))}-"
+                  f"{format_cell(round(b, 3))}]" if pd.notna(v) else ""
+                  for v, a, b in zip(out[m], out[lo], out[hi], strict=True)]
+        out = out.drop(columns=[lo, hi])
+    return out
+
+
 def emit(data: pd.DataFrame | dict[str, Any] | list[Any], fmt: Format, *,
          title: str | None = None, caption: str | None = None, max_rows: int = 200) -> None:
     """Print ``data`` in the chosen format to standard output.
