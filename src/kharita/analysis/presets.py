@@ -28,6 +28,7 @@ from kharita.analysis.shocks import NETWORK, shocks
 from kharita.errors import KharitaError
 
 if TYPE_CHECKING:
+    from kharita.analysis.contagion.analysis import ContagionResult
     from kharita.kb.knowledge import KnowledgeBase
 
 SUPPORTED = "supported"
@@ -297,7 +298,8 @@ AUTONOMY_OTHER_SHARE = 0.2
 
 
 def provinces_autonomy(con: Any, *, kb: KnowledgeBase | None = None,
-                       frame: Frame | None = None, **filters: Any) -> CheckResult:
+                       frame: Frame | None = None, contagion: ContagionResult | None = None,
+                       **filters: Any) -> CheckResult:
     """Claim: the provinces plan and act on their own.
 
     Rule: fit the contagion model (:func:`kharita.analysis.contagion.analysis.
@@ -306,7 +308,9 @@ def provinces_autonomy(con: Any, *, kb: KnowledgeBase | None = None,
     most 0.2 for every branch; **contradicted** when it exceeds 0.2 for a majority of
     branches; otherwise (or when fewer than two branches have enough events) not
     testable. Timing independence is only one side of autonomy: the KB's sourced claims
-    on finance and command are not tested here.
+    on finance and command are not tested here. ``contagion`` takes an already fitted
+    :class:`~kharita.analysis.contagion.analysis.ContagionResult` for the same filters,
+    so a caller that shows the model too (the brief) fits it once.
     """
     claim = "The provinces plan, finance and fight largely on their own."
     fr = frame or materialize_frame(con, kb=kb, **filters)
@@ -318,10 +322,10 @@ def provinces_autonomy(con: Any, *, kb: KnowledgeBase | None = None,
                            fr.filters.describe())
     f = fr.filters
     try:
-        res = contagion_analysis(con, start=f.start, end=f.end, branches=f.branches,
-                                 min_confidence=f.min_confidence, ambiguous=f.ambiguous,
-                                 sources=f.sources, event_types=f.event_types, kb=kb,
-                                 jitter_seeds=1, bootstrap=0)
+        res = contagion if contagion is not None else contagion_analysis(
+            con, start=f.start, end=f.end, branches=f.branches,
+            min_confidence=f.min_confidence, ambiguous=f.ambiguous, sources=f.sources,
+            event_types=f.event_types, kb=kb, jitter_seeds=1, bootstrap=0)
     except (KharitaError, ValueError) as exc:
         return CheckResult("provinces-autonomy", claim, NOT_TESTABLE,
                            f"the contagion model could not be fitted: {exc}", {}, {},

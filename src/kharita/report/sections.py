@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kharita.errors import KharitaError
 from kharita.report import charts, kbviews, queries
 
 if TYPE_CHECKING:
@@ -562,10 +563,16 @@ def _shocks(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
     return sec
 
 
+def _contagion_result(ctx: BriefContext, fit: Callable[..., Any]) -> Any:
+    """The brief's one contagion fit, shared by the claims table and the contagion section."""
+    if "contagion" not in ctx.cache:
+        ctx.cache["contagion"] = fit(ctx.con, start=_contagion_start(ctx), end=ctx.filt.end,
+                                     kb=ctx.kb, jitter_seeds=1)
+    return ctx.cache["contagion"]
+
+
 def _contagion(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
-    start = _contagion_start(ctx)
-    res = funcs["kharita.analysis.contagion:contagion_analysis"](
-        ctx.con, start=start, end=ctx.filt.end, kb=ctx.kb, jitter_seeds=1)
+    res = _contagion_result(ctx, funcs["kharita.analysis.contagion:contagion_analysis"])
     fit = res.fit
     exc = fit.excitation.set_index("target")
     label = {b: charts.short_name(ctx.names.get(b, {}).get("en", b)) for b in exc.columns}
@@ -612,6 +619,12 @@ def _claims(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
         elif name == "provinces-autonomy":
             fr = queries.analysis_frame(ctx.con, ctx.kb, start=_contagion_start(ctx),
                                         end=ctx.filt.end)
+            fit = funcs.get("kharita.analysis.contagion:contagion_analysis")
+            if fit is not None:
+                try:
+                    options = {"contagion": _contagion_result(ctx, fit)}
+                except (KharitaError, ValueError):
+                    options = {}  # the preset then says why the model could not be fitted
         result = preset.run(ctx.con, kb=ctx.kb, frame=fr, **options)
         if name == "survival-after-leadership-losses" and "shocks" in result.tables:
             ctx.cache["shocks"] = result.tables["shocks"]
@@ -632,7 +645,8 @@ def _claims(ctx: BriefContext, funcs: dict[str, Any]) -> Section:
 SECTIONS: list[SectionSpec] = [
     SectionSpec("summary", "Summary", _summary),
     SectionSpec("claims", "The seed analysis' main claims, checked against the store", _claims,
-                requires=("kharita.analysis.presets:PRESETS",)),
+                requires=("kharita.analysis.presets:PRESETS",),
+                optional=("kharita.analysis.contagion:contagion_analysis",)),
     SectionSpec("map", "Map of events by branch over time", _map),
     SectionSpec("activity", "Activity by branch over time", _activity),
     SectionSpec("regions", "Shares by region: does Africa overtake the Middle East?", _regions,
