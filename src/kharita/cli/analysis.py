@@ -13,7 +13,13 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from kharita.cli.output import Format, console, emit, err_console, with_intervals
+from kharita.cli.output import (
+    Format,
+    console,
+    emit,
+    step_progress,
+    with_intervals,
+)
 
 StoreOption = Annotated[Path | None, typer.Option(
     "--store", help="The DuckDB event store (default $KHARITA_STORE or ./kharita.duckdb).")]
@@ -245,22 +251,18 @@ def shocks_cmd(
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Event studies of each leadership loss in the KB, per branch and network-wide."""
-    from rich.progress import Progress
-
     from kharita.analysis.shocks import shocks
 
     con, knowledge = _open(store, kb)
     f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
-    with Progress(console=err_console, transient=True) as bar:
-        task = bar.add_task("event studies", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    with step_progress("event studies") as progress:
         df = shocks(con, kb=knowledge, date=date.value, window_weeks=window_weeks,
                     count_days=count_days, n_placebo=n_placebo, correction=correction.value,
                     seed=seed, progress=progress, **f)
     if fmt == Format.table:
-        df = df.drop(columns=["sources", "leader_id", "alpha", "model"])
+        df = with_intervals(df.drop(columns=["sources", "leader_id", "alpha", "model",
+                                             "precision", "p_value", "placebo_p",
+                                             "n_placebo", "n_weeks"]), ["irr"])
     emit(df, fmt, title="Leadership losses: event studies",
          caption=_caption(df.attrs.get("filters", {}),
                           f"{df.attrs.get('model', '')}; correction {correction.value}"))
@@ -307,17 +309,11 @@ def check_cmd(
     sources: SourcesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Check the seed analysis' claims against the store: verdict, reason, figures."""
-    from rich.progress import Progress
-
     from kharita.analysis.presets import run_presets
 
     con, knowledge = _open(store, kb)
     f = _filters(date_from, date_to, None, min_confidence, ambiguous, sources, None)
-    with Progress(console=err_console, transient=True) as bar:
-        task = bar.add_task("checks", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    with step_progress("checks") as progress:
         results = run_presets(con, [preset] if preset else None, kb=knowledge,
                               progress=progress, **f)
     if fmt == Format.json:

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from kharita.cli.output import Format, console, emit, err_console, to_json
+from kharita.cli.output import Format, console, emit, step_progress, to_json
 from kharita.config import setting
 
 
@@ -76,21 +76,14 @@ def contagion_cmd(
     """Fit a multivariate Hawkes model to the branches' events and print the excitation
     matrix, the background / self / cross-branch shares, the decay, goodness of fit and
     the period, branches and event counts used."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from kharita.analysis.contagion import contagion_analysis
     from kharita.store.duckdb import connect
 
     con = connect(store if store is not None else Path(setting("store")), read_only=True)
     chosen = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
-                  transient=True) as progress:
-        task = progress.add_task("fitting (first run compiles numba kernels)", total=None)
-
-        def tick(done: int, total: int) -> None:
-            progress.update(task, description="bootstrap", completed=done, total=total)
-
+    with step_progress("fitting (first run compiles numba kernels)",
+                       running="bootstrap") as tick:
         result = contagion_analysis(con, start=date_from, end=date_to, branches=chosen,
                                     min_confidence=min_confidence, min_events=min_events,
                                     method=method.value, background=background.value,

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 console = Console()
@@ -40,6 +43,25 @@ def to_json(obj: Any) -> str:
     if isinstance(obj, pd.DataFrame):
         obj = json.loads(obj.to_json(orient="records", date_format="iso", force_ascii=False))
     return json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default)
+
+
+@contextmanager
+def step_progress(description: str, *, running: str | None = None
+                  ) -> Iterator[Callable[[int, int], None]]:
+    """A transient progress bar on stderr for long library calls.
+
+    Yields the ``progress(done, total)`` callback that kharita's long-running library
+    functions accept; ``running`` replaces the description once steps are reported.
+    """
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total,
+                       description=running or description)
+
+        yield update
 
 
 def format_cell(value: Any) -> str:
@@ -102,9 +124,9 @@ def emit(data: pd.DataFrame | dict[str, Any] | list[Any], fmt: Format, *,
     for col in df.columns:
         table.add_column(str(col), overflow="fold")
     numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
-    for col, is_num in zip(table.columns, numeric, strict=True):
+    for column, is_num in zip(table.columns, numeric, strict=True):
         if is_num:
-            col.justify = "right"
+            column.justify = "right"
     for row in df.head(max_rows).itertuples(index=False):
         table.add_row(*(escape(format_cell(v)) for v in row))
     console.print(table)
