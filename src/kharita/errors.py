@@ -39,3 +39,27 @@ class StoreError(KharitaError):
 
 class FetchError(KharitaError):
     """A download failed (network, checksum, or server error)."""
+
+
+class UserInputError(KharitaError):
+    """A value the user gave is invalid (a filter, an option, a form field).
+
+    The CLI exits with code 2 and the web answers 422; the message names the field
+    and, where there is a fixed set, the valid values.
+    """
+
+
+class NotFound(KharitaError):
+    """A requested record (event, entity, page) does not exist; the web answers 404."""
+
+
+class StoreSchemaError(StoreError):
+    """The store was written by another version of kharita (or is not a kharita store).
+
+    The CLI prints one line and exits with code 2; nothing is read or written.
+    """
+
+
+class StaleAttributionError(UserInputError):
+    """The store's attributions were made with another knowledge-base version than the
+    one loaded now; re-run ``kharita attribute`` (or load the KB they were made with)."""

@@ -1,7 +1,8 @@
-"""The DuckDB event store: opening, schema creation, transactions.
+"""The DuckDB engine of the store adapter (:class:`DuckDBStore`) and the raw loaders
+ingest uses to read source files into DuckDB.
 
-Only this module (and ``store/spark.py``) imports an engine. Analysis code gets an
-Ibis connection from :func:`ibis_connect` or runs SQL on the DuckDB connection.
+Only this module (and ``store/spark.py``) imports an engine; everything else talks to
+a :class:`kharita.store.base.Store`.
 """
 
 from __future__ import annotations
@@ -12,70 +13,173 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from kharita.errors import IngestError, StoreError
-from kharita.events.schema import TABLES
-
-STORE_ENV = "KHARITA_STORE"
-DEFAULT_STORE = "kharita.duckdb"
+from kharita.errors import IngestError, StoreError, StoreSchemaError
+from kharita.store.base import Store, check_identifier
 
 
-def default_store_path() -> Path:
-    """``$KHARITA_STORE`` or ``./kharita.duckdb``."""
-    return Path(os.environ.get(STORE_ENV) or DEFAULT_STORE)
+class DuckDBStore(Store):
+    """The default engine: one DuckDB file (or ``":memory:"``).
 
-
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every store table that does not exist yet (idempotent)."""
-    for table, columns in TABLES.items():
-        cols = ", ".join(f"{name} {typ}" for name, typ in columns.items())
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
-
-
-def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
-            create: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the store at ``path`` (default :func:`default_store_path`).
-
-    With ``read_only=True`` (analyses, brief, web) the file must exist.
+    ``con`` is the DuckDB connection; only modules in ``store/`` touch it.
     """
-    p = Path(path) if path is not None else default_store_path()
-    if (read_only or not create) and not p.exists():
-        raise StoreError(f"no store at {p}: run `kharita ingest` (or `kharita demo`) first, "
-                         "or pass --store / set KHARITA_STORE")
-    try:
-        con = duckdb.connect(str(p), read_only=read_only)
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot open store {p}: {exc}") from exc
-    if not read_only:
-        create_schema(con)
-    return con
+
+    engine: ClassVar[str] = "duckdb"
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
+                 create: bool = True) -> None:
+        p = str(path)
+        memory = p == ":memory:"
+        self.location, self.read_only = p, read_only
+        if not memory and (read_only or not create) and not Path(p).exists():
+            raise StoreError(f"no store at {p}: run `kharita ingest` (or `kharita demo`) "
+                             "first, or pass --store / set KHARITA_STORE")
+        if not memory and Path(p).is_dir():
+            raise StoreError(f"{p} is a directory (a Spark store?): pass --engine spark, or "
+                             "a DuckDB file")
+        try:
+            self.con = duckdb.connect(p, read_only=read_only and not memory)
+        except duckdb.IOException as exc:
+            msg = str(exc).split("\n", 1)[0]
+            if "lock" in msg.lower():
+                raise StoreError(f"store {p} is in use by another kharita process "
+                                 "(e.g. `kharita serve`); stop it or use another store"
+                                 ) from None
+            raise StoreError(f"cannot open store {p}: {msg}") from None
+        except duckdb.Error as exc:
+            raise StoreSchemaError(f"{p}: not a DuckDB file ({str(exc).splitlines()[0]})"
+                                   ) from None
+        self.con.execute("SET enable_progress_bar_print = false")
+        self._ibis: Any = None
+        if read_only:
+            self.check_schema()
+        else:
+            if self.has_table("events") and self.schema_version() is None:
+                self.check_schema()  # an old store: refuse before writing anything
+            self.create_schema()
+            self.check_schema()
+
+    # -- queries -------------------------------------------------------------------
+    def sql(self, query: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        try:
+            return self.con.execute(query, list(params)).fetch_df()
+        except duckdb.Error as exc:
+            raise _query_error(exc) from exc
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        try:
+            self.con.execute(statement, list(params))
+        except duckdb.Error as exc:
+            raise _query_error(exc) from exc
+
+    def rows(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self.con.execute(query, list(params)).fetchall()
+        except duckdb.Error as exc:
+            raise _query_error(exc) from exc
+
+    def arrow(self, query: str, params: Sequence[Any] = ()) -> pa.Table:
+        """The result as an Arrow table (no pandas conversion)."""
+        try:
+            return self.con.execute(query, list(params)).fetch_arrow_table()
+        except duckdb.Error as exc:
+            raise _query_error(exc) from exc
+
+    @property
+    def ibis(self) -> Any:
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, name: str) -> Any:
+        return self.ibis.table(check_identifier(name))
+
+    def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+        check_identifier(name)
+        self.con.unregister(name)
+        self.con.register(name, data)
+
+    def append(self, table: str, query: str, params: Sequence[Any] = ()) -> int:
+        check_identifier(table)
+        cols = self.columns(table)
+        self.execute(f"CREATE OR REPLACE TEMP VIEW _kh_append AS {query}", params)
+        have = set(self.columns("_kh_append"))
+        names = [c for c in cols if c in have]
+        n = self.scalar("SELECT count(*) FROM _kh_append")
+        self.execute(f"INSERT INTO {table} ({', '.join(names)}) "
+                     f"SELECT {', '.join(names)} FROM _kh_append")
+        self.con.execute("DROP VIEW IF EXISTS _kh_append")
+        return int(n or 0)
+
+    def delete(self, table: str, where: str, params: Sequence[Any] = ()) -> None:
+        self.execute(f"DELETE FROM {check_identifier(table)} WHERE {where}", params)
+
+    def create_temp(self, name: str, query: str, params: Sequence[Any] = ()) -> None:
+        self.execute(f"CREATE OR REPLACE TEMP TABLE {check_identifier(name)} AS {query}",
+                     params)
+
+    def drop_temp(self, name: str) -> None:
+        check_identifier(name)
+        self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        self.con.execute(f"DROP VIEW IF EXISTS {name}")
+
+    def has_table(self, name: str) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+            [name]).fetchone()
+        return bool(row and row[0])
+
+    def columns(self, name: str) -> list[str]:
+        return [r[0] for r in self.con.execute(f"DESCRIBE {check_identifier(name)}").fetchall()]
+
+    @contextmanager
+    def transaction(self) -> Iterator[DuckDBStore]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def close(self) -> None:
+        self.con.close()
+
+    def create_schema(self) -> None:
+        for statement in self._schema_statements():
+            self.con.execute(statement)
+        self._record_version()
 
 
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All-or-nothing: commit on success, roll back on any exception (incl. Ctrl-C)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield con
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+def _query_error(exc: Exception) -> Exception:
+    """Engine errors become :class:`StoreError` with the engine's first line; a missing
+    table means the store has not been ingested or attributed."""
+    first = str(exc).split("\n", 1)[0]
+    if isinstance(exc, duckdb.CatalogException):
+        return StoreError(f"the store lacks a table or column ({first}): run `kharita "
+                          "ingest` and `kharita attribute` first")
+    return StoreError(first)
 
 
-def ibis_connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = True) -> Any:
-    """An Ibis DuckDB backend on the store (for engine-neutral analysis code)."""
-    import ibis
+def connect(path: str | os.PathLike[str], *, read_only: bool = False,
+            create: bool = True) -> DuckDBStore:
+    """Open the DuckDB store at ``path``: shorthand for
+    ``open_store(path, engine="duckdb", ...)``."""
+    return DuckDBStore(path, read_only=read_only, create=create)
 
-    p = Path(path) if path is not None else default_store_path()
-    if not p.exists():
-        raise StoreError(f"no store at {p}: run `kharita ingest` (or `kharita demo`) first")
-    return ibis.duckdb.connect(str(p), read_only=read_only)
+
+def raw(store: Store) -> duckdb.DuckDBPyConnection:
+    """The DuckDB connection behind a store (for the raw loaders in this module)."""
+    if not isinstance(store, DuckDBStore):
+        raise StoreError(f"{store!r} is not a DuckDB store")
+    return store.con
 
 
 # --------------------------------------------------------------------------------------
