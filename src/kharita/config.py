@@ -22,6 +22,12 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("store", "KHARITA_STORE", "kharita.duckdb",
             "Path of the DuckDB event store used by ingest, attribute, analyses, brief, serve."),
+    Setting("engine", "KHARITA_ENGINE", "duckdb",
+            "Default store engine: duckdb (one file) or spark (a directory of Parquet "
+            "tables); --engine overrides it."),
+    Setting("spark_master", "KHARITA_SPARK_MASTER", "",
+            "Spark master for --engine spark (e.g. spark://host:7077, yarn); empty means "
+            "local[2]."),
     Setting("kb_path", "KHARITA_KB_PATH", "",
             "Overlay KB files or folders (separated by the OS path separator) loaded on top "
             "of the shipped KB."),
