@@ -354,7 +354,7 @@ def _base_table(store: Store, kb: KnowledgeBase) -> tuple[str, tuple[str, ...]]:
     tag = hashlib.sha1(kb.version.encode()).hexdigest()[:10]
     name = f"kh_frame_base_{tag}"
     cache = _store_cache(store)
-    stamp = store.scalar("SELECT count(*) FROM attributions")
+    stamp = store.rows(frame_sql.stamp_sql())[0]
     if cache.get(name) != stamp or not store.has_table(name):
         prof = network_profile(kb)
         store.register("kh_members", members_frame(prof))

@@ -108,3 +108,10 @@ def kb_versions_sql() -> str:
 def ordered_sql(frame: str) -> str:
     """The frame sorted as :func:`kharita.analysis.frame.Frame.df` returns it."""
     return f"SELECT * FROM ({frame}) f ORDER BY date, event_id, entity_id"
+
+
+def stamp_sql() -> str:
+    """Row counts that change whenever events or attributions are written (the base
+    table is rebuilt when they differ from the ones it was built on)."""
+    return ("SELECT (SELECT count(*) FROM attributions) AS n_attributions, "
+            "(SELECT count(*) FROM events) AS n_events")
