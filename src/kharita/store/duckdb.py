@@ -50,6 +50,9 @@ class DuckDBStore(Store):
                 raise StoreError(f"store {p} is in use by another kharita process "
                                  "(e.g. `kharita serve`); stop it or use another store"
                                  ) from None
+            if "not a valid duckdb" in msg.lower():
+                raise StoreSchemaError(f"{p}: not a DuckDB file (not a kharita store)"
+                                       ) from None
             raise StoreError(f"cannot open store {p}: {msg}") from None
         except duckdb.Error as exc:
             raise StoreSchemaError(f"{p}: not a DuckDB file ({str(exc).splitlines()[0]})"
