@@ -9,7 +9,11 @@ events (or fatalities) and ``K`` the number of branches active in the analysed w
   ``H(t) / ln K`` in ``[0, 1]`` (1 = activity spread evenly over all K branches);
 * effective number of branches ``1 / HHI`` (Laakso & Taagepera 1979) and ``exp(H)``
   (Hill number of order 1);
-* the core's share: ``p_is-iraq + p_is-syria`` (plus the predecessors in Iraq).
+* the core's share: ``p_is-iraq + p_is-syria`` (plus the predecessors in Iraq: the
+  network members of type ``predecessor`` in the KB).
+
+Rows left at the network's root (:func:`kharita.kb.network.network_profile`, ``is`` in
+the shipped KB: no branch covers the place and time) are not a branch.
 
 Bootstrap intervals resample the events of each period with replacement.
 """
@@ -22,18 +26,20 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kharita.analysis.activity import period_sql
-from kharita.analysis.frame import Frame, multinomial_bootstrap, query_df, resolve_frame
-from kharita.errors import KharitaError
+from kharita.analysis.frame import multinomial_bootstrap
+from kharita.errors import UserInputError
+from kharita.kb.network import network_profile
+from kharita.store.sql import concentration as conc_sql
+from kharita.store.sql.geography import WEIGHTINGS
+from kharita.store.sql.periods import check_freq
 
 if TYPE_CHECKING:
+    from kharita.analysis.frame import Frame
     from kharita.kb.knowledge import KnowledgeBase
 
-#: The core of the network: Iraq and Syria (and, before 2013, the predecessors in Iraq).
+#: The core of the network: the provinces of Iraq and Syria (and, before 2013, the
+#: predecessors in Iraq: the KB's network members of type ``predecessor``).
 CORE_BRANCHES: tuple[str, ...] = ("is-iraq", "is-syria")
-CORE_PREDECESSORS: tuple[str, ...] = ("isi", "aqi", "jtj", "mujahideen-shura-council")
-#: Attributions left at the whole organisation (no branch covers the place and time).
-UNASSIGNED = "is"
 
 
 def hhi(shares: Any) -> float:
@@ -92,15 +98,17 @@ def normalised_entropy(shares: Any, k: int | None = None) -> float:
     return float(min(1.0, max(0.0, h / np.log(k))))
 
 
-def core_entities(kb: KnowledgeBase | None = None) -> set[str]:
-    """The core: :data:`CORE_BRANCHES` plus the KB's predecessor entities (the network's
-    earlier organisations in Iraq)."""
-    if kb is None:
-        from kharita.kb import load_kb
+def core_entities(kb: KnowledgeBase) -> set[str]:
+    """The core: :data:`CORE_BRANCHES` plus the network's predecessor members (its
+    earlier organisations in Iraq, from the KB's network profile).
 
-        kb = load_kb()
-    return (set(CORE_BRANCHES) | set(CORE_PREDECESSORS)
-            | {e.id for e in kb.entities.values() if e.type == "predecessor"})
+    >>> from kharita import load_kb
+    >>> sorted(core_entities(load_kb()))
+    ['aqi', 'is-iraq', 'is-syria', 'isi', 'jtj', 'msc']
+    """
+    prof = network_profile(kb)
+    return set(CORE_BRANCHES) | {m.entity_id for m in prof.members
+                                 if m.type == "predecessor"}
 
 
 def _measures(totals: np.ndarray, core_mask: np.ndarray, k: int) -> dict[str, np.ndarray]:
@@ -128,52 +136,56 @@ MEASURES: tuple[str, ...] = ("hhi", "entropy", "entropy_norm", "n_eff_hhi", "n_e
                              "core_share")
 
 
-def _patterns_sql(frame: str, freq: str, weighting: str, include_unassigned: bool) -> str:
-    value = "weight" if weighting == "events" else "weight * COALESCE(fatalities_best, 0)"
-    where = "" if include_unassigned else f"WHERE entity_id <> '{UNASSIGNED}'"
-    cond = "" if include_unassigned else f"AND entity_id <> '{UNASSIGNED}'"
-    return f"""
-WITH f AS (SELECT * FROM ({frame}) f0 {where}),
-single AS (  -- events with one frame row: the pattern is that row
-  SELECT {period_sql(freq)} AS period, entity_id || '=' || CAST({value} AS VARCHAR) AS pattern
-  FROM f WHERE n_rows = 1
-),
-multi AS (   -- events attributed to several branches
-  SELECT ANY_VALUE({period_sql(freq)}) AS period,
-         string_agg(entity_id || '=' || CAST({value} AS VARCHAR), ';'
-                    ORDER BY entity_id) AS pattern
-  FROM f WHERE n_rows > 1 {cond}
-  GROUP BY event_id
-),
-e AS (SELECT * FROM single UNION ALL SELECT * FROM multi)
-SELECT period, pattern, COUNT(*) AS n FROM e GROUP BY period, pattern ORDER BY period, pattern
-"""
+def _patterns(frame: Frame, freq: str, weighting: str, exclude: str | None
+              ) -> tuple[pd.DataFrame, list[dict[str, float]]]:
+    """Per period, the distinct contribution patterns of events to the branches' totals
+    (``{branch: value}``) and their number of events ``n``, sorted by period and by
+    the pattern written ``branch=value;...``."""
+    single = frame.store.sql(conc_sql.single_patterns_sql(
+        frame.sql, freq=freq, weighting=weighting, exclude=exclude))
+    multi = frame.store.sql(conc_sql.multi_rows_sql(
+        frame.sql, freq=freq, weighting=weighting, exclude=exclude))
+    rows: dict[tuple[Any, str], list[Any]] = {}
+    for period, entity, value, n in single.itertuples(index=False, name=None):
+        d = {str(entity): float(value)}
+        key = (pd.Timestamp(period), _pattern_key(d))
+        rows.setdefault(key, [d, 0])[1] += int(n)
+    for (_event, period), g in multi.groupby(["event_id", "period"], sort=False):
+        d = {str(b): float(v) for b, v in zip(g.entity_id, g.value, strict=True)}
+        key = (pd.Timestamp(str(period)), _pattern_key(d))
+        rows.setdefault(key, [d, 0])[1] += 1
+    keys = sorted(rows)
+    pat = pd.DataFrame({"period": [k[0] for k in keys], "pattern": [k[1] for k in keys],
+                        "n": np.array([rows[k][1] for k in keys], dtype=np.int64)})
+    return pat, [rows[k][0] for k in keys]
 
 
-def concentration(con: Any, *, freq: str = "year", weighting: str = "events",
+def _pattern_key(d: dict[str, float]) -> str:
+    return ";".join(f"{b}={v!r}" for b, v in sorted(d.items()))
+
+
+def concentration(frame: Frame, *, freq: str = "year", weighting: str = "events",
                   n_boot: int = 500, seed: int = 0, ci: float = 0.95,
-                  include_unassigned: bool = False, core: Iterable[str] | None = None,
-                  frame: Frame | None = None, kb: KnowledgeBase | None = None,
-                  **filters: Any) -> pd.DataFrame:
+                  include_unassigned: bool = False,
+                  core: Iterable[str] | None = None) -> pd.DataFrame:
     """Decentralization of the network per period, with bootstrap intervals.
 
     Definitions in the module docstring. ``K`` (for the normalised entropy) is the
     number of branches with activity anywhere in the analysed window, so the measure
-    is comparable across periods. Events left at the organisation as a whole (``is``,
-    no branch) are not a branch and are left out unless ``include_unassigned``; the
-    ``unassigned`` column gives their weight. The bootstrap (``n_boot`` replicates,
-    events resampled with replacement within each period) gives percentile
-    intervals ``<measure>_low`` / ``<measure>_high`` at level ``ci``.
+    is comparable across periods. Events left at the organisation as a whole (the
+    network's root, ``is``: no branch) are not a branch and are left out unless
+    ``include_unassigned``; the ``unassigned`` column gives their weight. The bootstrap
+    (``n_boot`` replicates, events resampled with replacement within each period) gives
+    percentile intervals ``<measure>_low`` / ``<measure>_high`` at level ``ci``.
 
     Parameters
     ----------
-    con : DuckDB connection to the store.
+    frame : the analysis frame (:func:`kharita.analysis.frame.build_frame`).
     freq : ``week``, ``month``, ``quarter`` or ``year``.
     weighting : ``"events"`` (weighted counts) or ``"fatalities"`` (weighted best
         fatalities).
     core : the core's branch ids (default ``is-iraq``, ``is-syria`` and the
-        predecessor entities).
-    Other parameters: the filters of :func:`kharita.analysis.frame.attributed_events`.
+        predecessor members).
 
     Returns
     -------
@@ -183,11 +195,12 @@ def concentration(con: Any, *, freq: str = "year", weighting: str = "events",
 
     Examples
     --------
-    >>> from kharita.store.duckdb import connect
-    >>> from kharita.analysis.frame import insert_synthetic_events
-    >>> con = connect(":memory:")
-    >>> _ = insert_synthetic_events(con, 5_000, seed=1)
-    >>> c = concentration(con, n_boot=100)
+    >>> from kharita.analysis.frame import build_frame
+    >>> from kharita.store.base import open_store
+    >>> from kharita.store.synthetic import insert_synthetic_events
+    >>> store = open_store(":memory:")
+    >>> _ = insert_synthetic_events(store, 5_000, seed=1)
+    >>> c = concentration(build_frame(store), n_boot=100)
     >>> bool(c.core_share.iloc[0] > c.core_share.iloc[-1])  # the core's share falls
     True
     >>> bool(((c.hhi_low <= c.hhi) & (c.hhi <= c.hhi_high)).all())
@@ -200,23 +213,19 @@ def concentration(con: Any, *, freq: str = "year", weighting: str = "events",
     .. [2] Hill, M. O. (1973). Diversity and evenness: a unifying notation and its
        consequences. Ecology 54(2), 427-432.
     """
-    if weighting not in ("events", "fatalities"):
-        raise KharitaError(f"weighting={weighting!r}: expected events or fatalities")
+    if weighting not in WEIGHTINGS:
+        raise UserInputError(f"weighting={weighting!r}: expected events or fatalities")
     if n_boot < 0:
-        raise KharitaError(f"n_boot must be >= 0, got {n_boot}")
+        raise UserInputError(f"n_boot must be >= 0, got {n_boot}")
     if not 0 < ci < 1:
-        raise KharitaError(f"ci must be in (0, 1), got {ci}")
-    frame_sql, f = resolve_frame(kb, frame, **filters)
-    pat = query_df(con, _patterns_sql(frame_sql, freq, weighting, include_unassigned))
-    un = query_df(con, f"""SELECT {period_sql(freq)} AS period,
-        SUM(CASE WHEN entity_id = '{UNASSIGNED}' THEN
-            {'weight' if weighting == 'events' else 'weight * COALESCE(fatalities_best, 0)'}
-            ELSE 0 END) AS unassigned
-        FROM ({frame_sql}) f GROUP BY 1""")
-    core_ids = set(core) if core is not None else core_entities(kb)
-    # decode patterns "branch=value;branch=value" into a contribution matrix
-    decoded = [dict((kv.rsplit("=", 1)[0], float(kv.rsplit("=", 1)[1]))
-                    for kv in str(p).split(";") if kv) for p in pat["pattern"]]
+        raise UserInputError(f"ci must be in (0, 1), got {ci}")
+    check_freq(freq)
+    root = frame.profile.root
+    pat, decoded = _patterns(frame, freq, weighting, None if include_unassigned else root)
+    un = frame.store.sql(conc_sql.unassigned_sql(frame.sql, freq=freq, weighting=weighting,
+                                                 root=root))
+    core_ids = set(core) if core is not None else core_entities(frame.kb)
+    # the patterns as a contribution matrix (one row per pattern, one column per branch)
     names = sorted({b for d in decoded for b, v in d.items() if v > 0})
     col = {b: i for i, b in enumerate(names)}
     contrib = np.zeros((len(decoded), len(names)))
@@ -253,32 +262,27 @@ def concentration(con: Any, *, freq: str = "year", weighting: str = "events",
     lead = ["period", "total", "unassigned", "n_active", "k"]
     rest = [c for m_ in MEASURES for c in (m_, f"{m_}_low", f"{m_}_high") if c in out.columns]
     out = out[lead + rest]
-    out.attrs["filters"] = f.describe()
+    out.attrs["filters"] = frame.filters.describe()
     out.attrs["branches"] = names
     out.attrs["core"] = sorted(core_ids & set(names))
     out.attrs["weighting"] = weighting
     return out
 
 
-def branch_shares(con: Any, *, freq: str = "year", weighting: str = "events",
-                  include_unassigned: bool = False, frame: Frame | None = None,
-                  kb: KnowledgeBase | None = None, **filters: Any) -> pd.DataFrame:
+def branch_shares(frame: Frame, *, freq: str = "year", weighting: str = "events",
+                  include_unassigned: bool = False) -> pd.DataFrame:
     """Share ``p_b(t)`` of each branch in the network's weighted events (or fatalities).
+
+    Rows left at the network's root are left out unless ``include_unassigned``.
 
     Returns
     -------
     pandas.DataFrame[period, entity_id, value, share]
     """
-    frame_sql, f = resolve_frame(kb, frame, **filters)
-    value = "weight" if weighting == "events" else "weight * COALESCE(fatalities_best, 0)"
-    where = "" if include_unassigned else f"WHERE entity_id <> '{UNASSIGNED}'"
-    df = query_df(con, f"""
-WITH b AS (
-  SELECT {period_sql(freq)} AS period, entity_id, SUM({value}) AS value
-  FROM ({frame_sql}) f {where} GROUP BY 1, 2
-)
-SELECT period, entity_id, value, value / SUM(value) OVER (PARTITION BY period) AS share
-FROM b ORDER BY period, entity_id""")
+    check_freq(freq)
+    exclude = None if include_unassigned else frame.profile.root
+    df = frame.store.sql(conc_sql.branch_shares_sql(frame.sql, freq=freq, weighting=weighting,
+                                                    exclude=exclude))
     df["period"] = pd.to_datetime(df["period"])
-    df.attrs["filters"] = f.describe()
+    df.attrs["filters"] = frame.filters.describe()
     return df

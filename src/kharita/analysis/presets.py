@@ -22,14 +22,14 @@ import numpy as np
 import pandas as pd
 
 from kharita.analysis.concentration import concentration
-from kharita.analysis.frame import Frame, materialize_frame, query_df
 from kharita.analysis.geography import africa_crossing, geographic_centres
 from kharita.analysis.shocks import NETWORK, shocks
-from kharita.errors import KharitaError
+from kharita.errors import KharitaError, UserInputError
+from kharita.store.sql.presets import countries_sql, coverage_sql
 
 if TYPE_CHECKING:
     from kharita.analysis.contagion.analysis import ContagionResult
-    from kharita.kb.knowledge import KnowledgeBase
+    from kharita.analysis.frame import Frame
 
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
@@ -73,19 +73,16 @@ class Preset:
     run: Callable[..., CheckResult]
 
 
-def _coverage(con: Any, frame: Frame) -> dict[str, Any]:
-    df = query_df(con, f"""SELECT MIN(date) AS first, MAX(date) AS last,
-        COUNT(DISTINCT event_id) AS events, COUNT(DISTINCT country_iso3) AS countries,
-        string_agg(DISTINCT country_iso3, ',' ORDER BY country_iso3) AS country_list
-        FROM ({frame.sql}) f""")
-    r = df.iloc[0]
+def _coverage(frame: Frame) -> dict[str, Any]:
+    """First and last event, distinct events and countries of the frame."""
+    r = frame.store.sql(coverage_sql(frame.sql)).iloc[0]
+    countries = [str(c) for c in frame.store.sql(countries_sql(frame.sql)).country_iso3]
     return {"first_event": None if pd.isna(r["first"]) else str(pd.Timestamp(r["first"]).date()),
             "last_event": None if pd.isna(r["last"]) else str(pd.Timestamp(r["last"]).date()),
-            "events": int(str(r["events"])), "countries": r["country_list"] or ""}
+            "events": int(str(r["events"])), "countries": ",".join(countries)}
 
 
-def shift_to_africa(con: Any, *, kb: KnowledgeBase | None = None, frame: Frame | None = None,
-                    n_boot: int = 500, seed: int = 0, **filters: Any) -> CheckResult:
+def shift_to_africa(frame: Frame, *, n_boot: int = 500, seed: int = 0) -> CheckResult:
     """Claim: after the caliphate fell, the network's centre of gravity moved to Africa.
 
     Rule: not testable unless the store has the network's events both before 2019 and
@@ -97,9 +94,9 @@ def shift_to_africa(con: Any, *, kb: KnowledgeBase | None = None, frame: Frame |
     the first and last year.
     """
     claim = "After 2019 the network's centre of gravity moved from Iraq and Syria to Africa."
-    fr = frame or materialize_frame(con, kb=kb, **filters)
-    cov = _coverage(con, fr)
-    res = africa_crossing(con, frame=fr, n_boot=n_boot, seed=seed, kb=kb)
+    fr = frame
+    cov = _coverage(fr)
+    res = africa_crossing(fr, n_boot=n_boot, seed=seed)
     sh = res.shares
     sh = sh.assign(year=sh.period.dt.year)
     wide = sh.pivot_table(index="year", columns="region", values="events_share",
@@ -112,7 +109,7 @@ def shift_to_africa(con: Any, *, kb: KnowledgeBase | None = None, frame: Frame |
                                        for y, v in wide["Africa"].items()}
     figures["middle_east_share_by_year"] = {int(str(y)): round(float(v), 4)
                                             for y, v in wide["Middle East"].items()}
-    cent = geographic_centres(con, frame=fr, kb=kb)
+    cent = geographic_centres(fr)
     if not cent.empty:
         figures["centre_first"] = {"year": int(cent.period.iloc[0].year),
                                    "lat": _r(cent.lat.iloc[0]), "lon": _r(cent.lon.iloc[0])}
@@ -160,10 +157,9 @@ def _y(x: pd.Timestamp | None) -> str:
     return "never" if x is None else str(x.year)
 
 
-def decentralization_check(con: Any, *, kb: KnowledgeBase | None = None,
-                           frame: Frame | None = None, n_boot: int = 500, seed: int = 0,
-                           structure_dates: tuple[str, str] = ("2015-06-01", "2024-06-01"),
-                           **filters: Any) -> CheckResult:
+def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
+                           structure_dates: tuple[str, str] = ("2015-06-01", "2024-06-01")
+                           ) -> CheckResult:
     """Claim: the network turned from a centralised state into a decentralised network.
 
     Rule (events): compare the network's busiest year before 2019 (the caliphate at
@@ -177,22 +173,21 @@ def decentralization_check(con: Any, *, kb: KnowledgeBase | None = None,
     """
     claim = ("After 2019 the network became decentralised: the core in Iraq and Syria "
              "lost weight and the provinces act on their own.")
-    fr = frame or materialize_frame(con, kb=kb, **filters)
-    cov = _coverage(con, fr)
-    c = concentration(con, frame=fr, kb=kb, n_boot=n_boot, seed=seed)
+    fr = frame
+    cov = _coverage(fr)
+    c = concentration(fr, n_boot=n_boot, seed=seed)
     figures: dict[str, Any] = {"coverage": cov}
     tables = {"concentration": c}
-    if kb is not None:
-        from kharita.analysis.structure import compare_structure
+    from kharita.analysis.structure import compare_structure
 
-        try:
-            cmp = compare_structure(kb, *structure_dates, seeds=5).set_index("measure")
-            figures["kb_structure"] = {
-                m: {d: _num(cmp.loc[m, d]) for d in structure_dates}
-                for m in ("nodes", "degree_centralization", "betweenness_centralization",
-                          "hierarchy") if m in cmp.index}
-        except KharitaError as exc:
-            figures["kb_structure"] = str(exc)
+    try:
+        cmp = compare_structure(fr.kb, *structure_dates, seeds=5).set_index("measure")
+        figures["kb_structure"] = {
+            m: {d: _num(cmp.loc[m, d]) for d in structure_dates}
+            for m in ("nodes", "degree_centralization", "betweenness_centralization",
+                      "hierarchy") if m in cmp.index}
+    except KharitaError as exc:
+        figures["kb_structure"] = str(exc)
     if len(c) < 2 or int(c.k.max()) < 2:
         return CheckResult("decentralization", claim, NOT_TESTABLE,
                            f"needs at least two years and two branches; the store has "
@@ -241,8 +236,7 @@ def _row(r: pd.Series) -> dict[str, Any]:
 COLLAPSE_IRR = 0.5
 
 
-def survival_check(con: Any, *, kb: KnowledgeBase | None = None, frame: Frame | None = None,
-                   n_placebo: int = 99, seed: int = 0, **filters: Any) -> CheckResult:
+def survival_check(frame: Frame, *, n_placebo: int = 99, seed: int = 0) -> CheckResult:
     """Claim: the network survived the loss of its leaders.
 
     Rule: run :func:`kharita.analysis.shocks.shocks` (both date conventions) and take
@@ -252,14 +246,10 @@ def survival_check(con: Any, *, kb: KnowledgeBase | None = None, frame: Frame | 
     least one loss is testable; otherwise not testable.
     """
     claim = "The network survived the loss of several leaders in a few years."
-    if kb is None:
-        from kharita.kb import load_kb
-
-        kb = load_kb()
-    fr = frame or materialize_frame(con, kb=kb, **filters)
-    table = shocks(con, kb=kb, frame=fr, n_placebo=n_placebo, seed=seed)
+    fr = frame
+    table = shocks(fr, n_placebo=n_placebo, seed=seed)
     net = table[(table.series == NETWORK) & table.irr.notna()]
-    figures: dict[str, Any] = {"coverage": _coverage(con, fr),
+    figures: dict[str, Any] = {"coverage": _coverage(fr),
                                "losses_in_kb": int(table[["leader_id", "kind", "date"]]
                                                    .drop_duplicates().shape[0]),
                                "testable": len(net)}
@@ -297,9 +287,8 @@ def _p(x: Any) -> str:
 AUTONOMY_OTHER_SHARE = 0.2
 
 
-def provinces_autonomy(con: Any, *, kb: KnowledgeBase | None = None,
-                       frame: Frame | None = None, contagion: ContagionResult | None = None,
-                       **filters: Any) -> CheckResult:
+def provinces_autonomy(frame: Frame, *, contagion: ContagionResult | None = None
+                       ) -> CheckResult:
     """Claim: the provinces plan and act on their own.
 
     Rule: fit the contagion model (:func:`kharita.analysis.contagion.analysis.
@@ -313,7 +302,7 @@ def provinces_autonomy(con: Any, *, kb: KnowledgeBase | None = None,
     so a caller that shows the model too (the brief) fits it once.
     """
     claim = "The provinces plan, finance and fight largely on their own."
-    fr = frame or materialize_frame(con, kb=kb, **filters)
+    fr = frame
     try:
         from kharita.analysis.contagion.analysis import contagion_analysis
     except ImportError as exc:  # the contagion module is optional
@@ -323,9 +312,7 @@ def provinces_autonomy(con: Any, *, kb: KnowledgeBase | None = None,
     f = fr.filters
     try:
         res = contagion if contagion is not None else contagion_analysis(
-            con, start=f.start, end=f.end, branches=f.branches,
-            min_confidence=f.min_confidence, ambiguous=f.ambiguous, sources=f.sources,
-            event_types=f.event_types, kb=kb, jitter_seeds=1, bootstrap=0)
+            fr, jitter_seeds=1, bootstrap=0)
     except (KharitaError, ValueError) as exc:
         return CheckResult("provinces-autonomy", claim, NOT_TESTABLE,
                            f"the contagion model could not be fitted: {exc}", {}, {},
@@ -371,40 +358,38 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def run_preset(con: Any, name: str, *, kb: KnowledgeBase | None = None,
-               frame: Frame | None = None, **options: Any) -> CheckResult:
-    """Run one preset by name (see :data:`PRESETS`).
+def run_preset(frame: Frame, name: str, **options: Any) -> CheckResult:
+    """Run one preset by name (see :data:`PRESETS`) on the frame; ``options`` are the
+    preset's own parameters (``n_boot``, ``seed``, ...).
 
     Examples
     --------
-    >>> from kharita.store.duckdb import connect
-    >>> from kharita.analysis.frame import insert_synthetic_events
-    >>> con = connect(":memory:")
-    >>> _ = insert_synthetic_events(con, 5_000, seed=1)
-    >>> run_preset(con, "shift-to-africa", n_boot=100).verdict
+    >>> from kharita.analysis.frame import build_frame
+    >>> from kharita.store.base import open_store
+    >>> from kharita.store.synthetic import insert_synthetic_events
+    >>> store = open_store(":memory:")
+    >>> _ = insert_synthetic_events(store, 5_000, seed=1)
+    >>> run_preset(build_frame(store), "shift-to-africa", n_boot=100).verdict
     'supported'
     """
-    if name not in PRESETS:
-        raise KharitaError(f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}")
-    return PRESETS[name].run(con, kb=kb, frame=frame, **options)
+    _check_names([name])
+    return PRESETS[name].run(frame, **options)
 
 
-def run_presets(con: Any, names: list[str] | None = None, *,
-                kb: KnowledgeBase | None = None, progress: Any = None,
-                **filters: Any) -> list[CheckResult]:
-    """Run several presets (default all) on one materialised frame."""
-    if kb is None:
-        from kharita.kb import load_kb
-
-        kb = load_kb()
+def run_presets(frame: Frame, names: list[str] | None = None, *,
+                progress: Any = None) -> list[CheckResult]:
+    """Run several presets (default all) on one frame."""
     chosen = names or list(PRESETS)
-    for n in chosen:
-        if n not in PRESETS:
-            raise KharitaError(f"unknown preset {n!r}: choose one of {', '.join(PRESETS)}")
-    fr = materialize_frame(con, kb=kb, **filters)
+    _check_names(chosen)
     out = []
     for i, n in enumerate(chosen, start=1):
-        out.append(PRESETS[n].run(con, kb=kb, frame=fr))
+        out.append(PRESETS[n].run(frame))
         if progress is not None:
             progress(i, len(chosen))
     return out
+
+
+def _check_names(names: list[str]) -> None:
+    for n in names:
+        if n not in PRESETS:
+            raise UserInputError(f"unknown preset {n!r}: choose one of {', '.join(PRESETS)}")

@@ -1,7 +1,8 @@
 """Leadership shocks: what the loss of the organisation's leaders did to its activity.
 
 For each leadership loss recorded in the KB (each ``death`` and ``death_announced``
-entry of each successive leader of ``is``: several disagreeing entries are each
+entry of each successive leader of the network's root, ``is`` in the shipped KB
+(:func:`kharita.kb.network.network_profile`): several disagreeing entries are each
 used), an event study per branch and for the whole network:
 
 * counts in windows before and after the date (default 90 days each side);
@@ -32,11 +33,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kharita.analysis.frame import Frame, query_df, resolve_frame
-from kharita.errors import KharitaError
+from kharita.errors import UserInputError
 from kharita.kb.dates import to_date
+from kharita.kb.network import network_root
+from kharita.store.sql.shocks import weekly_sql
 
 if TYPE_CHECKING:
+    from kharita.analysis.frame import Frame
     from kharita.kb.knowledge import KnowledgeBase
 
 DATE_KINDS: dict[str, str] = {"death": "death", "death_announced": "announcement"}
@@ -60,9 +63,10 @@ class LeadershipLoss:
     confidence: float
 
 
-def leadership_losses(kb: KnowledgeBase, *, org: str = "is",
+def leadership_losses(kb: KnowledgeBase, *, org: str | None = None,
                       date: str = "both") -> list[LeadershipLoss]:
-    """Every dated loss of ``org``'s leaders in the KB, in date order.
+    """Every dated loss of ``org``'s leaders in the KB, in date order (``org``: default
+    the network's root, :func:`kharita.kb.network.network_root`).
 
     Each ``death`` and ``death_announced`` entry of each leader (``kb.leaders(org)``)
     is one loss date; disagreeing entries give several rows. ``date`` selects
@@ -74,7 +78,11 @@ def leadership_losses(kb: KnowledgeBase, *, org: str = "is",
     True
     """
     if date not in DATE_CHOICES:
-        raise KharitaError(f"date={date!r}: expected one of {', '.join(DATE_CHOICES)}")
+        raise UserInputError(f"date={date!r}: expected one of {', '.join(DATE_CHOICES)}")
+    if org is None:
+        org = network_root(kb)
+    elif org not in kb.entities:
+        raise UserInputError(f"org={org!r}: not an entity of the knowledge base")
     out: list[LeadershipLoss] = []
     seen: set[tuple[str, str, dt.date, str]] = set()
     for _rel, person in kb.leaders(org):
@@ -280,18 +288,24 @@ def step_change(series: pd.Series, shock: object, *, window_weeks: int = 52,
     return out
 
 
-def weekly_series(con: Any, *, frame: Frame | None = None, kb: KnowledgeBase | None = None,
-                  **filters: Any) -> pd.DataFrame:
+def weekly_series(frame: Frame) -> pd.DataFrame:
     """Weekly weighted event counts per branch and for the whole network.
 
     Returns a DataFrame indexed by week start (Monday), one column per branch plus
     ``network`` (the sum); every week between the first and the last week with data
     is present. Aggregated in the engine.
+
+    >>> from kharita.analysis.frame import build_frame
+    >>> from kharita.store.base import open_store
+    >>> from kharita.store.synthetic import insert_synthetic_events
+    >>> store = open_store(":memory:")
+    >>> _ = insert_synthetic_events(store, 3_000, seed=2)
+    >>> wk = weekly_series(build_frame(store, start="2020", end="2020"))
+    >>> str(wk.index[0].date()), round(float(wk["network"].sum())) == round(float(
+    ...     wk.drop(columns="network").sum().sum()))
+    ('2019-12-30', True)
     """
-    sql, f = resolve_frame(kb, frame, **filters)
-    df = query_df(con, f"""
-SELECT CAST(date_trunc('week', date) AS DATE) AS week, entity_id, SUM(weight) AS n
-FROM ({sql}) f GROUP BY 1, 2 ORDER BY 1, 2""")
+    df = frame.store.sql(weekly_sql(frame.sql))
     if df.empty:
         return pd.DataFrame(columns=[NETWORK])
     wide = df.pivot_table(index="week", columns="entity_id", values="n", aggfunc="sum")
@@ -304,23 +318,22 @@ FROM ({sql}) f GROUP BY 1, 2 ORDER BY 1, 2""")
         wide.loc[(wide.index >= first) & (wide.index <= last), col] = wide.loc[
             (wide.index >= first) & (wide.index <= last), col].fillna(0.0)
     wide[NETWORK] = wide.sum(axis=1, min_count=1).fillna(0.0)
-    wide.attrs["filters"] = f.describe()
+    wide.attrs["filters"] = frame.filters.describe()
     return wide
 
 
-def shocks(con: Any, *, kb: KnowledgeBase | None = None, org: str = "is", date: str = "both",
+def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
            window_weeks: int = 52, count_days: int = 90, n_placebo: int = 99,
            min_events: int = 20, min_weeks: int = 8, correction: str = "fdr_bh",
-           seed: int = 0,
-           branches_only: Iterable[str] | None = None, frame: Frame | None = None,
-           progress: Any = None, **filters: Any) -> pd.DataFrame:
+           seed: int = 0, branches_only: Iterable[str] | None = None,
+           progress: Any = None) -> pd.DataFrame:
     """Event studies of every leadership loss of ``org`` per branch and network-wide.
 
     Parameters
     ----------
-    con : DuckDB connection to the store.
-    kb : the knowledge base (default :func:`kharita.load_kb`).
-    org : whose leaders (default ``is``).
+    frame : the analysis frame (:func:`kharita.analysis.frame.build_frame`); its
+        filters apply to the weekly series, and its KB (``frame.kb``) gives the losses.
+    org : whose leaders (default: the network's root, ``is`` in the shipped KB).
     date : ``"death"``, ``"announcement"`` or ``"both"`` (default: both reported).
     window_weeks, count_days, n_placebo : see :func:`step_change`.
     min_events : branches with fewer events in the regression window are reported as
@@ -332,7 +345,6 @@ def shocks(con: Any, *, kb: KnowledgeBase | None = None, org: str = "is", date: 
     seed : seeds the placebo draws.
     branches_only : restrict the per-branch studies to these branch ids.
     progress : optional callable ``progress(done, total)`` (the CLI's progress bar).
-    **filters : the filters of :func:`kharita.analysis.frame.attributed_events`.
 
     Returns
     -------
@@ -352,15 +364,11 @@ def shocks(con: Any, *, kb: KnowledgeBase | None = None, org: str = "is", date: 
     """
     from statsmodels.stats.multitest import multipletests
 
-    if kb is None:
-        from kharita.kb import load_kb
-
-        kb = load_kb()
     if correction not in CORRECTIONS:
-        raise KharitaError(f"correction={correction!r}: expected one of "
-                           f"{', '.join(CORRECTIONS)}")
-    losses = leadership_losses(kb, org=org, date=date)
-    series = weekly_series(con, frame=frame, kb=kb, **filters)
+        raise UserInputError(f"correction={correction!r}: expected one of "
+                             f"{', '.join(CORRECTIONS)}")
+    losses = leadership_losses(frame.kb, org=org, date=date)
+    series = weekly_series(frame)
     keep = [c for c in series.columns if c != NETWORK
             and (branches_only is None or c in set(branches_only))]
     all_dates = [x.date for x in losses]

@@ -122,8 +122,10 @@ def _inverse_distance_sum(indptr: np.ndarray, indices: np.ndarray, sources: np.n
 
 def structure_graph(kb: KnowledgeBase, as_of: object) -> nx.Graph:
     """The organisation on ``as_of``: the connected part of
-    :func:`kharita.kb.graph.org_graph` that contains ``is`` (entities valid then
-    that have no structural relation to the organisation are left out).
+    :func:`kharita.kb.graph.org_graph` that contains the network's root (``is`` in the
+    shipped KB, :func:`kharita.kb.network.network_root`; the largest component when the
+    root is not in the graph on that date). Entities valid then that have no
+    structural relation to the organisation are left out.
 
     >>> from kharita import load_kb
     >>> g = structure_graph(load_kb(), "2024-06-01")
@@ -131,11 +133,14 @@ def structure_graph(kb: KnowledgeBase, as_of: object) -> nx.Graph:
     True
     """
     from kharita.kb.graph import org_graph
+    from kharita.kb.network import network_root
 
     g = org_graph(kb, as_of)
     if g.number_of_nodes() == 0:
         return g
-    root = "is" if "is" in g else max(nx.connected_components(g), key=len).pop()
+    root = network_root(kb)
+    if root not in g:
+        root = max(nx.connected_components(g), key=len).pop()
     keep = nx.node_connected_component(g, root)
     sub = g.subgraph(keep).copy()
     sub.graph.update(g.graph)

@@ -1,9 +1,10 @@
-"""Contagion between the network's branches, from the event store.
+"""Contagion between the network's branches, from the analysis frame.
 
-:func:`contagion_analysis` reads the attributed events
-(:func:`kharita.analysis.frame.attributed_events`), keeps the events of operational
-branches (provinces and affiliated groups; events attributed only to the organisation
-``is``, its directorate and offices, or its predecessors are excluded and counted),
+:func:`contagion_analysis` reads the frame's rows (:meth:`kharita.analysis.frame.Frame.df`),
+keeps the events of operational branches (provinces and affiliated groups, as the KB's
+network profile defines them: :meth:`kharita.kb.network.NetworkProfile.is_branch`;
+events attributed only to the organisation ``is``, its directorate and offices, or its
+predecessors are excluded and counted),
 turns dates into continuous times and fits a multivariate Hawkes model
 (:func:`~kharita.analysis.contagion.fit.fit_hawkes`).
 
@@ -38,19 +39,14 @@ from kharita.analysis.contagion.fit import (
 )
 from kharita.errors import KharitaError
 from kharita.kb.dates import to_date
+from kharita.kb.network import NON_BRANCH_TYPES, network_profile
 
 if TYPE_CHECKING:
+    from kharita.analysis.frame import Frame
     from kharita.kb.knowledge import KnowledgeBase
 
-#: KB entity types that are not operational branches: their events are excluded.
-NON_BRANCH_TYPES: tuple[str, ...] = ("organisation", "directorate", "office", "predecessor")
-_FALLBACK_NON_BRANCH = ("is", "is-gdp", "isi", "aqi", "jtj", "msc")
-
-
-def _is_branch(entity_id: str, kb: KnowledgeBase | None) -> bool:
-    if kb is not None and entity_id in kb.entities:
-        return kb.entities[entity_id].type not in NON_BRANCH_TYPES
-    return entity_id not in _FALLBACK_NON_BRANCH and not entity_id.startswith("is-office-")
+__all__ = ["NON_BRANCH_TYPES", "ContagionResult", "branch_event_series",
+           "contagion_analysis", "contagion_from_events"]
 
 
 @dataclass
@@ -117,12 +113,13 @@ def branch_event_series(events: pd.DataFrame, *, start: object = None, end: obje
                         ) -> tuple[pd.DataFrame, dt.date, dt.date, list[str], dict[str, Any]]:
     """One row per event ``[event_id, date, branch]`` for the branches to model.
 
-    ``events`` has at least ``event_id, date, entity_id, weight`` (the frame of
-    :func:`kharita.analysis.frame.attributed_events`). An event with rows for several
+    ``events`` has at least ``event_id, date, entity_id, weight`` (the rows of
+    :meth:`kharita.analysis.frame.Frame.df`). An event with rows for several
     branches (ambiguous attribution) is assigned to its highest-weight branch (ties: the
     first id alphabetically) and counted in ``excluded["ambiguous_resolved"]``. Events
-    attributed only to non-branch entities (``is``, directorate, offices, predecessors)
-    are dropped and counted. Without ``branches``, the branches with at least
+    attributed only to non-branch entities (``is``, directorate, offices, predecessors:
+    :meth:`kharita.kb.network.NetworkProfile.is_branch` on ``kb``, default the shipped
+    KB) are dropped and counted. Without ``branches``, the branches with at least
     ``min_events`` events in the period are used.
 
     Examples
@@ -152,7 +149,12 @@ def branch_event_series(events: pd.DataFrame, *, start: object = None, end: obje
                            f"{s or 'start'} .. {e or 'end'}: ingest and attribute events first")
     s = s or df["date"].min().date()
     e = e or df["date"].max().date()
-    is_branch = {x: _is_branch(x, kb) for x in df["entity_id"].unique()}
+    if kb is None:
+        from kharita.kb import load_kb
+
+        kb = load_kb()
+    prof = network_profile(kb)
+    is_branch = {x: prof.is_branch(x) for x in df["entity_id"].unique()}
     df["is_branch"] = df["entity_id"].map(is_branch)
     has_branch = df.groupby("event_id")["is_branch"].transform("any")
     core_only = int(df.loc[~has_branch, "event_id"].nunique())
@@ -239,16 +241,11 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
                            fit=main, jitter_spread=spread, notes=list(notes or []))
 
 
-def contagion_analysis(con: Any, *, start: object = None, end: object = None,
-                       branches: Iterable[str] | None = None, min_confidence: float = 0.0,
-                       min_events: int = 50, method: Method = "mle",
+def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "mle",
                        background: str = "constant", jitter_seeds: int = 5,
                        bootstrap: int = 0, seed: int = 0, decays: Any = None,
-                       ambiguous: str = "split", sources: Iterable[str] | None = None,
-                       event_types: Iterable[str] | None = None,
-                       kb: KnowledgeBase | None = None,
                        progress: Callable[[int, int], None] | None = None) -> ContagionResult:
-    """Multivariate Hawkes model of the network's branches, from the event store.
+    """Multivariate Hawkes model of the network's branches, from the analysis frame.
 
     Definition: each branch ``i``'s event rate is
     ``lambda_i(t) = mu_i(t) + sum_{t_m < t} alpha[i, k_m] beta exp(-beta (t - t_m))``;
@@ -257,14 +254,16 @@ def contagion_analysis(con: Any, *, start: object = None, end: object = None,
 
     Parameters
     ----------
-    con : DuckDB connection
-        ``kharita.store.duckdb.connect(path, read_only=True)``.
-    start, end : date or ISO string, optional
-        Period (inclusive); default: the first and last attributed event.
-    branches : list of str, optional
-        Branch ids; default: every branch with at least ``min_events`` events.
-    min_confidence : float
-        Drop attributions below this confidence.
+    frame : Frame
+        The analysis frame (:func:`kharita.analysis.frame.build_frame`). Its ``start``
+        and ``end`` are the period (inclusive; default: the first and last attributed
+        event); its ``branches`` are the branches modelled (default: every branch with
+        at least ``min_events`` events). An event attributed to several branches goes
+        to its highest-weight branch among all of them, so the rows are read without
+        the branch filter; every other filter (countries, sources, event types,
+        minimum confidence, ambiguity rule) applies as it is.
+    min_events : int
+        Default branch selection threshold.
     method : {"mle", "em"}
     background : {"constant", "yearly"}
         Constant background rates, or one rate per calendar year (piecewise constant).
@@ -287,16 +286,9 @@ def contagion_analysis(con: Any, *, start: object = None, end: object = None,
        by the Provisional Irish Republican Army. European Journal of Applied
        Mathematics, 27(3), 377-402.
     """
-    from kharita.analysis.frame import attributed_events
-
-    if kb is None:
-        from kharita.kb import load_kb
-
-        kb = load_kb()
-    events = attributed_events(con, start=start, end=end, min_confidence=min_confidence,
-                               ambiguous=ambiguous, sources=sources, event_types=event_types,
-                               kb=kb)
-    return contagion_from_events(events, start=start, end=end, branches=branches,
+    f = frame.filters
+    events = frame.narrow(branches=None).df() if f.branches else frame.df()
+    return contagion_from_events(events, start=f.start, end=f.end, branches=f.branches,
                                  min_events=min_events, method=method, background=background,
                                  jitter_seeds=jitter_seeds, bootstrap=bootstrap, seed=seed,
-                                 decays=decays, kb=kb, progress=progress)
+                                 decays=decays, kb=frame.kb, progress=progress)
