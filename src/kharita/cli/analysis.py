@@ -1,18 +1,41 @@
 """``kharita activity | geography | decentralization | shocks | structure | check``.
 
-Each command parses its options, calls one function of :mod:`kharita.analysis` and
-prints the result with ``--format table|csv|json``; nothing is computed here.
+Each command parses its options, builds one analysis frame from the shared store and
+filter options (:mod:`kharita.cli.options`: ``--store``, ``--engine``, ``--from``,
+``--to``, ``--branches``, ``--countries``, ...), calls one function of
+:mod:`kharita.analysis` on it and prints the result with ``--format table|csv|json``;
+nothing is computed here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
 
+from kharita.cli.options import (
+    Ambiguous,
+    AmbiguousOption,
+    BranchesOption,
+    CountriesOption,
+    EngineOption,
+    FormatOption,
+    FromOption,
+    KbOption,
+    MinConfOption,
+    SourcesOption,
+    StoreOption,
+    ToOption,
+    TypesOption,
+    caption,
+    cli_frame,
+    load_cli_kb,
+    open_cli_store,
+)
 from kharita.cli.output import (
     Format,
     console,
@@ -21,32 +44,9 @@ from kharita.cli.output import (
     with_intervals,
 )
 
-StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="The DuckDB event store (default $KHARITA_STORE or ./kharita.duckdb).")]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-FromOption = Annotated[str | None, typer.Option("--from", help="First event date (YYYY-MM-DD).")]
-ToOption = Annotated[str | None, typer.Option("--to", help="Last event date (YYYY-MM-DD).")]
-BranchesOption = Annotated[str | None, typer.Option(
-    "--branches", help="Comma-separated branch ids, e.g. is-iraq,is-syria.")]
-MinConfOption = Annotated[float, typer.Option(
-    "--min-confidence", help="Drop attributions below this confidence.")]
-SourcesOption = Annotated[str | None, typer.Option(
-    "--sources", help="Comma-separated sources, e.g. ucdp,acled.")]
-TypesOption = Annotated[str | None, typer.Option(
-    "--event-types", help="Comma-separated event types (see docs/events.md).")]
-KbOption = Annotated[list[Path] | None, typer.Option(
-    "--kb", help="Overlay KB file or folder (repeatable; also KHARITA_KB_PATH).")]
-
-
-class Ambiguous(StrEnum):
-    SPLIT = "split"
-    FULL = "full"
-    EXCLUDE = "exclude"
-
-
-AmbiguousOption = Annotated[Ambiguous, typer.Option(
-    "--ambiguous", help="Ambiguous attributions (ACLED 'X and/or Y'): split = confidence "
-                        "share (default), full = count fully, exclude = drop.")]
+if TYPE_CHECKING:
+    from kharita.analysis.frame import Frame
+    from kharita.store.base import Store
 
 
 class Freq(StrEnum):
@@ -78,29 +78,23 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check_cmd)
 
 
-def _split(text: str | None) -> list[str] | None:
-    return [x.strip() for x in text.split(",") if x.strip()] if text else None
-
-
-def _filters(date_from: str | None, date_to: str | None, branches: str | None,
-             min_confidence: float, ambiguous: Ambiguous, sources: str | None,
-             event_types: str | None) -> dict[str, Any]:
-    return {"start": date_from, "end": date_to, "branches": _split(branches),
-            "min_confidence": min_confidence, "ambiguous": ambiguous.value,
-            "sources": _split(sources), "event_types": _split(event_types)}
-
-
-def _open(store: Path | None, kb: list[Path] | None) -> tuple[Any, Any]:
-    from kharita.kb import load_kb
-    from kharita.store.duckdb import connect
-
-    return connect(store, read_only=True), load_kb(kb or [])
-
-
-def _caption(filters: dict[str, Any], extra: str = "") -> str:
-    shown = {k: v for k, v in filters.items() if v not in (None, 0.0)}
-    text = "filters: " + ", ".join(f"{k}={v}" for k, v in shown.items())
-    return text + (f". {extra}" if extra else "")
+@contextmanager
+def _frame(store: StoreOption, engine: EngineOption, kb: KbOption, *,
+           date_from: str | None = None, date_to: str | None = None,
+           branches: str | None = None, countries: str | None = None,
+           min_confidence: float = 0.0, ambiguous: Ambiguous = Ambiguous.SPLIT,
+           sources: str | None = None, event_types: str | None = None
+           ) -> Iterator[Frame]:
+    """The command's one analysis frame (the store is closed afterwards)."""
+    knowledge = load_cli_kb(kb)
+    opened: Store = open_cli_store(store, engine)
+    try:
+        yield cli_frame(opened, knowledge, date_from=date_from, date_to=date_to,
+                        branches=branches, countries=countries,
+                        min_confidence=min_confidence, ambiguous=ambiguous, sources=sources,
+                        event_types=event_types)
+    finally:
+        opened.close()
 
 
 def _emit_sections(sections: dict[str, Any], fmt: Format, title: str) -> None:
@@ -124,22 +118,23 @@ def _emit_sections(sections: dict[str, Any], fmt: Format, title: str) -> None:
 def activity_cmd(
     by: Annotated[By, typer.Option("--by", help="Unit of the table.")] = By.branch,
     freq: FreqOption = Freq.year,
-    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
-    branches: BranchesOption = None, min_confidence: MinConfOption = 0.0,
+    store: StoreOption = None, engine: EngineOption = None, date_from: FromOption = None,
+    date_to: ToOption = None, branches: BranchesOption = None,
+    countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Events and fatalities (best/low/high) of the network by unit and period."""
     from kharita.analysis.activity import activity
 
-    con, knowledge = _open(store, kb)
-    f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
-    df = activity(con, by=by.value, freq=freq.value, kb=knowledge, **f)
+    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+                countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
+                sources=sources, event_types=event_types) as fr:
+        df = activity(fr, by=by.value, freq=freq.value)
     if fmt == Format.table:
         df = df.assign(period=df.period.dt.date)
     emit(df, fmt, title=f"Network activity by {by.value} per {freq.value}",
-         caption=_caption(df.attrs["filters"], "events = weighted count; events_raw = "
-                                               "distinct events"))
+         caption=caption(fr, "events = weighted count; events_raw = distinct events"))
 
 
 class GeoTable(StrEnum):
@@ -156,35 +151,33 @@ def geography_cmd(
         "--weighting", help="Centre weighted by 'events' or 'fatalities'.")] = "events",
     n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap replicates.")] = 1000,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
-    branches: BranchesOption = None, min_confidence: MinConfOption = 0.0,
+    store: StoreOption = None, engine: EngineOption = None, date_from: FromOption = None,
+    date_to: ToOption = None, branches: BranchesOption = None,
+    countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Spherical centre and dispersion per period, shares by world region, and the
     first period in which Africa's share exceeds the Middle East's (bootstrap)."""
-    from kharita.analysis.frame import materialize_frame
     from kharita.analysis.geography import africa_crossing, geographic_centres, region_shares
 
-    con, knowledge = _open(store, kb)
-    f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
-    fr = materialize_frame(con, kb=knowledge, **f)
     sections: dict[str, Any] = {}
-    if table in (GeoTable.centres, GeoTable.all):
-        sections["centres"] = geographic_centres(con, freq=freq.value, weighting=weighting,
-                                                 frame=fr, kb=knowledge)
-    if table in (GeoTable.regions, GeoTable.all):
-        sections["regions"] = region_shares(con, freq=freq.value, frame=fr, kb=knowledge)
-    if table in (GeoTable.crossing, GeoTable.all):
-        res = africa_crossing(con, freq=freq.value, n_boot=n_boot, seed=seed, frame=fr,
-                              kb=knowledge)
-        sections["crossing"] = res.summary() if fmt != Format.json else res.to_dict()
+    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+                countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
+                sources=sources, event_types=event_types) as fr:
+        if table in (GeoTable.centres, GeoTable.all):
+            sections["centres"] = geographic_centres(fr, freq=freq.value, weighting=weighting)
+        if table in (GeoTable.regions, GeoTable.all):
+            sections["regions"] = region_shares(fr, freq=freq.value)
+        if table in (GeoTable.crossing, GeoTable.all):
+            res = africa_crossing(fr, freq=freq.value, n_boot=n_boot, seed=seed)
+            sections["crossing"] = res.summary() if fmt != Format.json else res.to_dict()
     for v in sections.values():
         if isinstance(v, pd.DataFrame) and "period" in v and fmt == Format.table:
             v["period"] = pd.to_datetime(v["period"]).dt.date
     _emit_sections(sections, fmt, "Geography")
     if fmt == Format.table:
-        console.print(f"[dim]{_caption(fr.filters.describe())}[/dim]")
+        console.print(f"[dim]{caption(fr)}[/dim]", highlight=False)
 
 
 def decentralization_cmd(
@@ -196,8 +189,9 @@ def decentralization_cmd(
     include_unassigned: Annotated[bool, typer.Option(
         "--include-unassigned", help="Count events left at 'is' (no branch) as a branch.")
     ] = False,
-    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
-    branches: BranchesOption = None, min_confidence: MinConfOption = 0.0,
+    store: StoreOption = None, engine: EngineOption = None, date_from: FromOption = None,
+    date_to: ToOption = None, branches: BranchesOption = None,
+    countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
 ) -> None:
@@ -205,10 +199,11 @@ def decentralization_cmd(
     period, with bootstrap intervals."""
     from kharita.analysis.concentration import concentration
 
-    con, knowledge = _open(store, kb)
-    f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
-    df = concentration(con, freq=freq.value, weighting=weighting, n_boot=n_boot, seed=seed,
-                       include_unassigned=include_unassigned, kb=knowledge, **f)
+    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+                countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
+                sources=sources, event_types=event_types) as fr:
+        df = concentration(fr, freq=freq.value, weighting=weighting, n_boot=n_boot, seed=seed,
+                           include_unassigned=include_unassigned)
     if fmt == Format.table:
         df = df.assign(period=df.period.dt.date)
         df = df[[c for c in df.columns if not c.startswith("entropy_")
@@ -216,9 +211,8 @@ def decentralization_cmd(
         df = with_intervals(df, ["hhi", "entropy_norm", "n_eff_hhi", "n_eff_entropy",
                                  "core_share"]).drop(columns=["entropy", "k"], errors="ignore")
     emit(df, fmt, title=f"Decentralization per {freq.value}",
-         caption=_caption(df.attrs.get("filters", {}),
-                          f"core = {', '.join(df.attrs.get('core', []))}; intervals: "
-                          f"{n_boot} bootstrap replicates"))
+         caption=caption(fr, f"core = {', '.join(df.attrs.get('core', []))}; intervals: "
+                             f"{n_boot} bootstrap replicates"))
 
 
 class DateKind(StrEnum):
@@ -245,27 +239,28 @@ def shocks_cmd(
         "--correction", help="Multiple-comparison correction across branches.")
     ] = Correction.fdr_bh,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
-    branches: BranchesOption = None, min_confidence: MinConfOption = 0.0,
+    store: StoreOption = None, engine: EngineOption = None, date_from: FromOption = None,
+    date_to: ToOption = None, branches: BranchesOption = None,
+    countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Event studies of each leadership loss in the KB, per branch and network-wide."""
     from kharita.analysis.shocks import shocks
 
-    con, knowledge = _open(store, kb)
-    f = _filters(date_from, date_to, branches, min_confidence, ambiguous, sources, event_types)
-    with step_progress("event studies") as progress:
-        df = shocks(con, kb=knowledge, date=date.value, window_weeks=window_weeks,
-                    count_days=count_days, n_placebo=n_placebo, correction=correction.value,
-                    seed=seed, progress=progress, **f)
+    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+                countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
+                sources=sources, event_types=event_types) as fr, \
+            step_progress("event studies") as progress:
+        df = shocks(fr, date=date.value, window_weeks=window_weeks, count_days=count_days,
+                    n_placebo=n_placebo, correction=correction.value, seed=seed,
+                    progress=progress)
     if fmt == Format.table:
         df = with_intervals(df.drop(columns=["sources", "leader_id", "alpha", "model",
                                              "precision", "p_value", "placebo_p",
                                              "n_placebo", "n_weeks"]), ["irr"])
     emit(df, fmt, title="Leadership losses: event studies",
-         caption=_caption(df.attrs.get("filters", {}),
-                          f"{df.attrs.get('model', '')}; correction {correction.value}"))
+         caption=caption(fr, f"{df.attrs.get('model', '')}; correction {correction.value}"))
 
 
 def structure_cmd(
@@ -280,9 +275,8 @@ def structure_cmd(
 ) -> None:
     """Centralisation, hierarchy, key players and resilience of the organisation graph."""
     from kharita.analysis.structure import compare_structure, structure
-    from kharita.kb import load_kb
 
-    knowledge = load_kb(kb or [])
+    knowledge = load_cli_kb(kb)
     if compare:
         emit(compare_structure(knowledge, compare, as_of, k=k, seeds=seeds), fmt,
              title=f"Structure: {compare} vs {as_of}")
@@ -304,20 +298,22 @@ def presets_cmd(fmt: FormatOption = Format.table) -> None:
 
 def check_cmd(
     preset: Annotated[str | None, typer.Argument(help="Preset name; default: all.")] = None,
-    store: StoreOption = None, date_from: FromOption = None, date_to: ToOption = None,
-    min_confidence: MinConfOption = 0.0, ambiguous: AmbiguousOption = Ambiguous.SPLIT,
-    sources: SourcesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    store: StoreOption = None, engine: EngineOption = None, date_from: FromOption = None,
+    date_to: ToOption = None, branches: BranchesOption = None,
+    countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
+    ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
+    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Check the seed analysis' claims against the store: verdict, reason, figures."""
     from kharita.analysis.presets import run_presets
 
-    con, knowledge = _open(store, kb)
-    f = _filters(date_from, date_to, None, min_confidence, ambiguous, sources, None)
-    with step_progress("checks") as progress:
-        results = run_presets(con, [preset] if preset else None, kb=knowledge,
-                              progress=progress, **f)
+    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+                countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
+                sources=sources, event_types=event_types) as fr, \
+            step_progress("checks") as progress:
+        results = run_presets(fr, [preset] if preset else None, progress=progress)
     if fmt == Format.json:
         emit([r.to_dict() for r in results], fmt)
         return
     emit(pd.DataFrame([r.row() for r in results]), fmt, title="Checks of the seed analysis",
-         caption=_caption(results[0].filters if results else {}))
+         caption=caption(fr))

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
 
+from kharita.cli.options import (
+    Ambiguous,
+    AmbiguousOption,
+    CountriesOption,
+    EngineOption,
+    FormatOption,
+    KbOption,
+    MinConfOption,
+    SourcesOption,
+    StoreOption,
+    TypesOption,
+    cli_frame,
+    load_cli_kb,
+    open_cli_store,
+)
 from kharita.cli.output import Format, console, emit, step_progress, to_json
-from kharita.config import setting
 
 
 class MethodChoice(StrEnum):
@@ -47,17 +60,19 @@ def _sections(result: Any) -> list[tuple[str, pd.DataFrame]]:
 
 
 def contagion_cmd(
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="DuckDB store file (default: KHARITA_STORE or ./kharita.duckdb).")] = None,
+    store: StoreOption = None, engine: EngineOption = None,
     date_from: Annotated[str | None, typer.Option(
-        "--from", help="First day (YYYY-MM-DD); default: first attributed event.")] = None,
+        "--from", help="First day (YYYY, YYYY-MM or YYYY-MM-DD); default: first attributed "
+                       "event.")] = None,
     date_to: Annotated[str | None, typer.Option(
-        "--to", help="Last day (YYYY-MM-DD); default: last attributed event.")] = None,
+        "--to", help="Last day (YYYY, YYYY-MM or YYYY-MM-DD); default: last attributed "
+                     "event.")] = None,
     branches: Annotated[str | None, typer.Option(
-        "--branches", help="Comma-separated branch ids, e.g. is-iraq,is-syria; default: "
-                           "every branch with at least --min-events events.")] = None,
-    min_confidence: Annotated[float, typer.Option(
-        "--min-confidence", help="Drop attributions below this confidence.")] = 0.0,
+        "--branches", help="Comma-separated branch ids or names, e.g. is-iraq,ISWAP; "
+                           "default: every branch with at least --min-events events.")] = None,
+    countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
+    ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
+    event_types: TypesOption = None, kb: KbOption = None,
     min_events: Annotated[int, typer.Option(
         "--min-events", help="Default branch selection threshold.")] = 50,
     method: Annotated[MethodChoice, typer.Option(
@@ -71,25 +86,28 @@ def contagion_cmd(
         "--bootstrap", help="Parametric-bootstrap replicates for 95% intervals (0: none).")
     ] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Seed of jitter and bootstrap.")] = 0,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """Fit a multivariate Hawkes model to the branches' events and print the excitation
     matrix, the background / self / cross-branch shares, the decay, goodness of fit and
     the period, branches and event counts used."""
 
     from kharita.analysis.contagion import contagion_analysis
-    from kharita.store.duckdb import connect
 
-    con = connect(store if store is not None else Path(setting("store")), read_only=True)
-    chosen = [b.strip() for b in branches.split(",") if b.strip()] if branches else None
-    with step_progress("fitting (first run compiles numba kernels)",
-                       running="bootstrap") as tick:
-        result = contagion_analysis(con, start=date_from, end=date_to, branches=chosen,
-                                    min_confidence=min_confidence, min_events=min_events,
-                                    method=method.value, background=background.value,
-                                    jitter_seeds=jitter_seeds, bootstrap=bootstrap, seed=seed,
-                                    progress=tick)
-    con.close()
+    knowledge = load_cli_kb(kb)
+    opened = open_cli_store(store, engine)
+    try:
+        fr = cli_frame(opened, knowledge, date_from=date_from, date_to=date_to,
+                       branches=branches, countries=countries, min_confidence=min_confidence,
+                       ambiguous=ambiguous, sources=sources, event_types=event_types)
+        with step_progress("fitting (first run compiles numba kernels)",
+                           running="bootstrap") as tick:
+            result = contagion_analysis(fr, min_events=min_events, method=method.value,
+                                        background=background.value,
+                                        jitter_seeds=jitter_seeds, bootstrap=bootstrap,
+                                        seed=seed, progress=tick)
+    finally:
+        opened.close()
     if fmt == Format.json:
         sys.stdout.write(to_json(result.to_dict()) + "\n")
         return
