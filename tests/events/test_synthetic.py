@@ -129,15 +129,14 @@ def test_ingested_and_attributed_to_the_planted_branches(tmp_path, kb):
     con = connect(tmp_path / "k.duckdb")
     rep = ingest_file(con, "synthetic", path)
     assert (rep.rows_read, rep.rows_stored, rep.rows_quarantined) == (5_000, 5_000, 0)
-    assert con.execute("SELECT bool_and(synthetic), bool_and(description LIKE 'SYNTHETIC%'), "
-                       "any_value(source_version) FROM events").fetchone() == (
-        True, True, "synthetic-9")
+    assert con.rows("SELECT bool_and(synthetic), bool_and(description LIKE 'SYNTHETIC%'), "
+                    "any_value(source_version) FROM events") == [(True, True, "synthetic-9")]
     attribute_store(con, kb)
-    got = con.execute("""
+    got = con.sql("""
         SELECT e.source_event_id, a.entity_id FROM events e JOIN attributions a
           ON a.event_id = e.event_id AND ((a.side = 1 AND e.actor1_source_id = '234')
                                           OR (a.side = 2 AND e.actor2_source_id = '234'))
-    """).df()
+    """)
     truth["source_event_id"] = truth.id.astype(str)
     m = got.merge(truth[["source_event_id", "synthetic_branch"]], on="source_event_id")
     assert len(m) == int((truth.side_a.eq("IS") | truth.side_b.eq("IS")).sum())

@@ -12,6 +12,13 @@ from __future__ import annotations
 
 from typing import Final
 
+# PRIO-GRID lives in kharita.geo (one definition); re-exported for callers of the schema.
+from kharita.geo import priogrid_gid
+
+__all__ = ["ATTRIBUTION_COLUMNS", "DATE_PRECISIONS", "EVENT_COLUMNS", "EVENT_TYPES",
+           "FILTERED_COLUMNS", "INGEST_FILE_COLUMNS", "QUARANTINE_COLUMNS", "TABLES",
+           "priogrid_gid"]
+
 #: Controlled event-type vocabulary every connector maps to (see docs/events.md).
 EVENT_TYPES: Final[dict[str, str]] = {
     "battle": "armed clash between organised armed actors (UCDP state-based and non-state; "
@@ -114,20 +121,3 @@ TABLES: Final[dict[str, dict[str, str]]] = {
     "filtered": FILTERED_COLUMNS,
     "ingest_files": INGEST_FILE_COLUMNS,
 }
-
-
-def priogrid_gid(lat: float, lon: float) -> int:
-    """PRIO-GRID cell id of a point (0.5-degree cells).
-
-    gid = row * 720 + col + 1, row = floor((lat + 90) / 0.5), col = floor((lon + 180) / 0.5)
-    (Tollefsen, Strand & Buhaug 2012, "PRIO-GRID: A unified spatial data structure",
-    Journal of Peace Research 49(2)).
-
-    >>> priogrid_gid(13.0, 13.0)  # north-east Nigeria
-    148707
-    """
-    import math
-
-    row = math.floor((lat + 90.0) / 0.5)
-    col = math.floor((lon + 180.0) / 0.5)
-    return row * 720 + col + 1

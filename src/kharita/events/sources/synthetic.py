@@ -12,7 +12,10 @@ Planted structure (documented in ``docs/attribution.md``, "Synthetic data"):
   with centroids and spreads (:data:`BRANCHES`); an event's coordinates are drawn
   from a normal distribution around its area's centroid (standard deviation
   ``spread`` degrees, clipped to ``2 * spread``), and its ``adm_1``/``country``
-  are that area's, spelled as UCDP spells them.
+  are that area's, spelled as UCDP spells them. This is the project's one table of
+  synthetic branches: the fast in-store fixture
+  (:func:`kharita.store.synthetic.insert_synthetic_events`) draws its events from the
+  same areas and yearly weights (:func:`area_shares`).
 * **Activity shifting to Africa.** Each branch has a yearly activity weight
   (:data:`BRANCHES` ``years``): Iraq and Syria peak in 2014-2017 and decline;
   West Africa, the Sahel, Central Africa and Mozambique rise after 2017.
@@ -50,6 +53,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from kharita.geo import priogrid_gids
 
 #: The current 49-column UCDP GED schema (GED 23.1), in file order.
 GED_COLUMNS: Final = (
@@ -177,6 +182,44 @@ BRANCHES: Final[tuple[Branch, ...]] = (
 )
 
 BRANCH_KEYS: Final = tuple(b.key for b in BRANCHES)
+
+#: UCDP's actor id of the Islamic State (side "IS"); the branches with it are the KB
+#: network's branches (the others, JAS, al-Shabaab and HTS, are other actors).
+IS_ACTOR_ID: Final = 234
+NETWORK_BRANCHES: Final[tuple[Branch, ...]] = tuple(
+    b for b in BRANCHES if b.actor_id == IS_ACTOR_ID)
+
+
+def year_weight(branch: Branch, year: int) -> float:
+    """The branch's activity weight in ``year`` (years outside :data:`YEARS` take the
+    nearest year's weight)."""
+    return float(branch.years[min(max(year - YEARS[0], 0), len(YEARS) - 1)])
+
+
+def area_shares(years: Sequence[int], branches: Sequence[Branch] = NETWORK_BRANCHES
+                ) -> tuple[list[tuple[Branch, tuple[str, str, float, float, float, float]]],
+                           np.ndarray]:
+    """The (branch, area) pairs of ``branches`` and their share of events per year.
+
+    Returns ``(areas, shares)``: ``shares[y, k]`` is the probability that an event of
+    year ``years[y]`` is branch ``areas[k][0]`` in area ``areas[k][1]``: the branch's
+    :func:`year_weight` times the area's weight within the branch, normalised over the
+    year (rows sum to 1; a year where every weight is zero is spread evenly). The
+    in-store fixture :func:`kharita.store.synthetic.insert_synthetic_events` draws from it;
+    :func:`generate_table` uses the same weights day by day.
+
+    >>> areas, shares = area_shares([2014, 2024])
+    >>> shares.shape == (2, len(areas)), bool(np.allclose(shares.sum(axis=1), 1))
+    (True, True)
+    """
+    areas = [(b, a) for b in branches for a in b.areas]
+    w = np.zeros((len(years), len(areas)))
+    for k, (b, a) in enumerate(areas):
+        inner = a[5] / sum(x[5] for x in b.areas)
+        w[:, k] = [year_weight(b, y) * inner for y in years]
+    tot = w.sum(axis=1, keepdims=True)
+    even = np.full_like(w, 1.0 / max(len(areas), 1))
+    return areas, np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), even)
 
 
 def _day_grid(start: dt.date, end: dt.date) -> np.ndarray:
@@ -358,9 +401,7 @@ def _ged_table(rng: np.random.Generator, seed: int, days: np.ndarray, br: np.nda
     best = deaths_a + deaths_b + deaths_civ + deaths_unk
     high = best + rng.poisson(0.7, n)
     low = np.maximum(best - rng.poisson(0.5, n), 0)
-    row = np.floor((lat + 90.0) / 0.5).astype(np.int64)
-    col = np.floor((lon + 180.0) / 0.5).astype(np.int64)
-    gid = row * 720 + col + 1
+    gid = priogrid_gids(lat, lon)
     ids = np.arange(n, dtype=np.int64) + 900_000_000
     dstr = pc.cast(pa.array(date.astype("datetime64[D]")), pa.string())
     adm = _dict(area, [a[1] for a in all_areas])
