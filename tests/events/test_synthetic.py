@@ -98,7 +98,7 @@ def test_step_change_multiplies_the_branch_rate():
     step = syn.generate_events(100_000, step_changes=[("is-sahel", "2021-01-01", 3.0)], **kw)
 
     def rel(ev: pd.DataFrame) -> float:
-        after = pd.to_datetime(ev.date_start) >= "2021-01-01"
+        after = pd.to_datetime(ev.date_start) >= pd.Timestamp("2021-01-01")
         sahel = ev.synthetic_branch == "is-sahel"
         other = ev.synthetic_branch == "is-central-africa"
         return float((sahel & after).sum() / (other & after).sum())
@@ -143,3 +143,105 @@ def test_ingested_and_attributed_to_the_planted_branches(tmp_path, kb):
     # the KB's formal status can differ from the planted operational branch (e.g.
     # Mozambique under Central Africa 2019-2022, Syria before April 2013): most agree
     assert np.mean(m.entity_id == m.synthetic_branch) > 0.85
+
+
+# -- the in-store fixture draws from the same branch table ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def fixture_store():
+    from kharita.store.base import open_store
+    from kharita.store.synthetic import insert_synthetic_events
+
+    s = open_store(":memory:")
+    assert insert_synthetic_events(s, 40_000, seed=3) == 40_000
+    yield s
+    s.close()
+
+
+def test_store_fixture_places_come_from_the_branch_table(fixture_store):
+    areas = {(b.key, a[1]): a for b in syn.NETWORK_BRANCHES for a in b.areas}
+    ev = fixture_store.sql("""
+        SELECT a.entity_id, e.admin1, e.country_iso3, e.country, e.latitude, e.longitude
+        FROM events e JOIN attributions a USING (event_id) WHERE a.entity_id <> 'jnim'""")
+    assert len(ev) == 40_000
+    keys = set(zip(ev.entity_id, ev.admin1, strict=True))
+    assert keys <= set(areas) and len(keys) > 20
+    a = pd.DataFrame([(k, adm, v[0], v[2], v[3], v[4]) for (k, adm), v in areas.items()],
+                     columns=["entity_id", "admin1", "iso3", "lat0", "lon0", "sd"])
+    m = ev.merge(a, on=["entity_id", "admin1"])
+    assert (m.country_iso3 == m.iso3).all()
+    assert (m.country == m.iso3.map(lambda i: syn.COUNTRIES[i][0])).all()
+    assert ((m.latitude - m.lat0).abs() <= 2 * m.sd + 1e-6).all()
+    assert ((m.longitude - m.lon0).abs() <= 2 * m.sd + 1e-6).all()
+
+
+def test_store_fixture_follows_the_yearly_weights(fixture_store):
+    got = fixture_store.sql("""
+        SELECT year(e.date_start) AS year, a.entity_id, count(*) AS n
+        FROM events e JOIN attributions a USING (event_id) WHERE a.entity_id <> 'jnim'
+        GROUP BY 1, 2""")
+    got["share"] = got.n / got.groupby("year").n.transform("sum")
+    years = list(range(2014, 2025))
+    areas, shares = syn.area_shares(years)
+    want = pd.DataFrame(shares, index=years, columns=[b.key for b, _ in areas])
+    want = want.T.groupby(level=0).sum().T  # branch shares per year
+    for row in got.itertuples():
+        assert row.share == pytest.approx(want.loc[row.year, row.entity_id], abs=0.03)
+    # the core (Iraq, Syria) declines year on year and Africa takes over: the figures
+    # the analysis tests and presets rely on
+    core = got[got.entity_id.isin(["is-iraq", "is-syria"])].groupby("year").share.sum()
+    core = core.reindex(years, fill_value=0.0)
+    assert core[2014] > 0.9 and core[2024] < 0.15
+    assert (np.diff(core.to_numpy()) < 0.05).all()
+
+
+def test_store_fixture_labels_and_joint_sahel_events(fixture_store):
+    s = fixture_store
+    assert s.rows("SELECT bool_and(synthetic), min(source), max(source), "
+                  "min(source_version), max(source_version), count(DISTINCT event_id), "
+                  "bool_and(event_id LIKE 'synthetic:3:%') FROM events") == [
+        (True, "synthetic", "synthetic", "synthetic-3", "synthetic-3", 40_000, True)]
+    assert s.rows("SELECT DISTINCT kb_version, rule FROM attributions") == [
+        ("synthetic", "synthetic")]
+    joint = s.sql("""
+        SELECT event_id, list(entity_id ORDER BY entity_id) AS ids, list(confidence) AS c
+        FROM attributions GROUP BY event_id HAVING count(*) > 1""")
+    assert len(joint) > 0
+    assert all(list(x) == ["is-sahel", "jnim"] for x in joint.ids)
+    assert all(list(c) == [0.5, 0.5] for c in joint.c)
+    sahel = s.scalar("SELECT count(DISTINCT event_id) FROM attributions "
+                     "WHERE entity_id = 'is-sahel'")
+    assert len(joint) / sahel == pytest.approx(0.3, abs=0.05)
+    assert s.scalar("SELECT count(*) FROM events WHERE actor1_name LIKE 'JNIM and/or%'") \
+        == len(joint)
+    assert s.scalar("SELECT count(*) FROM attributions a JOIN events e USING (event_id) "
+                    "WHERE a.confidence = 1 AND e.actor1_name <> a.entity_id") == 0
+
+
+def test_store_fixture_is_deterministic_and_chunks(monkeypatch):
+    import datetime as dt
+
+    from kharita.errors import UserInputError
+    from kharita.store import synthetic as store_syn
+    from kharita.store.base import open_store
+
+    q = "SELECT * FROM events ORDER BY event_id"
+    a, b, c, d = (open_store(":memory:") for _ in range(4))
+    store_syn.insert_synthetic_events(a, 3_000, seed=7)
+    store_syn.insert_synthetic_events(b, 3_000, seed=7)
+    store_syn.insert_synthetic_events(c, 3_000, seed=8)
+    pd.testing.assert_frame_equal(a.sql(q), b.sql(q))
+    assert not a.sql(q).latitude.equals(c.sql(q).latitude)
+    monkeypatch.setattr(store_syn, "CHUNK", 700)  # several register + append rounds
+    assert store_syn.insert_synthetic_events(
+        d, 3_000, seed=7, start=dt.date(2020, 3, 1), end=dt.date(2020, 3, 31)) == 3_000
+    assert d.rows("SELECT count(DISTINCT event_id), min(date_start), max(date_start) "
+                  "FROM events WHERE event_id LIKE 'synthetic:7:%'") == [
+        (3_000, dt.date(2020, 3, 1), dt.date(2020, 3, 31))]
+    assert d.scalar("SELECT max(CAST(source_event_id AS INTEGER)) FROM events") == 2_999
+    assert store_syn.insert_synthetic_events(d, 0) == 0
+    with pytest.raises(UserInputError):
+        store_syn.insert_synthetic_events(d, -1)
+    for s in (a, b, c, d):
+        s.close()
