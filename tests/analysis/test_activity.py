@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from kharita.analysis.activity import activity
-from kharita.analysis.frame import insert_synthetic_events, materialize_frame
-from kharita.errors import KharitaError
+from kharita.analysis.frame import build_frame
+from kharita.errors import UserInputError
 from kharita.store.duckdb import connect
+from kharita.store.synthetic import insert_synthetic_events
 
 from ._fixtures import add_event, tiny_kb
 
@@ -28,7 +29,7 @@ def store(tmp_path):
 
 
 def test_by_branch_per_year(store, tmp_path):
-    df = activity(store, by="branch", freq="year", kb=tiny_kb(tmp_path))
+    df = activity(build_frame(store, tiny_kb(tmp_path)), by="branch", freq="year")
     got = {(r.period.year, r.entity_id): (r.events, r.events_raw, r.fatalities_best)
            for r in df.itertuples()}
     assert got == {(2019, "is-iraq"): (2.0, 2, 12.0), (2019, "is-sahel"): (0.5, 1, 2.0),
@@ -40,33 +41,63 @@ def test_by_branch_per_year(store, tmp_path):
 
 
 def test_units_and_frequencies(store, tmp_path):
-    kb = tiny_kb(tmp_path)
-    weeks = activity(store, by="network", freq="week", kb=kb)
+    fr = build_frame(store, tiny_kb(tmp_path))
+    weeks = activity(fr, by="network", freq="week")
     assert list(weeks.period.dt.strftime("%Y-%m-%d")) == ["2019-01-07", "2019-04-01",
                                                            "2020-01-27"]
     assert list(weeks.events) == [2.0, 0.5, 1.0]
-    q = activity(store, by="region", freq="quarter", kb=kb)
+    q = activity(fr, by="region", freq="quarter")
     assert set(zip(q.period.dt.quarter, q.region, strict=True)) == {
         (1, "Middle East"), (2, "Africa"), (1, "Africa")}
-    adm = activity(store, by="admin1", freq="month", kb=kb)
+    adm = activity(fr, by="admin1", freq="month")
     assert {"country_iso3", "admin1"} <= set(adm.columns)
-    cell = activity(store, by="cell", freq="year", kb=kb, ambiguous="full")
+    assert adm.admin1.tolist() == ["Nineveh", "Menaka", "Borno"]
+    cell = activity(fr.narrow(ambiguous="full"), by="cell", freq="year")
     assert cell.events.sum() == 4.0
-    with pytest.raises(KharitaError, match="freq"):
-        activity(store, freq="decade", kb=kb)
-    with pytest.raises(KharitaError, match="by="):
-        activity(store, by="planet", kb=kb)
+    with pytest.raises(UserInputError, match="freq='decade': expected one of week, month"):
+        activity(fr, freq="decade")
+    with pytest.raises(UserInputError, match="by='planet': expected one of network, branch"):
+        activity(fr, by="planet")
+
+
+def test_a_narrowed_frame_applies_its_filters(store, tmp_path):
+    """The old bug: filters next to ``frame=`` were silently dropped. A narrowed frame
+    (and a frame built with filters) gives only its dates and branches."""
+    kb = tiny_kb(tmp_path)
+    fr = build_frame(store, kb)
+    late = activity(fr.narrow(start="2019-02-01", branches=["is-sahel", "is-west-africa"]))
+    got = {(r.period.year, r.entity_id): r.events for r in late.itertuples()}
+    assert got == {(2019, "is-sahel"): 0.5, (2020, "is-west-africa"): 1.0}
+    assert late.attrs["filters"]["start"] == "2019-02-01"
+    assert late.attrs["filters"]["branches"] == ["is-sahel", "is-west-africa"]
+    # the same through build_frame, with a KB name for the branch (ISWAP)
+    built = activity(build_frame(store, kb, start="2020", branches="ISWAP"))
+    assert built[["entity_id", "events_raw"]].values.tolist() == [["is-west-africa", 1]]
+    # countries and end too; the wider frame is unchanged
+    iraq = activity(fr.narrow(countries=["IRQ"], end="2019-01-08"), by="country")
+    assert iraq[["country_iso3", "events_raw", "fatalities_best"]].values.tolist() == [
+        ["IRQ", 1, 10.0]]
+    assert int(activity(fr).events_raw.sum()) == 4
+    # narrowing an already narrowed frame keeps the other filters
+    twice = fr.narrow(start="2019-02-01").narrow(branches=["is-west-africa"])
+    assert twice.filters.start is not None and twice.filters.branches == ("is-west-africa",)
+    assert activity(twice).entity_id.tolist() == ["is-west-africa"]
 
 
 def test_synthetic_totals_match_raw_sql(tmp_path):
     con = connect(tmp_path / "syn.duckdb")
     insert_synthetic_events(con, 20_000, seed=5)
-    df = activity(con, by="branch", freq="month", ambiguous="full")
-    raw = con.execute("SELECT COUNT(*), SUM(fatalities_best) FROM events").fetchone()
+    fr = build_frame(con, ambiguous="full")
+    df = activity(fr, by="branch", freq="month")
+    raw = con.rows("SELECT COUNT(*), SUM(fatalities_best) FROM events")[0]
     assert int(df.events_raw.sum()) == raw[0] and df.fatalities_best.sum() == raw[1]
-    # a materialised frame gives the same table
-    fr = materialize_frame(con, ambiguous="full")
-    pd.testing.assert_frame_equal(activity(con, by="branch", freq="month", frame=fr), df)
+    # a second frame on the same store (one shared base table) gives the same table
+    pd.testing.assert_frame_equal(activity(build_frame(con, ambiguous="full"), by="branch",
+                                           freq="month"), df)
+    # a year and a branch: the same rows as the wide table's
+    one = activity(fr.narrow(start="2018", end="2018", branches=["is-syria"]), freq="month")
+    wide = df[(df.period.dt.year == 2018) & (df.entity_id == "is-syria")]
+    pd.testing.assert_frame_equal(one.reset_index(drop=True), wide.reset_index(drop=True))
 
 
 # -- real data: the Syria, Iraq and Nigeria extracts ingested together --------------------
@@ -100,7 +131,7 @@ def test_real_yearly_counts_equal_the_raw_files(shared_data, kb):
     from ._fixtures import real_store
 
     con = connect(real_store(shared_data), read_only=True)
-    got = activity(con, by="branch", freq="year", ambiguous="full", kb=kb)
+    got = activity(build_frame(con, kb, ambiguous="full"), by="branch", freq="year")
     got = got.assign(year=got.period.dt.year)
     iraq_ids = {"is-iraq"} | {e.id for e in kb.entities.values() if e.type == "predecessor"}
     got["branch"] = got.entity_id.where(~got.entity_id.isin(iraq_ids), "iraq")
@@ -127,24 +158,25 @@ def test_docs_sql_reproduces_the_figures(figure, shared_data, kb, tmp_path):
     syn = connect(tmp_path / "syn.duckdb")
     insert_synthetic_events(syn, 5_000, seed=9)
     for con in (connect(real_store(shared_data), read_only=True), syn):
-        doc = con.execute(sql).df()
+        doc = con.sql(sql)
+        fr = build_frame(con, kb)
         if figure == "branch-year":
-            lib = activity(con, by="branch", freq="year", kb=kb)
+            lib = activity(fr, by="branch", freq="year")
             lib = lib.assign(year=lib.period.dt.year)
             m = doc.merge(lib, on=["year", "entity_id"], how="outer")
             np.testing.assert_allclose(m.events_x, m.events_y, rtol=1e-9)
         elif figure == "core-share-year":
-            lib = concentration(con, n_boot=0, kb=kb)
+            lib = concentration(fr, n_boot=0)
             np.testing.assert_allclose(doc.core_share, lib.core_share, rtol=1e-9)
         elif figure == "region-share-year":
-            lib = region_shares(con, kb=kb)
+            lib = region_shares(fr)
             lib = lib.assign(year=lib.period.dt.year).pivot_table(
                 index="year", columns="region", values="events_share", fill_value=0.0)
             np.testing.assert_allclose(doc.africa_share.fillna(0), lib["Africa"], rtol=1e-9)
             np.testing.assert_allclose(doc.middle_east_share.fillna(0), lib["Middle East"],
                                        rtol=1e-9)
         else:
-            lib = geographic_centres(con, kb=kb)
+            lib = geographic_centres(fr)
             np.testing.assert_allclose(doc.lat, lib.lat, rtol=1e-9, atol=1e-9)
             np.testing.assert_allclose(doc.lon, lib.lon, rtol=1e-9, atol=1e-9)
 
@@ -156,10 +188,11 @@ def test_events_attributed_to_two_branches_count_once_per_unit(tmp_path):
               attributions=(("is-sahel", 1, 0.6), ("is-west-africa", 1, 0.4)))
     add_event(con, "b:2", "2019-04-04", country="NER", admin1="Tillaberi", lat=14, lon=1.5,
               attributions=(("is-sahel", 1, 1.0),))
-    by_region = activity(con, by="region", kb=kb)
+    fr = build_frame(con, kb)
+    by_region = activity(fr, by="region")
     assert by_region.events_raw.tolist() == [2] and by_region.events.tolist() == [2.0]
-    by_branch = activity(con, by="branch", kb=kb).set_index("entity_id")
+    by_branch = activity(fr, by="branch").set_index("entity_id")
     assert by_branch.events_raw.to_dict() == {"is-sahel": 2, "is-west-africa": 1}
     assert by_branch.events.to_dict() == pytest.approx({"is-sahel": 1.6, "is-west-africa": 0.4})
-    full = activity(con, by="network", kb=kb, ambiguous="full")
+    full = activity(fr.narrow(ambiguous="full"), by="network")
     assert full.events_raw.tolist() == [2] and full.events.tolist() == [3.0]

@@ -16,8 +16,10 @@ from kharita.analysis.concentration import (
     normalised_entropy,
     shannon_entropy,
 )
-from kharita.analysis.frame import insert_synthetic_events
+from kharita.analysis.frame import build_frame
+from kharita.errors import UserInputError
 from kharita.store.duckdb import connect
+from kharita.store.synthetic import insert_synthetic_events
 
 from ._fixtures import add_event, tiny_kb
 
@@ -58,7 +60,8 @@ def test_concentration_known_answer(tmp_path):
                                        + [(2019, "is-iraq"), (2019, "is-syria")]
                                        + [(2019, "is-west-africa")] * 2 + [(2019, "is")]):
         add_event(con, f"c:{i}", f"{year}-06-01", attributions=((branch, 1, 1.0),))
-    c = concentration(con, kb=kb, n_boot=200)
+    fr = build_frame(con, kb)
+    c = concentration(fr, n_boot=200)
     r17, r19 = c.iloc[0], c.iloc[1]
     assert (r17.hhi, r19.hhi) == pytest.approx((0.625, 0.375))
     assert (r17.core_share, r19.core_share) == pytest.approx((1.0, 0.5))
@@ -68,17 +71,46 @@ def test_concentration_known_answer(tmp_path):
     assert r17.k == 3 and r17.n_active == 2 and r19.unassigned == 1.0
     assert r19.entropy_norm == pytest.approx(1.5 * math.log(2) / math.log(3))
     assert r17.hhi_low <= r17.hhi <= r17.hhi_high
-    with_un = concentration(con, kb=kb, n_boot=0, include_unassigned=True)
+    with_un = concentration(fr, n_boot=0, include_unassigned=True)
     assert with_un.iloc[1].hhi == pytest.approx((1 + 1 + 4 + 1) / 25)
-    sh = branch_shares(con, kb=kb)
+    sh = branch_shares(fr)
     assert sh.groupby("period").share.sum().tolist() == pytest.approx([1.0, 1.0])
+    assert "is" not in set(sh.entity_id)
+    assert "is" in set(branch_shares(fr, include_unassigned=True).entity_id)
+    # a narrowed frame: 2019 only, without Syria
+    n = concentration(fr.narrow(start="2019", branches=["is-iraq", "is-west-africa", "is"]),
+                      n_boot=0)
+    assert len(n) == 1 and n.iloc[0].hhi == pytest.approx((1 + 4) / 9)
+    assert n.iloc[0].core_share == pytest.approx(1 / 3) and n.iloc[0].unassigned == 1.0
+    with pytest.raises(UserInputError, match="weighting"):
+        concentration(fr, weighting="money")
+
+
+def test_the_root_and_predecessors_come_from_the_kb(tmp_path):
+    """The unassigned id is the KB's root, the core includes its predecessor members."""
+    from kharita import load_kb
+
+    from ._fixtures import TINY_KB
+
+    text = TINY_KB.replace("{id: is, type: organisation", "{id: dawla, type: organisation")
+    text += ("  - {type: successor_of, source: dawla, target: isi, sources: [t-src], "
+             "confidence: 1}\n")
+    path = tmp_path / "renamed.yaml"
+    path.write_text(text, encoding="utf-8")
+    kb = load_kb(files=[path], include_shipped=False)
+    con = connect(tmp_path / "r.duckdb")
+    for i, branch in enumerate(["isi", "isi", "is-west-africa", "dawla"]):
+        add_event(con, f"r:{i}", "2012-06-01", attributions=((branch, 1, 1.0),))
+    c = concentration(build_frame(con, kb), n_boot=0).iloc[0]
+    assert c.unassigned == 1.0 and c.total == 3.0
+    assert c.core_share == pytest.approx(2 / 3)
 
 
 def test_bootstrap_is_seeded_and_covers(tmp_path):
     con = connect(tmp_path / "b.duckdb")
     insert_synthetic_events(con, 8_000, seed=4)
-    a = concentration(con, n_boot=100, seed=3)
-    b = concentration(con, n_boot=100, seed=3)
+    a = concentration(build_frame(con), n_boot=100, seed=3)
+    b = concentration(build_frame(con), n_boot=100, seed=3)
     assert a.equals(b)
     assert (a.core_share_low <= a.core_share).all() and (a.core_share <= a.core_share_high).all()
     assert np.all(np.diff(a.core_share.to_numpy()) < 0.05)  # the core declines (synthetic)
@@ -91,13 +123,14 @@ def test_real_core_share_falls_and_west_africa_rises(shared_data, kb):
     from ._fixtures import real_store
 
     con = connect(real_store(shared_data), read_only=True)
-    c = concentration(con, kb=kb, n_boot=300, seed=1)
+    fr = build_frame(con, kb)
+    c = concentration(fr, n_boot=300, seed=1)
     c = c.assign(year=c.period.dt.year).set_index("year")
     assert c.loc[2019, "core_share"] < c.loc[2017, "core_share"]
     # beyond the bootstrap noise
     assert c.loc[2019, "core_share_high"] < c.loc[2017, "core_share_low"]
     assert c.loc[2019, "n_eff_hhi"] > c.loc[2017, "n_eff_hhi"]
-    sh = branch_shares(con, kb=kb)
+    sh = branch_shares(fr)
     wa = sh[sh.entity_id == "is-west-africa"]
     wa = wa.set_index(wa.period.dt.year)
     assert wa.loc[2019, "share"] > wa.loc[2017, "share"]

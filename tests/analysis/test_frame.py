@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from kharita.analysis.frame import (
-    FRAME_COLUMNS,
-    attributed_events,
-    insert_synthetic_events,
-    network_members,
-    world_region,
-)
-from kharita.errors import KharitaError
+from kharita.analysis.frame import FRAME_COLUMNS, Filters, build_frame
+from kharita.errors import KharitaError, UserInputError
+from kharita.kb.network import network_profile
+from kharita.kb.regions import world_region
+from kharita.store.base import open_store
 from kharita.store.duckdb import connect
+from kharita.store.synthetic import insert_synthetic_events
 
 from ._fixtures import add_event, tiny_kb
+
+
+def attributed_events(store, *, kb, **filters):
+    return build_frame(store, kb, **filters).df()
 
 
 @pytest.fixture()
@@ -54,7 +56,7 @@ def test_world_region_labels():
 
 
 def test_members_exclude_splinters_and_rivals(tmp_path):
-    members = {m.entity_id: m for m in network_members(tiny_kb(tmp_path))}
+    members = {m.entity_id: m for m in network_profile(tiny_kb(tmp_path)).members}
     assert "jas" not in members and "jnim" not in members
     assert members["boko-haram"].branch_id == "is-west-africa"
     assert str(members["boko-haram"].valid_from) == "2015-03-01"
@@ -107,11 +109,39 @@ def test_filters(small_store, tmp_path):
     ({"min_confidence": 1.5}, "min_confidence"),
     ({"start": "2019-13"}, "date"),
     ({"start": "2020", "end": "2019"}, "after"),
-    ({"branches": []}, "branches"),
+    ({"branches": ["is-narnia"]}, "unknown branch 'is-narnia'; valid branches: is, "
+                                  "is-iraq, is-sahel, is-syria, is-west-africa, isi"),
+    ({"brnaches": ["is-iraq"]}, "unknown filter 'brnaches'; valid filters: start, end, "
+                                "branches, countries"),
+    ({"countries": ["Atlantis"]}, "unknown country 'Atlantis'"),
 ])
 def test_bad_filters(small_store, tmp_path, kwargs, message):
-    with pytest.raises(KharitaError, match=message):
-        attributed_events(small_store, kb=tiny_kb(tmp_path), **kwargs)
+    kb = tiny_kb(tmp_path)
+    with pytest.raises(UserInputError) as build:
+        build_frame(small_store, kb, **kwargs)
+    assert message in str(build.value)
+    with pytest.raises(UserInputError) as make:
+        Filters.make(kb, **kwargs)
+    assert str(make.value) == str(build.value)
+    # a frame refuses them too when narrowed
+    with pytest.raises(UserInputError, match=message.split(";")[0][:20]):
+        build_frame(small_store, kb).narrow(**kwargs)
+
+
+def test_branch_names_resolve_to_ids(kb):
+    """``--branches ISWAP`` means is-west-africa (KB names and aliases resolve)."""
+    assert Filters.make(kb, branches="ISWAP,is-iraq").branches == ("is-west-africa",
+                                                                    "is-iraq")
+    store = open_store(":memory:")
+    insert_synthetic_events(store, 2_000, seed=4)
+    from kharita.cli.options import cli_frame
+
+    fr = cli_frame(store, kb, branches="ISWAP", date_from="2020")
+    assert fr.filters.branches == ("is-west-africa",)
+    df = fr.df()
+    assert set(df.entity_id) == {"is-west-africa"} and df.date.min().year == 2020
+    with pytest.raises(UserInputError, match="valid branches: .*is-west-africa"):
+        cli_frame(store, kb, branches="ISWAPP")
 
 
 def test_missing_tables_give_a_clear_error(tmp_path):
@@ -128,8 +158,7 @@ def test_synthetic_events_are_deterministic_and_labelled(tmp_path):
     assert insert_synthetic_events(a, 3000, seed=7) == 3000
     insert_synthetic_events(b, 3000, seed=7)
     q = "SELECT event_id, date_start, latitude, fatalities_best FROM events ORDER BY event_id"
-    assert a.execute(q).fetchall() == b.execute(q).fetchall()
-    assert a.execute("SELECT bool_and(synthetic) FROM events").fetchone()[0] is True
+    assert a.rows(q) == b.rows(q)
+    assert bool(a.scalar("SELECT bool_and(synthetic) FROM events")) is True
     # the joint-label events carry two candidates at 0.5
-    n_joint = a.execute("SELECT count(*) FROM attributions WHERE entity_id = 'jnim'").fetchone()[0]
-    assert n_joint > 0
+    assert a.scalar("SELECT count(*) FROM attributions WHERE entity_id = 'jnim'") > 0

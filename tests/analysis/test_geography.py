@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kharita.analysis.frame import insert_synthetic_events
+from kharita.analysis.frame import build_frame
 from kharita.analysis.geography import (
     EARTH_RADIUS_KM,
     africa_crossing,
@@ -19,6 +19,7 @@ from kharita.analysis.geography import (
     spherical_centre,
 )
 from kharita.store.duckdb import connect
+from kharita.store.synthetic import insert_synthetic_events
 
 from ._fixtures import add_event, tiny_kb
 
@@ -76,9 +77,11 @@ def test_centre_invariant_to_order_and_weight_scale(pts, rnd, scale):
 def test_sql_centre_equals_numpy(tmp_path):
     con = connect(tmp_path / "g.duckdb")
     insert_synthetic_events(con, 3_000, seed=11)
-    sql = geographic_centres(con, freq="year", ambiguous="full", weighting="fatalities")
-    ev = con.execute("SELECT year(date_start) AS y, latitude, longitude, fatalities_best "
-                     "FROM events").df()
+    sql = geographic_centres(build_frame(con, ambiguous="full"), freq="year",
+                             weighting="fatalities")
+    ev = con.sql("SELECT year(date_start) AS y, latitude, longitude, fatalities_best "
+                 "FROM events")
+    assert len(sql) == ev.y.nunique() == 11
     for row in sql.itertuples():
         g = ev[ev.y == row.period.year]
         c = spherical_centre(g.latitude, g.longitude, g.fatalities_best)
@@ -99,10 +102,11 @@ def test_region_shares_and_crossing_known_answer(tmp_path):
         for i in range(n_af):
             add_event(con, f"af:{year}:{i}", f"{year}-05-01", country="NGA", admin1="Borno",
                       lat=12, lon=13, fat=f_af, attributions=(("is-west-africa", 1, 1.0),))
-    sh = region_shares(con, kb=kb)
+    fr = build_frame(con, kb)
+    sh = region_shares(fr)
     af = sh[sh.region == "Africa"].set_index(sh[sh.region == "Africa"].period.dt.year)
     assert af.events_share.to_dict() == {2017: 0.25, 2018: 0.5, 2019: 0.75}
-    r = africa_crossing(con, kb=kb, n_boot=300, seed=1)
+    r = africa_crossing(fr, n_boot=300, seed=1)
     assert r.events.first.year == 2019 and r.events.sustained.year == 2019
     assert r.fatalities.first.year == 2018
     assert abs(r.events.distribution.share.sum() - 1) < 1e-9
@@ -110,12 +114,26 @@ def test_region_shares_and_crossing_known_answer(tmp_path):
     assert lo is None or lo.year <= 2019 <= (hi.year if hi is not None else 9999)
     d = r.to_dict()
     assert d["events"]["first"] == "2019-01-01" and d["filters"]["ambiguous"] == "split"
+    # narrowed to 2018-2019: Africa first exceeds in 2019 (events) and 2018 (fatalities)
+    late = africa_crossing(fr.narrow(start="2018"), n_boot=50, seed=1)
+    assert late.events.first.year == 2019 and late.fatalities.first.year == 2018
+    assert late.to_dict()["filters"]["start"] == "2018-01-01"
+    # without West Africa there is no African event: never crosses
+    none = africa_crossing(fr.narrow(branches=["is-iraq"]), n_boot=20)
+    assert none.events.first is None and none.events.sustained is None
+    assert region_shares(fr.narrow(branches=["is-iraq"])).region.unique().tolist() == [
+        "Middle East"]
+    # the centre of 2017 (3 events at 36N 43E, 1 at 12N 13E) is computed in the engine
+    c17 = geographic_centres(fr, weighting="events").iloc[0]
+    ref = spherical_centre([36, 36, 36, 12], [43, 43, 43, 13])
+    assert (c17.lat, c17.lon) == pytest.approx((ref.lat, ref.lon), abs=1e-9)
+    assert c17.n_located == 4
 
 
 def test_crossing_on_synthetic_data(tmp_path):
     con = connect(tmp_path / "s.duckdb")
     insert_synthetic_events(con, 10_000, seed=2)
-    r = africa_crossing(con, n_boot=200, seed=0)
+    r = africa_crossing(build_frame(con), n_boot=200, seed=0)
     assert r.events.first is not None
     lo, hi = r.events.interval
     assert lo is not None and hi is not None and lo <= r.events.first <= hi
