@@ -41,8 +41,22 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 def setting(name: str) -> str:
-    """Current value of a setting: its environment variable, or its default."""
+    """Current value of a setting: its environment variable, or its default.
+
+    >>> setting("engine") in ("duckdb", "spark")
+    True
+    """
     for s in SETTINGS:
         if s.name == name:
             return os.environ.get(s.env) or s.default
-    raise KeyError(f"unknown setting {name!r}")
+    raise KeyError(f"unknown setting {name!r}; settings: {', '.join(x.name for x in SETTINGS)}")
+
+
+def setting_paths(name: str) -> list[Path]:
+    """A setting that lists paths (``kb_path``), split on the OS path separator
+    (``:`` on POSIX, ``;`` on Windows); blank entries are dropped.
+
+    >>> setting_paths("kb_path") == [Path(p) for p in setting("kb_path").split(os.pathsep) if p]
+    True
+    """
+    return [Path(p.strip()) for p in setting(name).split(os.pathsep) if p.strip()]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -97,13 +99,51 @@ def test_overlay_adds_and_replaces(tmp_path: Path) -> None:
     assert kb.sources["my-note"].file == str(overlay)
 
 
-def test_overlay_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _env_overlay(tmp_path: Path, source: str = "src-a") -> Path:
     overlay = tmp_path / "env.yaml"
     overlay.write_text("entities:\n  - {id: extra, type: group, names: {en: Extra}, "
-                       "sources: [src-a], confidence: 0.5}\n", encoding="utf-8")
+                       f"sources: [{source}], confidence: 0.5}}\n", encoding="utf-8")
+    return overlay
+
+
+def test_the_library_never_reads_the_environment(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    overlay = _env_overlay(tmp_path)
     monkeypatch.setenv("KHARITA_KB_PATH", str(overlay))
-    kb = load_kb(files=[FIXTURES / "mini.yaml"])
-    assert "extra" in kb.entities
+    assert "extra" not in load_kb(files=[FIXTURES / "mini.yaml"]).entities
+    assert "extra" in load_kb([overlay], files=[FIXTURES / "mini.yaml"]).entities
+
+
+def test_the_cli_turns_kb_path_into_overlays(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from kharita.cli.options import load_cli_kb
+    from kharita.config import setting_paths
+
+    overlay = _env_overlay(tmp_path, source="ucdp-ged")
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("KHARITA_KB_PATH", os.pathsep.join([str(overlay), "", str(other)]))
+    assert setting_paths("kb_path") == [overlay, other]
+    kb = load_cli_kb(None)
+    assert "extra" in kb.entities and str(overlay) in {str(p) for p in kb.paths}
+    monkeypatch.delenv("KHARITA_KB_PATH")
+    assert "extra" not in load_cli_kb(None).entities
+
+
+def test_kharita_kb_validate_honours_kb_path(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from kharita.cli import app
+
+    overlay = _env_overlay(tmp_path, source="ucdp-ged")
+    plain = CliRunner().invoke(app, ["kb", "validate"])
+    monkeypatch.setenv("KHARITA_KB_PATH", str(overlay))
+    with_env = CliRunner().invoke(app, ["kb", "validate"])
+    assert plain.exit_code == 0 and with_env.exit_code == 0, with_env.output
+    n_plain = int(re.search(r"from (\d+) file", plain.output).group(1))  # type: ignore[union-attr]
+    n_env = int(re.search(r"from (\d+) file", with_env.output).group(1))  # type: ignore[union-attr]
+    assert n_env == n_plain + 1
 
 
 def test_version_changes_with_content(tmp_path: Path) -> None:

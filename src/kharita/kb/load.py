@@ -1,9 +1,12 @@
 """Loading the KB: the YAML files shipped in ``kb/data`` plus user overlay files.
 
-Overlays (``--kb PATH`` or ``KHARITA_KB_PATH``, several separated by ``os.pathsep``)
-are loaded after the shipped files and validated the same way. An overlay may add
+Overlays (files or folders passed as ``overlays``) are loaded after the shipped files and
+validated the same way. An overlay may add
 sources, entities, relations, territories and claims; an entity whose id already
 exists replaces the shipped one (so an analyst can correct a fact locally).
+
+The library never reads the environment: the command line and the workbench turn the
+``KHARITA_KB_PATH`` setting (:mod:`kharita.config`) and ``--kb`` into ``overlays``.
 """
 
 from __future__ import annotations
@@ -22,8 +25,6 @@ from kharita.errors import KBValidationError
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.kb.model import KBFile
 from kharita.kb.validate import Problem, validate
-
-KB_PATH_ENV = "KHARITA_KB_PATH"
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -51,13 +52,9 @@ def shipped_files() -> list[Path]:
 
 
 def overlay_files(extra: Iterable[str | os.PathLike[str]] | None = None) -> list[Path]:
-    """Overlay files from ``extra`` and the ``KHARITA_KB_PATH`` environment variable."""
-    paths: list[Path] = []
-    env = os.environ.get(KB_PATH_ENV, "")
-    for part in env.split(os.pathsep):
-        if part.strip():
-            paths.append(Path(part.strip()))
-    paths.extend(Path(p) for p in (extra or []))
+    """The YAML files of ``extra``: files as given, folders expanded to their
+    ``*.yaml``/``*.yml`` files (sorted by name)."""
+    paths = [Path(p) for p in (extra or [])]
     out: list[Path] = []
     for p in paths:
         out.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
@@ -130,8 +127,9 @@ def load_kb(
     Parameters
     ----------
     overlays
-        Extra YAML files or folders loaded on top of the shipped KB (in addition to
-        ``KHARITA_KB_PATH``).
+        Extra YAML files or folders loaded on top of the shipped KB, in order. The
+        environment is not read here (``KHARITA_KB_PATH`` is the CLI's and the web
+        app's: :func:`kharita.config.setting`).
     include_shipped
         Load the files shipped in the package (default). Tests of broken fixtures
         turn this off.
