@@ -24,7 +24,7 @@ def con(tmp_path: Path):
 
 
 def _events(con) -> dict[str, dict]:
-    df = con.execute("SELECT * FROM events").df()
+    df = con.sql("SELECT * FROM events")
     return {r["source_event_id"]: r for r in df.to_dict("records")}
 
 
@@ -50,8 +50,8 @@ def test_csv_export(con) -> None:
     assert "and/or" in two["actor1_name"]  # joint label kept raw for attribution
     assert ev["FAKE0003"]["date_precision"] == "month"
     assert ev["FAKE0005"]["actor1_other_names"] == "Fake Union"
-    q = {row: (f, reason) for row, f, reason in con.execute(
-        "SELECT row_number, field, reason FROM quarantine").fetchall()}
+    q = {row: (f, reason) for row, f, reason in con.rows(
+        "SELECT row_number, field, reason FROM quarantine")}
     assert q == {7: ("event_date", "unparseable date"),
                  8: ("latitude", "impossible coordinates"),
                  9: ("fatalities", "unparseable number")}
@@ -61,8 +61,8 @@ def test_priogrid_matches_schema_formula(con) -> None:
     from kharita.events.schema import priogrid_gid
 
     ingest_file(con, "acled", FIX / "acled_fake.csv")
-    for lat, lon, gid in con.execute("SELECT latitude, longitude, priogrid_gid FROM events"
-                                     ).fetchall():
+    for lat, lon, gid in con.rows("SELECT latitude, longitude, priogrid_gid FROM events"
+                                     ):
         assert gid == priogrid_gid(lat, lon)
 
 
@@ -70,14 +70,14 @@ def test_csv_with_hxl_row(con) -> None:
     r = ingest_file(con, "acled", FIX / "acled_fake_hxl.csv")
     assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (5, 5, 0)
     assert any("HXL" in n for n in r.notes)
-    assert con.execute("SELECT min(ingest_row) FROM events").fetchone() == (3,)
+    assert con.rows("SELECT min(ingest_row) FROM events")[0] == (3,)
 
 
 def test_api_json(con, tmp_path: Path) -> None:
     r = ingest_file(con, "acled", FIX / "acled_fake_api.json")
     assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (3, 2, 1)
     assert r.source_version == "api"
-    q = con.execute("SELECT row_number, field, reason, raw FROM quarantine").fetchall()
+    q = con.rows("SELECT row_number, field, reason, raw FROM quarantine")
     assert q[0][:3] == (3, "latitude", "impossible coordinates")
     assert json.loads(q[0][3])["event_id_cnty"] == "FAKE0007"
     assert sorted(_events(con)) == ["FAKE0001", "FAKE0003"]
@@ -91,4 +91,4 @@ def test_api_json_errors(con, tmp_path: Path) -> None:
     p.write_text("{broken")
     with pytest.raises(WrongSourceError, match="does not parse as JSON"):
         ingest_file(con, "acled", p)
-    assert con.execute("SELECT count(*) FROM ingest_files").fetchone() == (0,)
+    assert con.rows("SELECT count(*) FROM ingest_files")[0] == (0,)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kharita.errors import StoreError
+from kharita.errors import NotFound
 from kharita.events.attribute import actors, attribute_store, explain
 from kharita.events.rules import admin1_key, split_actor
 from kharita.kb.load import load_kb
@@ -55,8 +55,7 @@ def _store(kb_files: list[Path] | None = None):
     df["date_start"] = pd.to_datetime(df["date_start"]).dt.date
     df["ingest_file_id"] = "f1"
     con.register("df_events", df)
-    con.execute("INSERT INTO events BY NAME SELECT * FROM df_events")
-    con.unregister("df_events")
+    con.append("events", "SELECT * FROM df_events")
     return con
 
 
@@ -69,7 +68,7 @@ def mini_kb():
 def mini(mini_kb):
     con = _store()
     report = attribute_store(con, mini_kb)
-    rows = con.execute("SELECT * FROM attributions ORDER BY event_id, side, entity_id").df()
+    rows = con.sql("SELECT * FROM attributions ORDER BY event_id, side, entity_id")
     return con, report, rows
 
 
@@ -140,7 +139,7 @@ def test_every_row_records_rule_detail_and_kb_version(mini, mini_kb):
 def test_reattribution_after_kb_change_replaces_rows(mini_kb, tmp_path):
     con = _store()
     attribute_store(con, mini_kb)
-    before = con.execute("SELECT count(*) FROM attributions").fetchone()[0]
+    before = con.scalar("SELECT count(*) FROM attributions")
     overlay = tmp_path / "zamfara.yaml"
     overlay.write_text(
         "territories:\n"
@@ -150,17 +149,17 @@ def test_reattribution_after_kb_change_replaces_rows(mini_kb, tmp_path):
     kb2 = load_kb([overlay], files=[MINI_KB], include_shipped=False)
     assert kb2.version != mini_kb.version
     attribute_store(con, kb2)
-    rows = con.execute("SELECT * FROM attributions WHERE event_id = 'ucdp:2'").df()
+    rows = con.sql("SELECT * FROM attributions WHERE event_id = 'ucdp:2'")
     assert rows[["entity_id", "rule", "confidence"]].values.tolist() == [
         ["is-west-africa", "ucdp-actor-id+territory", 0.7]]
-    assert con.execute("SELECT count(*) FROM attributions").fetchone()[0] == before
-    assert con.execute("SELECT count(DISTINCT kb_version) FROM attributions").fetchone()[0] == 1
+    assert con.scalar("SELECT count(*) FROM attributions") == before
+    assert con.scalar("SELECT count(DISTINCT kb_version) FROM attributions") == 1
 
 
 def test_failed_run_keeps_previous_attributions(mini_kb, monkeypatch):
     con = _store()
     attribute_store(con, mini_kb)
-    before = con.execute("SELECT * FROM attributions ORDER BY ALL").df()
+    before = con.sql("SELECT * FROM attributions ORDER BY ALL")
     from kharita.events import pipeline
 
     def broken(events, lk):
@@ -169,7 +168,7 @@ def test_failed_run_keeps_previous_attributions(mini_kb, monkeypatch):
     monkeypatch.setattr(pipeline, "attribute_expr", broken)
     with pytest.raises(AttributeError):
         attribute_store(con, mini_kb)
-    after = con.execute("SELECT * FROM attributions ORDER BY ALL").df()
+    after = con.sql("SELECT * FROM attributions ORDER BY ALL")
     pd.testing.assert_frame_equal(before, after)
 
 
@@ -178,7 +177,7 @@ def test_scoped_to_one_ingested_file(mini_kb):
     con.execute("UPDATE events SET ingest_file_id = 'f2' WHERE event_id = 'ucdp:1'")
     rep = attribute_store(con, mini_kb, ingest_file_id="f2")
     assert rep.events == 1
-    assert con.execute("SELECT DISTINCT event_id FROM attributions").fetchall() == [("ucdp:1",)]
+    assert con.rows("SELECT DISTINCT event_id FROM attributions") == [("ucdp:1",)]
 
 
 def test_explain_shows_rules_territories_and_sources(mini, mini_kb):
@@ -196,7 +195,7 @@ def test_explain_shows_rules_territories_and_sources(mini, mini_kb):
     assert d["rules_fired"] and d["territories_considered"]
     ex7 = explain(con, "ucdp:7", mini_kb)
     assert ex7.affiliations.covers_event.tolist() == [True]
-    with pytest.raises(StoreError):
+    with pytest.raises(NotFound, match="no event 'ucdp:nope'"):
         explain(con, "ucdp:nope", mini_kb)
 
 
@@ -228,7 +227,7 @@ def real_store(shared_data, kb):
 
 def _is_sides(con, file_part: str) -> pd.DataFrame:
     """IS-side attributions of events from one file: one row per event and IS side."""
-    return con.execute(f"""
+    return con.sql(f"""
         SELECT e.event_id, e.date_start, e.country_iso3, e.admin1, s.side, a.entity_id,
                a.rule, a.confidence
         FROM events e JOIN ingest_files f USING (ingest_file_id)
@@ -237,7 +236,7 @@ def _is_sides(con, file_part: str) -> pd.DataFrame:
         WHERE f.path LIKE '%{file_part}'
           AND ((s.side = 1 AND e.actor1_source_id = '234')
                OR (s.side = 2 AND e.actor2_source_id = '234'))
-        ORDER BY e.event_id""").df()
+        ORDER BY e.event_id""")
 
 
 def _by_year(df: pd.DataFrame) -> dict[int, int]:
@@ -253,13 +252,13 @@ def test_nigeria_is_events_go_to_west_africa(real_store):
 
 
 def test_nigeria_jas_not_network_after_split(real_store, kb):
-    df = real_store.execute("""
+    df = real_store.sql("""
         SELECT e.event_id, e.date_start, a.entity_id, a.rule
         FROM events e JOIN ingest_files f USING (ingest_file_id)
         JOIN attributions a ON a.event_id = e.event_id
           AND ((a.side = 1 AND e.actor1_source_id = '1051')
                OR (a.side = 2 AND e.actor2_source_id = '1051'))
-        WHERE f.path LIKE '%conflict_data_nga.csv'""").df()
+        WHERE f.path LIKE '%conflict_data_nga.csv'""")
     split = kb.entities["jas"].valid.from_.earliest
     assert split.year == 2016 and split.month == 8
     after = df[pd.to_datetime(df.date_start).dt.date > dt.date(2016, 8, 31)]
@@ -325,14 +324,14 @@ def _expected_branch(kb, iso3: str, admin1: str | None, day: dt.date) -> str:
 
 def test_global_sample_branches_by_country_admin1_and_date(real_store, kb, capsys):
     con = real_store
-    df = con.execute("""
+    df = con.sql("""
         SELECT e.event_id, e.date_start, e.country_iso3, e.admin1, e.actor1_name,
                e.actor2_name, a.side, a.entity_id, a.rule
         FROM events e JOIN ingest_files f USING (ingest_file_id)
         JOIN attributions a ON a.event_id = e.event_id
         WHERE f.path LIKE '%ucdpged.csv' AND a.rule LIKE '%ucdp-actor-%'
           AND (a.rule LIKE '%territory%')
-        ORDER BY e.country_iso3, e.date_start""").df()
+        ORDER BY e.country_iso3, e.date_start""")
     direct = df[~df.rule.str.startswith("coalition")]
     coalition = df[df.rule.str.startswith("coalition")]
     assert direct.event_id.nunique() == 88
@@ -370,8 +369,8 @@ def test_cli_synthesize_attribute_actors_explain(tmp_path, monkeypatch):
     res = runner.invoke(app, ["actors", "--store", "k.duckdb", "--format", "csv"])
     assert res.exit_code == 0 and "IS," in res.stdout
     con = connect(tmp_path / "k.duckdb", read_only=True)
-    eid = con.execute("SELECT event_id FROM events WHERE actor2_source_id = '234' "
-                      "LIMIT 1").fetchone()[0]
+    eid = con.scalar("SELECT event_id FROM events WHERE actor2_source_id = '234' "
+                      "LIMIT 1")
     con.close()
     res = runner.invoke(app, ["explain", eid, "--store", "k.duckdb", "--format", "json"])
     assert res.exit_code == 0, res.output

@@ -30,11 +30,11 @@ def test_real_sample_both_layouts(con, sample: Path) -> None:
     assert (r.rows_read, r.rows_stored, r.rows_quarantined, r.rows_filtered) == (710, 710, 0, 0)
     assert r.source_version == "1.0"
     # 201 rows of the older 57-column layout have no SOURCEURL.
-    assert con.execute("SELECT count(*) FROM events WHERE source_reference IS NULL"
-                       ).fetchone()[0] == 201
+    assert con.scalar("SELECT count(*) FROM events WHERE source_reference IS NULL"
+                       ) == 201
     lines = sample.read_text(encoding="utf-8").splitlines()
-    for row, gid, url in con.execute("SELECT ingest_row, source_event_id, source_reference "
-                                     "FROM events ORDER BY ingest_row").fetchall()[::37]:
+    for row, gid, url in con.rows("SELECT ingest_row, source_event_id, source_reference "
+                                     "FROM events ORDER BY ingest_row")[::37]:
         fields = lines[row - 1].split("\t")
         assert fields[0] == gid
         assert (fields[57] if len(fields) == 58 else None) == url
@@ -42,23 +42,23 @@ def test_real_sample_both_layouts(con, sample: Path) -> None:
 
 def test_sample_fields(con, sample: Path) -> None:
     ingest_file(con, "gdelt", sample)
-    first = con.execute("SELECT * FROM events WHERE source_event_id = '564111644'").df().iloc[0]
+    first = con.sql("SELECT * FROM events WHERE source_event_id = '564111644'").iloc[0]
     assert str(first.date_start.date()) == "2006-07-31" and first.date_precision == "day"
     assert first.country_iso3 == "USA" and first.admin1 == "USDC"
     assert first.actor1_name == "UNITED STATES" and first.actor1_source_id == "USA"
     assert first.latitude == pytest.approx(38.8973) and first.geo_precision == 3
     assert first.event_type == "other" and first.source_event_type == "010"
     # Rows without ActionGeo coordinates are kept with NULL coordinates.
-    n_null = con.execute("SELECT count(*) FROM events WHERE latitude IS NULL").fetchone()[0]
+    n_null = con.scalar("SELECT count(*) FROM events WHERE latitude IS NULL")
     assert 0 < n_null < 710
-    assert con.execute("SELECT count(*) FROM events WHERE latitude IS NULL AND "
-                       "priogrid_gid IS NOT NULL").fetchone()[0] == 0
+    assert con.scalar("SELECT count(*) FROM events WHERE latitude IS NULL AND "
+                       "priogrid_gid IS NOT NULL") == 0
 
 
 def test_event_root_code_mapping(con, sample: Path) -> None:
     ingest_file(con, "gdelt", sample)
-    rows = con.execute("SELECT DISTINCT left(source_event_type, 2), event_type FROM events"
-                       ).fetchall()
+    rows = con.rows("SELECT DISTINCT left(source_event_type, 2), event_type FROM events"
+                       )
     for root, etype in rows:
         assert etype == gdelt.ROOT_TYPES.get(root, "other")
     assert {"battle", "protest_riot", "armed_assault"} <= {e for _, e in rows}
@@ -103,8 +103,8 @@ def test_gdelt2_layout(con, sample: Path, tmp_path: Path) -> None:
     ingest_file(v1, "gdelt", p1)
     cols = ("source_event_id, date_start, country_iso3, admin1, place, latitude, longitude, "
             "geo_precision, event_type, actor1_name, actor2_name, source_reference")
-    a = con.execute(f"SELECT {cols} FROM events ORDER BY 1").fetchall()
-    b = v1.execute(f"SELECT {cols} FROM events ORDER BY 1").fetchall()
+    a = con.rows(f"SELECT {cols} FROM events ORDER BY 1")
+    b = v1.rows(f"SELECT {cols} FROM events ORDER BY 1")
     assert a == b
 
 
@@ -122,11 +122,11 @@ def test_bad_lines_are_quarantined(con, sample: Path, tmp_path: Path) -> None:
                      .encode() + b"1\t2\xff\n")
     r = ingest_file(con, "gdelt", path)
     assert r.rows_read == 6 == r.rows_stored + r.rows_quarantined
-    q = dict((row, (fld, reason)) for row, fld, reason in con.execute(
-        "SELECT row_number, field, reason FROM quarantine").fetchall())
+    q = dict((row, (fld, reason)) for row, fld, reason in con.rows(
+        "SELECT row_number, field, reason FROM quarantine"))
     assert q[2] == ("ActionGeo_Lat", "impossible coordinates")
     assert q[3] == ("SQLDATE", "unparseable date")
     assert q[4][1].startswith("wrong column count")
     assert q[6][1].startswith("invalid encoding")
-    assert con.execute("SELECT raw FROM quarantine WHERE row_number = 4").fetchone()[0] == \
+    assert con.scalar("SELECT raw FROM quarantine WHERE row_number = 4") == \
         short.rstrip("\t")

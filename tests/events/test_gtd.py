@@ -89,7 +89,7 @@ def test_gtd_files(con, kind: str, request: pytest.FixtureRequest) -> None:
     path = request.getfixturevalue(f"gtd_{kind}")
     r = ingest_file(con, "gtd", path)
     assert (r.rows_read, r.rows_stored, r.rows_quarantined, r.rows_filtered) == (7, 4, 3, 0)
-    ev = con.execute("SELECT * FROM events ORDER BY ingest_row").df()
+    ev = con.sql("SELECT * FROM events ORDER BY ingest_row")
     assert list(ev.source_event_id) == ["201901010001", "201902000001", "201900000001",
                                         "201903050001"]
     assert list(ev.ingest_row) == [2, 3, 4, 5]
@@ -107,13 +107,13 @@ def test_gtd_files(con, kind: str, request: pytest.FixtureRequest) -> None:
     assert ev.actor1_other_names.iloc[0] == "Boko Haram"
     assert pd.isna(ev.actor1_other_names.iloc[1])
     assert ev.place.iloc[3] == "Béni"
-    q = {row: (f, reason) for row, f, reason in con.execute(
-        "SELECT row_number, field, reason FROM quarantine").fetchall()}
+    q = {row: (f, reason) for row, f, reason in con.rows(
+        "SELECT row_number, field, reason FROM quarantine")}
     assert q == {6: ("iday", "unparseable date"), 7: ("longitude", "impossible coordinates"),
                  8: ("imonth", "unparseable date")}
 
 
 def test_xlsx_raw_text_in_quarantine(con, gtd_xlsx: Path) -> None:
     ingest_file(con, "gtd", gtd_xlsx)
-    raw = con.execute("SELECT raw FROM quarantine WHERE row_number = 7").fetchone()[0]
+    raw = con.scalar("SELECT raw FROM quarantine WHERE row_number = 7")
     assert raw.startswith("201904040001,2019,4,4") and "213.16" in raw

@@ -42,12 +42,12 @@ def _snapshot(con) -> dict[str, list[str]]:
     out = {}
     for t in TABLES:
         excl = " EXCLUDE (started_at, finished_at)" if t == "ingest_files" else ""
-        out[t] = sorted(map(repr, con.execute(f"SELECT *{excl} FROM {t}").fetchall()))
+        out[t] = sorted(map(repr, con.rows(f"SELECT *{excl} FROM {t}")))
     return out
 
 
 def _counts(con) -> dict[str, int]:
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    return {t: con.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
 
 
 def _gtd_csv(path: Path) -> Path:
@@ -139,7 +139,7 @@ def test_crash_mid_write_leaves_store_unchanged(con, samples, monkeypatch, exc) 
 
     def write_then_crash(*args, **kwargs):
         real_write(*args, **kwargs)  # events and quarantine rows are in the transaction
-        n = args[0].execute("SELECT count(*) FROM events").fetchone()[0]
+        n = args[0].scalar("SELECT count(*) FROM events")
         assert n > 1000
         raise exc
 
@@ -158,9 +158,9 @@ def test_filters_are_counted(con, samples) -> None:
     assert r.rows_read == 1000 == r.rows_stored + r.rows_quarantined + r.rows_filtered
     assert set(r.filtered) == {"before-since", "country"}
     assert sum(r.filtered.values()) == r.rows_filtered
-    assert con.execute("SELECT min(date_start) >= DATE '2015-01-01', "
-                       "count(DISTINCT country_iso3) FROM events").fetchone() == (True, 2)
-    stored = dict(con.execute("SELECT reason, rows FROM filtered").fetchall())
+    assert con.rows("SELECT min(date_start) >= DATE '2015-01-01', "
+                       "count(DISTINCT country_iso3) FROM events")[0] == (True, 2)
+    stored = dict(con.rows("SELECT reason, rows FROM filtered"))
     assert stored == r.filtered
 
 
@@ -174,7 +174,7 @@ def test_python_reader_fallback(con, tmp_path: Path) -> None:
     r = ing.ingest_file(con, "acled", p, on_progress=seen.append)
     assert any("Python's csv module" in n for n in r.notes)
     assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (9, 5, 4)
-    q = dict(con.execute("SELECT row_number, reason FROM quarantine").fetchall())
+    q = dict(con.rows("SELECT row_number, reason FROM quarantine"))
     assert q[4] == "wrong column count: expected 31, found 1"
     assert q[8] == "unparseable date"  # later record numbers shifted by the extra record
     assert all(0 <= x <= 100 for x in seen)

@@ -45,30 +45,30 @@ def test_real_file_row_counts_and_zero_quarantine(real_store, name: str) -> None
     r = reports[name]
     rows, _ = FILES[name]
     assert (r.rows_read, r.rows_stored, r.rows_quarantined, r.rows_filtered) == (rows, rows, 0, 0)
-    n = con.execute("SELECT count(*) FROM events WHERE ingest_file_id = ?",
-                    [r.ingest_file_id]).fetchone()[0]
+    n = con.scalar("SELECT count(*) FROM events WHERE ingest_file_id = ?",
+                    [r.ingest_file_id])
     assert n == rows
-    row = con.execute("SELECT rows_read, rows_stored FROM ingest_files WHERE ingest_file_id = ?",
-                      [r.ingest_file_id]).fetchone()
+    row = con.rows("SELECT rows_read, rows_stored FROM ingest_files WHERE ingest_file_id = ?",
+                      [r.ingest_file_id])[0]
     assert row == (rows, rows)
 
 
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_is_rows(real_store, name: str) -> None:
     con, reports = real_store
-    n = con.execute(
+    n = con.scalar(
         "SELECT count(*) FROM events WHERE ingest_file_id = ? AND "
-        "(actor1_name = 'IS' OR actor2_name = 'IS')", [_file_id(reports, name)]).fetchone()[0]
+        "(actor1_name = 'IS' OR actor2_name = 'IS')", [_file_id(reports, name)])
     assert n == FILES[name][1]
 
 
 def test_is_ids_are_kept_as_text(real_store) -> None:
     con, reports = real_store
-    ids = con.execute(
+    ids = con.rows(
         "SELECT DISTINCT CASE WHEN actor1_name = 'IS' THEN actor1_source_id "
         "ELSE actor2_source_id END FROM events WHERE ingest_file_id = ? AND "
         "(actor1_name = 'IS' OR actor2_name = 'IS')",
-        [_file_id(reports, "conflict_data_nga.csv")]).fetchall()
+        [_file_id(reports, "conflict_data_nga.csv")])
     assert ids == [(ucdp.IS_ACTOR_ID,)]  # '234', not '234.0'
 
 
@@ -78,10 +78,10 @@ def test_is_ids_are_kept_as_text(real_store) -> None:
 ])
 def test_is_rows_by_year(real_store, name: str, by_year: dict[int, int]) -> None:
     con, reports = real_store
-    got = dict(con.execute(
+    got = dict(con.rows(
         "SELECT year(date_start), count(*) FROM events WHERE ingest_file_id = ? AND "
         "(actor1_name = 'IS' OR actor2_name = 'IS') GROUP BY 1", [_file_id(reports, name)]
-    ).fetchall())
+    ))
     assert got == by_year
 
 
@@ -89,9 +89,9 @@ def test_is_best_deaths_match_provenance(real_store) -> None:
     con, reports = real_store
     for name, total in [("conflict_data_nga.csv", 10_220), ("ucdp_syria_df.csv.gz", 53_502),
                         ("conflict_data_irq.csv", 75_072)]:
-        got = con.execute("SELECT sum(fatalities_best) FROM events WHERE ingest_file_id = ? AND "
+        got = con.scalar("SELECT sum(fatalities_best) FROM events WHERE ingest_file_id = ? AND "
                           "(actor1_name = 'IS' OR actor2_name = 'IS')",
-                          [_file_id(reports, name)]).fetchone()[0]
+                          [_file_id(reports, name)])
         assert got == total, name
 
 
@@ -107,8 +107,8 @@ def test_priogrid_equals_file_column(real_store, shared_data: Path, name: str) -
             if rec["id"].startswith("#") or not rec["id"]:
                 continue
             file_gid[rec["id"].removesuffix(".0")] = int(float(rec["priogrid_gid"]))
-    ours = dict(con.execute("SELECT source_event_id, priogrid_gid FROM events WHERE "
-                            "ingest_file_id = ?", [_file_id(reports, name)]).fetchall())
+    ours = dict(con.rows("SELECT source_event_id, priogrid_gid FROM events WHERE "
+                            "ingest_file_id = ?", [_file_id(reports, name)]))
     assert len(ours) == len(file_gid)
     mismatches = {k: (v, ours.get(k)) for k, v in file_gid.items() if ours.get(k) != v}
     assert not mismatches
@@ -117,8 +117,8 @@ def test_priogrid_equals_file_column(real_store, shared_data: Path, name: str) -
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_every_country_has_iso3(real_store, name: str) -> None:
     con, reports = real_store
-    missing = con.execute("SELECT DISTINCT country FROM events WHERE ingest_file_id = ? AND "
-                          "country_iso3 IS NULL", [_file_id(reports, name)]).fetchall()
+    missing = con.rows("SELECT DISTINCT country FROM events WHERE ingest_file_id = ? AND "
+                          "country_iso3 IS NULL", [_file_id(reports, name)])
     assert missing == []
 
 
@@ -130,22 +130,21 @@ def test_iso3_from_names_agrees_with_file_iso3(real_store) -> None:
     assert names["Iraq"] == "IRQ" and names["Nigeria"] == "NGA"
     con, reports = real_store
     for name in ("ucdpged.csv", "ucdp_syria_df.csv.gz"):
-        pairs = con.execute("SELECT DISTINCT country, country_iso3 FROM events WHERE "
-                            "ingest_file_id = ?", [_file_id(reports, name)]).fetchall()
+        pairs = con.rows("SELECT DISTINCT country, country_iso3 FROM events WHERE "
+                            "ingest_file_id = ?", [_file_id(reports, name)])
         assert ("DR Congo (Zaire)", "COD") in pairs or name != "ucdpged.csv"
         assert ("Syria", "SYR") in pairs
 
 
 def test_type_and_precision_mapping(real_store) -> None:
     con, reports = real_store
-    rows = con.execute(
+    rows = con.rows(
         "SELECT source_event_type, event_type, count(*) FROM events WHERE ingest_file_id = ? "
         "AND (actor1_name = 'IS' OR actor2_name = 'IS') GROUP BY 1, 2 ORDER BY 1",
-        [_file_id(reports, "conflict_data_nga.csv")]).fetchall()
+        [_file_id(reports, "conflict_data_nga.csv")])
     assert rows == [("non-state", "battle", 28), ("one-sided", "violence_against_civilians", 245),
                     ("state-based", "battle", 676)]
-    precisions = {p for (p,) in con.execute("SELECT DISTINCT date_precision FROM events")
-                  .fetchall()}
+    precisions = {p for (p,) in con.rows("SELECT DISTINCT date_precision FROM events")}
     assert precisions <= {"day", "week", "month", "year", "unknown"}
     assert "day" in precisions
 
@@ -155,11 +154,11 @@ def test_hxl_and_index_column_handled(real_store) -> None:
     nga = reports["conflict_data_nga.csv"]
     assert any("HXL" in n for n in nga.notes) and any("index" in n for n in nga.notes)
     # Record 1 is the header, record 2 the HXL row: data start at record 3.
-    first = con.execute("SELECT min(ingest_row), max(ingest_row) FROM events WHERE "
-                        "ingest_file_id = ?", [nga.ingest_file_id]).fetchone()
+    first = con.rows("SELECT min(ingest_row), max(ingest_row) FROM events WHERE "
+                        "ingest_file_id = ?", [nga.ingest_file_id])[0]
     assert first == (3, 4_605)
-    assert con.execute("SELECT count(*) FROM events WHERE source_event_id LIKE '#%' OR "
-                       "date_start IS NULL").fetchone()[0] == 0
+    assert con.scalar("SELECT count(*) FROM events WHERE source_event_id LIKE '#%' OR "
+                       "date_start IS NULL") == 0
 
 
 def test_record_numbers_point_at_the_file_records(real_store, shared_data: Path) -> None:
@@ -167,9 +166,9 @@ def test_record_numbers_point_at_the_file_records(real_store, shared_data: Path)
     path = shared_data / "ucdp-ged" / "conflict_data_irq.csv"  # has multi-line fields
     with open(path, encoding="utf-8", newline="") as fh:
         records = list(csv.reader(fh))
-    rows = con.execute("SELECT ingest_row, source_event_id FROM events WHERE ingest_file_id = ? "
+    rows = con.rows("SELECT ingest_row, source_event_id FROM events WHERE ingest_file_id = ? "
                        "ORDER BY ingest_row", [_file_id(reports, "conflict_data_irq.csv")]
-                       ).fetchall()
+                       )
     for row, sid in rows[::97] + rows[-3:]:
         assert records[row - 1][0] == sid
 
@@ -193,7 +192,7 @@ def test_compressed_inputs_and_version_from_name(shared_data: Path, tmp_path: Pa
     r = ingest_file(con, "ucdp", path)
     assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (1000, 1000, 0)
     assert r.source_version == "23.1"
-    assert con.execute("SELECT DISTINCT source_version FROM events").fetchall() == [("23.1",)]
+    assert con.rows("SELECT DISTINCT source_version FROM events") == [("23.1",)]
     r2 = ingest_file(con, "ucdp", path, source_version="x")
     assert r2.skipped
 
@@ -203,11 +202,11 @@ def test_source_version_override_and_synthetic_flag(shared_data: Path, tmp_path:
     r = ingest_file(con, "synthetic", shared_data / "ucdp-ged" / "ucdpged.csv",
                     source_version="synthetic-0")
     assert r.source == "synthetic"
-    row = con.execute("SELECT count(*), bool_and(synthetic), min(event_id), "
-                      "any_value(source_version) FROM events").fetchone()
+    row = con.rows("SELECT count(*), bool_and(synthetic), min(event_id), "
+                      "any_value(source_version) FROM events")[0]
     assert row[0] == 1000 and row[1] is True and row[2].startswith("synthetic:")
     assert row[3] == "synthetic-0"
-    assert con.execute("SELECT synthetic FROM ingest_files").fetchone() == (True,)
+    assert con.rows("SELECT synthetic FROM ingest_files")[0] == (True,)
 
 
 def _edit_rows(src: Path, edits: list[tuple[str, str]], n: int = 12) -> bytes:
@@ -239,8 +238,8 @@ def test_quarantine_reasons(shared_data: Path, tmp_path: Path) -> None:
     r = ingest_file(con, "ucdp", path)
     assert r.rows_read == 14
     assert r.rows_read == r.rows_stored + r.rows_quarantined + r.rows_filtered
-    q = {row: (field, reason) for row, field, reason in con.execute(
-        "SELECT row_number, field, reason FROM quarantine").fetchall()}
+    q = {row: (field, reason) for row, field, reason in con.rows(
+        "SELECT row_number, field, reason FROM quarantine")}
     assert q[2] == ("date_start", "unparseable date")
     assert q[3] == ("latitude", "impossible coordinates")
     assert q[4] == ("longitude", "impossible coordinates")
@@ -252,7 +251,7 @@ def test_quarantine_reasons(shared_data: Path, tmp_path: Path) -> None:
     assert q[14][1].startswith("missing columns")
     assert q[15][1].startswith("invalid encoding")
     assert r.rows_stored == 4
-    raws = dict(con.execute("SELECT row_number, raw FROM quarantine").fetchall())
+    raws = dict(con.rows("SELECT row_number, raw FROM quarantine"))
     assert raws[14] == "1,2,3"
     assert "135.7" in raws[3]
-    assert set(con.execute("SELECT file FROM quarantine").fetchall()) == {(str(path),)}
+    assert set(con.rows("SELECT file FROM quarantine")) == {(str(path),)}

@@ -8,14 +8,17 @@ it; :func:`actors` lists raw actor names with their event counts and what they
 resolved to. Rules and rule ids: :mod:`kharita.events.rules` and
 ``docs/attribution.md``.
 
-The DuckDB connection is passed in (this module never imports an engine).
+Every function takes a :class:`kharita.store.base.Store`; the queries are the builders
+of :mod:`kharita.store.sql.attribution` and the attribution itself is one Ibis
+expression on ``store.ibis`` (this module never imports an engine).
 """
 
 from __future__ import annotations
 
 import csv
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +27,11 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from kharita.errors import StoreError
+from kharita.errors import NotFound
 from kharita.events import pipeline, rules
 from kharita.kb.knowledge import KnowledgeBase
-from kharita.store.duckdb import memory_limit as _memory_limit
+from kharita.store.base import Store
+from kharita.store.sql import attribution as q
 
 
 @dataclass
@@ -57,48 +61,55 @@ class AttributionReport:
                 "seconds": round(self.seconds, 3)}
 
 
-def _backend(con: Any) -> Any:
-    return ibis.duckdb.from_connection(con)
-
-
-def duckdb_register(con: Any) -> Callable[[str, pa.Table], Any]:
+def store_register(store: Store) -> Callable[[str, pa.Table], Any]:
     """A ``register`` callback for :func:`kharita.events.pipeline.register_lookups` that
-    stores lookup tables as DuckDB temporary tables on ``con``."""
-    backend = _backend(con)
+    materialises lookup tables as temporary tables of ``store``."""
 
     def register(name: str, table: pa.Table) -> Any:
         view = f"{name}__arrow"
-        con.register(view, table)
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
-        finally:
-            con.unregister(view)
-        return backend.table(name)
+        store.register(view, table)
+        store.create_temp(name, q.select_all(view))
+        return store.table(name)
 
     return register
 
 
-def _events_table(backend: Any, ingest_file_id: str | None) -> Any:
-    events = backend.table("events")
+#: Former name of :func:`store_register` (it took a DuckDB connection).
+duckdb_register = store_register
+
+
+def _events_table(store: Store, ingest_file_id: str | None) -> Any:
+    events = store.table("events")
     if ingest_file_id is not None:
         events = events.filter(events.ingest_file_id == ingest_file_id)
     return events
 
 
-#: DuckDB memory limit while attributing. None keeps DuckDB's own (80% of RAM): a low
-#: cap spills to disk and slows the run ~3x, and below about a seventh of the
-#: unconstrained peak (~1 GB per million events) DuckDB runs out of memory.
+#: Engine memory limit while attributing. None keeps the engine's own (DuckDB: 80% of
+#: RAM): a low cap spills to disk and slows the run ~3x, and below about a seventh of
+#: the unconstrained peak (~1 GB per million events) DuckDB runs out of memory.
 DEFAULT_MEMORY_LIMIT: str | None = None
 
 
-def attribute_store(con: Any, kb: KnowledgeBase, *, ingest_file_id: str | None = None,
+@contextmanager
+def _memory_limit(store: Store, limit: str | None) -> Iterator[None]:
+    if not limit or store.engine != "duckdb":
+        yield
+        return
+    from kharita.store.duckdb import memory_limit
+
+    with memory_limit(store, limit):
+        yield
+
+
+def attribute_store(store: Store, kb: KnowledgeBase, *, ingest_file_id: str | None = None,
                     memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> AttributionReport:
     """Attribute the store's events to KB entities, replacing earlier attributions.
 
     Parameters
     ----------
-    con
-        An open, writable DuckDB connection on the store (``kharita.store.duckdb.connect``).
+    store
+        An open, writable store (:func:`kharita.store.base.open_store`).
     kb
         The knowledge base; its version is recorded on every row.
     ingest_file_id
@@ -118,52 +129,35 @@ def attribute_store(con: Any, kb: KnowledgeBase, *, ingest_file_id: str | None =
     attributions in place. Re-running after a KB change needs no re-ingest.
     """
     t0 = time.perf_counter()
-    with _memory_limit(con, memory_limit):
-        lk = _replace_attributions(con, kb, ingest_file_id)
-    where = "" if ingest_file_id is None else \
-        " WHERE event_id IN (SELECT event_id FROM events WHERE ingest_file_id = $f)"
-    params = {} if ingest_file_id is None else {"f": ingest_file_id}
-    fwhere = "" if ingest_file_id is None else " WHERE ingest_file_id = $f"
-    n_events = con.execute(f"SELECT count(*) FROM events{fwhere}", params).fetchone()[0]
-    n_rows, n_att = con.execute(
-        f"SELECT count(*), count(DISTINCT event_id) FROM attributions{where}", params
-    ).fetchone()
-    by_rule = con.execute(f"SELECT rule, count(*) AS n FROM attributions{where} "
-                          "GROUP BY rule ORDER BY n DESC, rule", params).df()
-    by_entity = con.execute(f"SELECT entity_id, count(DISTINCT event_id) AS n_events, "
-                            f"round(avg(confidence), 3) AS mean_confidence FROM attributions"
-                            f"{where} GROUP BY entity_id ORDER BY n_events DESC, entity_id",
-                            params).df()
-    unresolved = lk.unresolved_actors
-    return AttributionReport(kb.version, int(n_events), int(n_att), int(n_rows),
-                             int(unresolved), time.perf_counter() - t0, by_rule, by_entity)
+    with _memory_limit(store, memory_limit):
+        lk = _replace_attributions(store, kb, ingest_file_id)
+    by_file = ingest_file_id is not None
+    params = [ingest_file_id] if by_file else []
+    n_events = store.scalar(q.count_events(by_file=by_file), params)
+    n_rows, n_att = store.rows(q.count_attributions(by_file=by_file), params)[0]
+    by_rule = store.sql(q.rows_per_rule(by_file=by_file), params)
+    by_entity = store.sql(q.events_per_entity(by_file=by_file), params)
+    return AttributionReport(kb.version, int(n_events or 0), int(n_att or 0), int(n_rows or 0),
+                             int(lk.unresolved_actors), time.perf_counter() - t0, by_rule,
+                             by_entity)
 
 
-def _replace_attributions(con: Any, kb: KnowledgeBase,
+def _replace_attributions(store: Store, kb: KnowledgeBase,
                           ingest_file_id: str | None) -> pipeline.Lookups:
-    backend = _backend(con)
-    events = _events_table(backend, ingest_file_id)
-    lk = pipeline.register_lookups(duckdb_register(con), kb, events)
-    expr = pipeline.attribute_expr(events, lk)
-    sql = ibis.to_sql(expr, dialect="duckdb")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    events = _events_table(store, ingest_file_id)
+    lk = pipeline.register_lookups(store_register(store), kb, events)
+    sql = str(ibis.to_sql(pipeline.attribute_expr(events, lk), dialect="duckdb"))
+    with store.transaction():
         if ingest_file_id is None:
-            con.execute("DELETE FROM attributions")
+            store.delete("attributions", "true")
         else:
-            con.execute("DELETE FROM attributions WHERE event_id IN "
-                        "(SELECT event_id FROM events WHERE ingest_file_id = ?)",
-                        [ingest_file_id])
-        con.execute(f"INSERT INTO attributions SELECT event_id, entity_id, side, confidence, "
-                    f"rule, detail, kb_version FROM ({sql})")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
+            store.delete("attributions", q.of_file(), [ingest_file_id])
+        store.execute(q.insert_attributions(sql))
     return lk
 
 
-def actors(con: Any, *, unresolved: bool = False, source: str | None = None) -> pd.DataFrame:
+def actors(store: Store, *, unresolved: bool = False, source: str | None = None
+           ) -> pd.DataFrame:
     """Raw actor names with event counts and what they resolved to.
 
     Returns a DataFrame ``source, actor_name, n_events, entities, rules,
@@ -172,31 +166,8 @@ def actors(con: Any, *, unresolved: bool = False, source: str | None = None) -> 
     attributed to on that side), most frequent first. ``unresolved=True`` keeps only
     names no rule matched, so analysts can extend the KB.
     """
-    cond = []
-    params: list[Any] = []
-    if source is not None:
-        cond.append("e.source = ?")
-        params.append(source)
-    where = (" WHERE " + " AND ".join(cond)) if cond else ""
-    sql = f"""
-    WITH s AS (
-      SELECT e.event_id, e.source, 1 AS side, e.actor1_name AS actor_name FROM events e{where}
-      UNION ALL
-      SELECT e.event_id, e.source, 2 AS side, e.actor2_name AS actor_name FROM events e{where}
-    ), j AS (
-      SELECT s.source, s.actor_name, s.event_id, a.entity_id, a.rule, a.confidence
-      FROM s LEFT JOIN attributions a ON a.event_id = s.event_id AND a.side = s.side
-      WHERE s.actor_name IS NOT NULL AND s.actor_name <> ''
-    )
-    SELECT source, actor_name, count(DISTINCT event_id) AS n_events,
-           coalesce(string_agg(DISTINCT entity_id, ', ' ORDER BY entity_id), '') AS entities,
-           coalesce(string_agg(DISTINCT rule, ', ' ORDER BY rule), '') AS rules,
-           round(avg(confidence), 3) AS mean_confidence
-    FROM j GROUP BY source, actor_name
-    {"HAVING count(entity_id) = 0" if unresolved else ""}
-    ORDER BY n_events DESC, source, actor_name
-    """
-    return con.execute(sql, params + params).df()
+    params = [source, source] if source is not None else []
+    return store.sql(q.actors(by_source=source is not None, unresolved=unresolved), params)
 
 
 @dataclass
@@ -255,7 +226,7 @@ def _read_raw_record(path: Path, row: int) -> dict[str, Any] | None:
     return None
 
 
-def explain(con: Any, event_id: str, kb: KnowledgeBase) -> Explanation:
+def explain(store: Store, event_id: str, kb: KnowledgeBase) -> Explanation:
     """Explain one event's attribution.
 
     Shows the raw row (re-read from the ingested file when it is still there, else
@@ -266,29 +237,25 @@ def explain(con: Any, event_id: str, kb: KnowledgeBase) -> Explanation:
 
     Raises
     ------
-    StoreError
+    NotFound
         If the store has no event ``event_id``.
     """
-    ev = con.execute("SELECT * FROM events WHERE event_id = ?", [event_id]).df()
+    ev = store.sql(q.event_by_id(), [event_id])
     if ev.empty:
-        raise StoreError(f"no event {event_id!r} in the store (ids look like "
+        raise NotFound(f"no event {event_id!r} in the store (ids look like "
                          "'ucdp:244424'; list some with `kharita actors` or SQL)")
     event = {k: (None if (not isinstance(v, str) and pd.isna(v)) else v)
              for k, v in ev.iloc[0].to_dict().items()}
     raw: dict[str, Any] | None = None
     origin = "not available"
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables"
-                                        ).fetchall()}
-    if "ingest_files" in tables and event.get("ingest_file_id") is not None:
-        f = con.execute("SELECT path FROM ingest_files WHERE ingest_file_id = ?",
-                        [event["ingest_file_id"]]).fetchone()
+    if store.has_table("ingest_files") and event.get("ingest_file_id") is not None:
+        f = store.scalar(q.ingest_file_path(), [event["ingest_file_id"]])
         if f and event.get("ingest_row") is not None:
-            p = Path(f[0])
+            p = Path(f)
             raw = _read_raw_record(p, int(str(event["ingest_row"]))) if p.exists() else None
             origin = (f"{p}, row {event['ingest_row']}" if raw is not None else
                       f"{p}, row {event['ingest_row']} (file no longer readable)")
-    backend = _backend(con)
-    events = backend.table("events")
+    events = store.table("events")
     one = events.filter(events.event_id == event_id)
     frames = pipeline.build_lookup_frames(kb, one)
     am = frames["kharita_actor_map"]
@@ -327,8 +294,7 @@ def explain(con: Any, event_id: str, kb: KnowledgeBase) -> Explanation:
     af = af[af.entity_id.isin(cand_ents)].copy()
     if not af.empty and day:
         af["covers_event"] = (af.valid_from <= day) & (af.valid_to >= day)
-    att = con.execute("SELECT * FROM attributions WHERE event_id = ? ORDER BY side, "
-                      "confidence DESC, entity_id", [event_id]).df()
+    att = store.sql(q.attributions_of_event(), [event_id])
     cited: set[str] = set()
     for eid in cand_ents | set(att.entity_id):
         if eid in kb.entities:

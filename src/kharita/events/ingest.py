@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import ibis
@@ -29,15 +28,10 @@ import pandas as pd
 
 from kharita.errors import IngestError
 from kharita.events.schema import EVENT_COLUMNS
-from kharita.events.sources import _common, acled, gdelt, gtd, ucdp
-from kharita.store import duckdb as store
-
-#: Source name -> connector module. ``synthetic`` files are GED-format files written by
-#: :mod:`kharita.events.sources.synthetic`; their events carry ``synthetic = true``.
-CONNECTORS: dict[str, ModuleType] = {
-    "ucdp": ucdp, "acled": acled, "gtd": gtd, "gdelt": gdelt, "synthetic": ucdp,
-}
-
+from kharita.events.sources import _common, registry
+from kharita.events.sources.registry import Connector
+from kharita.store.base import Store
+from kharita.store.sql import ingest as q
 
 #: DuckDB memory limit during an ingest: keeps peak memory flat on large files.
 DEFAULT_MEMORY_LIMIT = "1.5GB"
@@ -75,13 +69,29 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def connector(source: str) -> ModuleType:
-    """The connector module for a source name."""
-    try:
-        return CONNECTORS[source]
-    except KeyError:
-        raise IngestError(f"unknown source {source!r}; expected one of "
-                          f"{', '.join(sorted(CONNECTORS))}") from None
+def connector(source: str) -> Connector:
+    """The registered connector of a source name (:func:`registry.get`)."""
+    return registry.get(source)
+
+
+def _loader(store: Store) -> Any:
+    """The engine's raw loaders: a module or object with ``RawLoad``, ``ScanError``,
+    ``load_delimited``, ``load_records``, ``finish_load``, ``raw_rows_sql``,
+    ``watch_progress``, ``memory_limit``, ``create_table_as`` and ``drop_raw``, each
+    taking the store first (see :mod:`kharita.store.duckdb`)."""
+    if store.engine == "duckdb":
+        from kharita.store import duckdb as loader
+
+        return loader
+    from kharita.store import spark
+
+    loader = getattr(spark, "raw_loader", None)
+    if loader is None:
+        from kharita.errors import StoreError
+
+        raise StoreError(f"ingest on the {store.engine} engine needs its raw loaders "
+                         "(kharita.store.spark.raw_loader)")
+    return loader(store)
 
 
 def _extract_zip(path: Path, tmp: Path) -> Path:
@@ -89,44 +99,46 @@ def _extract_zip(path: Path, tmp: Path) -> Path:
         member = _common.zip_data_members(zf)[0]
         target = tmp / Path(member.filename).name
         with zf.open(member) as src, open(target, "wb") as dst:
-            while block := src.read(1 <<20):
+            while block := src.read(1 << 20):
                 dst.write(block)
     return target
 
 
-def _load(con: Any, plan: _common.ReadPlan, table: str, path: Path) -> store.RawLoad:
+def _load(store: Store, loader: Any, plan: _common.ReadPlan, table: str, path: Path) -> Any:
     if plan.kind == "records":
         assert plan.batches is not None and plan.schema is not None
-        return store.load_records(con, plan.batches(), table=table, schema=plan.schema)
-    return store.load_delimited(
-        con, path, table=table, columns=plan.columns, delim=plan.delim, quote=plan.quote,
+        return loader.load_records(store, plan.batches(), table=table, schema=plan.schema)
+    return loader.load_delimited(
+        store, path, table=table, columns=plan.columns, delim=plan.delim, quote=plan.quote,
         header=plan.header, encoding=plan.encoding, drop_rows=plan.drop_rows,
         split_tab_fields=plan.split_fields if plan.kind == "lines" else 0)
 
 
-def already_ingested(con: Any, file_id: str) -> dict[str, Any] | None:
+def already_ingested(store: Store, file_id: str) -> dict[str, Any] | None:
     """The ``ingest_files`` row of a content hash, or None."""
-    df = con.execute("SELECT * FROM ingest_files WHERE ingest_file_id = ?", [file_id]).df()
+    df = store.sql(q.ingest_file_row(), [file_id])
     return None if df.empty else df.iloc[0].to_dict()
 
 
-def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str | None = None,
-                since: dt.date | None = None, countries: Sequence[str] | None = None,
+def ingest_file(store: Store, source: str, path: str | Path, *,
+                source_version: str | None = None, since: dt.date | None = None,
+                countries: Sequence[str] | None = None,
                 on_progress: Callable[[float], None] | None = None,
                 memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> IngestReport:
-    """Ingest one file into the store open on ``con`` (a DuckDB connection).
+    """Ingest one file into ``store``.
 
     Parameters
     ----------
-    con : the store connection (:func:`kharita.store.duckdb.connect`).
-    source : ``ucdp``, ``acled``, ``gtd``, ``gdelt`` or ``synthetic``.
+    store : the open, writable store (:func:`kharita.store.base.open_store`).
+    source : a registered source name (:func:`kharita.events.sources.registry.names`:
+        ``ucdp``, ``acled``, ``gtd``, ``gdelt``, ``synthetic``).
     path : the file (``.csv``, ``.gz``, ``.zip``; GTD also ``.xlsx``; ACLED also ``.json``).
     source_version : overrides the version detected from the file name.
     since, countries : optional filters; rows before ``since`` or outside ``countries``
         (ISO3) are counted in ``filtered`` (reasons ``before-since``, ``country``).
     on_progress : called with the percentage of the file's scan done (for progress bars).
-    memory_limit : DuckDB memory limit while ingesting (larger intermediate tables spill
-        to the store's temporary directory); None keeps the connection's setting.
+    memory_limit : engine memory limit while ingesting (larger intermediate tables spill
+        to the store's temporary directory); None keeps the engine's setting.
 
     Returns
     -------
@@ -135,19 +147,20 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
     Raises
     ------
     WrongSourceError : the file is another dataset's (nothing written).
-    IngestError : the file cannot be read at all (nothing written).
+    IngestError : the file cannot be read at all, or the source is unknown (nothing
+        written).
     """
     t0 = time.perf_counter()
-    mod = connector(source)
+    conn = connector(source)
     p = Path(path)
     if not p.is_file():
         raise IngestError(f"{p}: no such file")
-    plan = mod.sniff(p, source=source, source_version=source_version)
+    plan = conn.read_plan(p, source_version)
     file_id = sha256_file(p)
     report = IngestReport(path=str(p.resolve()), source=source,
                           source_version=plan.source_version, ingest_file_id=file_id,
                           notes=list(plan.notes))
-    prev = already_ingested(con, file_id)
+    prev = already_ingested(store, file_id)
     if prev is not None:
         report.skipped = True
         report.notes.append(f"already ingested (same sha256) from {prev['path']} at "
@@ -156,17 +169,18 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
             setattr(report, k, int(prev[k]))
         report.seconds = time.perf_counter() - t0
         return report
+    loader = _loader(store)
     with tempfile.TemporaryDirectory(prefix="kharita-ingest-") as tmp:
         read_path = _extract_zip(p, Path(tmp)) if p.suffix.lower() == ".zip" else p
-        with store.memory_limit(con, memory_limit):
+        with loader.memory_limit(store, memory_limit):
             try:
-                _ingest_transaction(con, plan, read_path, report, since, countries,
+                _ingest_transaction(store, loader, plan, read_path, report, since, countries,
                                     on_progress)
-            except store.ScanError as exc:
+            except loader.ScanError as exc:
                 # The transaction was rolled back; read the file with Python's csv instead.
                 plan = _common.python_fallback(plan, read_path, str(exc))
                 report.notes = list(plan.notes)
-                _ingest_transaction(con, plan, read_path, report, since, countries,
+                _ingest_transaction(store, loader, plan, read_path, report, since, countries,
                                     on_progress)
     report.seconds = time.perf_counter() - t0
     return report
@@ -175,15 +189,15 @@ def ingest_file(con: Any, source: str, path: str | Path, *, source_version: str 
 @lru_cache(maxsize=64)
 def normalize_sql(source: str, columns: tuple[str, ...], lines: int,
                   source_version: str | None, table: str) -> str:
-    """DuckDB SQL of the connector's Ibis ``normalize`` over a raw table (cached: the
-    expression depends only on the source, the file's columns and the version)."""
+    """SQL (kharita's dialect, DuckDB's) of the connector's Ibis ``normalize`` over a raw
+    table (cached: the expression depends only on the source, the file's columns and
+    the version)."""
     raw = _common.ibis_raw(columns, name=table, lines=lines)
-    expr = connector(source).normalize(raw, source=source, source_version=source_version,
-                                       synthetic=(source == "synthetic"))
+    expr = connector(source).normalized(raw, source_version)
     return str(ibis.to_sql(expr, dialect="duckdb"))
 
 
-def _ingest_transaction(con: Any, plan: _common.ReadPlan, read_path: Path,
+def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_path: Path,
                         report: IngestReport, since: dt.date | None,
                         countries: Sequence[str] | None,
                         on_progress: Callable[[float], None] | None = None) -> None:
@@ -193,121 +207,88 @@ def _ingest_transaction(con: Any, plan: _common.ReadPlan, read_path: Path,
     table, norm = "_kh_raw", "_kh_norm"  # temporary, per connection, dropped at the end
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     source = report.source
-    with store.transaction(con):
-        load = _load(con, plan, table, read_path)
+    with store.transaction():
+        load = _load(store, loader, plan, table, read_path)
         sql = normalize_sql(source, tuple(plan.columns), plan.split_fields,
                             plan.source_version, table)
-        filt = _filter_case(since, countries)
-        with store.watch_progress(con, on_progress):
-            store.create_table_as(con, norm, f"SELECT *, CASE WHEN _reason IS NULL THEN "
-                                  f"{filt} END AS _filter FROM ({sql})")
-        store.finish_load(con, load, norm)
+        with loader.watch_progress(store, on_progress):
+            loader.create_table_as(store, norm,
+                                   q.normalized(sql, q.filter_case(since, countries)))
+        loader.finish_load(store, load, norm)
         if plan.kind == "records" and plan.rejects:
             load.rejects = pd.DataFrame(plan.rejects, columns=["row_number", "field", "reason",
                                                                "raw"])
-        _write(con, report, load, norm, file_id, p)
+        _write(store, loader, report, load, norm, file_id, p)
         finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        con.execute("INSERT INTO ingest_files (ingest_file_id, path, source, source_version, "
-                    "rows_read, rows_stored, rows_quarantined, rows_filtered, started_at, "
-                    "finished_at, synthetic) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [file_id, str(p), source, plan.source_version, report.rows_read,
-                     report.rows_stored, report.rows_quarantined, report.rows_filtered,
-                     started, finished, source == "synthetic"])
-        con.execute(f"DROP TABLE IF EXISTS {norm}")
-        store.drop_raw(con, load)
+        store.execute(q.insert_ingest_file(),
+                      [file_id, str(p), source, plan.source_version, report.rows_read,
+                       report.rows_stored, report.rows_quarantined, report.rows_filtered,
+                       started, finished, connector(source).synthetic])
+        store.drop_temp(norm)
+        loader.drop_raw(store, load)
 
 
-def _filter_case(since: dt.date | None, countries: Sequence[str] | None) -> str:
-    """SQL CASE naming the first filter that excludes a row (NULL when kept)."""
-    filters: list[tuple[str, str]] = []
-    if since is not None:
-        filters.append(("before-since", f"date_start < DATE '{since.isoformat()}'"))
-    if countries:
-        iso = ", ".join("'" + c.upper().replace("'", "") + "'" for c in countries)
-        filters.append(("country", f"coalesce(country_iso3, '') NOT IN ({iso})"))
-    if not filters:
-        return "CAST(NULL AS VARCHAR)"
-    return "CASE " + " ".join(f"WHEN {cond} THEN '{name}'" for name, cond in filters) + " END"
-
-
-def _write(con: Any, report: IngestReport, load: store.RawLoad, norm: str, file_id: str,
-           path: Path) -> None:
+def _write(store: Store, loader: Any, report: IngestReport, load: Any, norm: str,
+           file_id: str, path: Path) -> None:
     """Write events, quarantine and filtered counts for one file (inside the transaction)."""
     cols = [c for c in EVENT_COLUMNS if c != "ingest_file_id"]
-    collist = ", ".join(cols)
-    con.execute(f"INSERT INTO events ({collist}, ingest_file_id) SELECT {collist}, ? "
-                f"FROM {norm} WHERE _reason IS NULL AND _filter IS NULL", [file_id])
-    bad = con.execute(f"SELECT count(*) FROM {norm} WHERE _reason IS NOT NULL").fetchone()
-    if bad and bad[0]:
+    store.execute(q.insert_events(norm, cols), [file_id])
+    if store.scalar(q.count_quarantined(norm)):
         # The raw text is fetched only for quarantined rows (a second scan of the file).
-        con.execute("INSERT INTO quarantine (ingest_file_id, file, row_number, field, reason, "
-                    f"raw) SELECT ?, ?, n.ingest_row, n._field, n._reason, r._raw FROM {norm} n "
-                    f"LEFT JOIN ({store.raw_rows_sql(load)}) r ON r._row = n.ingest_row "
-                    "WHERE n._reason IS NOT NULL", [file_id, str(path)])
+        store.execute(q.insert_quarantine(norm, loader.raw_rows_sql(load)),
+                      [file_id, str(path)])
     rejects = load.rejects
     if len(rejects):
         rej = rejects.assign(ingest_file_id=file_id, file=str(path))[
-            ["ingest_file_id", "file", "row_number", "field", "reason", "raw"]]
-        con.execute("SELECT 1").fetchall()  # no pending result before register
-        con.register("_kh_rejects", rej)
-        try:
-            con.execute("INSERT INTO quarantine (ingest_file_id, file, row_number, field, "
-                        "reason, raw) SELECT ingest_file_id, file, row_number, field, reason, "
-                        "raw FROM _kh_rejects")
-        finally:
-            con.unregister("_kh_rejects")
-    counts = con.execute(
-        f"SELECT count(*) FILTER (WHERE _reason IS NULL AND _filter IS NULL), "
-        f"count(*) FILTER (WHERE _reason IS NOT NULL), "
-        f"count(*) FILTER (WHERE _reason IS NULL AND _filter IS NOT NULL) FROM {norm}"
-    ).fetchone()
-    assert counts is not None
-    stored, quarantined, filtered = (int(x) for x in counts)
-    reasons = dict(con.execute(f"SELECT _reason, count(*) FROM {norm} WHERE _reason IS NOT NULL "
-                               "GROUP BY 1").fetchall())
+            list(q.QUARANTINE_FIELDS)]
+        store.register("_kh_rejects", rej)
+        store.execute(q.insert_rejects("_kh_rejects"))
+    row = store.rows(q.verdict_counts(norm))[0]
+    stored, quarantined, filtered = (int(x) for x in row)
+    reasons = {str(k): int(v) for k, v in store.rows(q.reason_counts(norm))}
     for r in rejects["reason"] if len(rejects) else []:
         key = str(r).split(":", 1)[0]
         reasons[key] = reasons.get(key, 0) + 1
-    fcounts = dict(con.execute(f"SELECT _filter, count(*) FROM {norm} WHERE _filter IS NOT NULL "
-                               "GROUP BY 1").fetchall())
+    fcounts = {str(k): int(v) for k, v in store.rows(q.filter_counts(norm))}
     for reason, n in fcounts.items():
-        con.execute("INSERT INTO filtered (ingest_file_id, reason, rows) VALUES (?, ?, ?)",
-                    [file_id, reason, int(n)])
+        store.execute(q.insert_filtered(), [file_id, reason, n])
     report.rows_read = load.rows + len(rejects)
     report.rows_stored = stored
     report.rows_quarantined = quarantined + len(rejects)
     report.rows_filtered = filtered
-    report.reasons = {str(k): int(v) for k, v in sorted(reasons.items())}
-    report.filtered = {str(k): int(v) for k, v in sorted(fcounts.items())}
+    report.reasons = dict(sorted(reasons.items()))
+    report.filtered = dict(sorted(fcounts.items()))
     if report.rows_read != report.rows_stored + report.rows_quarantined + report.rows_filtered:
         raise IngestError(f"{path}: row accounting failed ({report.rows_read} read != "
                           f"{report.rows_stored} + {report.rows_quarantined} + "
                           f"{report.rows_filtered}); nothing was written")
 
 
-def ingest_paths(con: Any, source: str, paths: Iterable[str | Path], *,
+def ingest_paths(store: Store, source: str, paths: Iterable[str | Path], *,
                  source_version: str | None = None, since: dt.date | None = None,
                  countries: Sequence[str] | None = None,
                  on_file: Callable[[int, Path], None] | None = None,
-                 on_progress: Callable[[float], None] | None = None) -> list[IngestReport]:
-    """Ingest several files of one source, one transaction each.
+                 on_progress: Callable[[float], None] | None = None,
+                 memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> list[IngestReport]:
+    """Ingest several files of one source into ``store``, one transaction each.
 
     Every file is sniffed first, so a wrong file refuses the whole batch before any is
     written. ``on_file(i, path)`` is called before file ``i`` and ``on_progress(percent)``
     during each file's scan (for progress bars).
     """
     plist = [Path(p) for p in paths]
-    mod = connector(source)
+    conn = connector(source)
     for p in plist:
         if not p.is_file():
             raise IngestError(f"{p}: no such file")
-        mod.sniff(p, source=source, source_version=source_version)
+        conn.read_plan(p, source_version)
     reports = []
     for i, p in enumerate(plist):
         if on_file is not None:
             on_file(i, p)
-        reports.append(ingest_file(con, source, p, source_version=source_version,
-                                   since=since, countries=countries, on_progress=on_progress))
+        reports.append(ingest_file(store, source, p, source_version=source_version,
+                                   since=since, countries=countries, on_progress=on_progress,
+                                   memory_limit=memory_limit))
     return reports
 
 
@@ -325,32 +306,20 @@ def summary_frame(reports: Sequence[IngestReport]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def quarantine_frame(con: Any, *, file: str | None = None, limit: int | None = None
+def quarantine_frame(store: Store, *, file: str | None = None, limit: int | None = None
                      ) -> pd.DataFrame:
     """Quarantined rows (file, row, field, reason, raw), optionally for one file (path or
     name suffix)."""
-    sql = "SELECT file, row_number AS row, field, reason, raw FROM quarantine"
-    params: list[Any] = []
-    if file:
-        sql += " WHERE file = ? OR file LIKE ?"
-        params += [file, "%" + file]
-    sql += " ORDER BY file, row_number"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return con.execute(sql, params).df()
+    params: list[Any] = [file, "%" + file] if file else []
+    return store.sql(q.quarantine_rows(by_file=bool(file), limit=limit), params)
 
 
-def attribute_if_available(con: Any, kb: Any, ingest_file_ids: Sequence[str] | None = None
-                           ) -> list[Any] | None:
+def attribute_if_available(store: Store, kb: Any, ingest_file_ids: Sequence[str] | None = None
+                           ) -> list[Any]:
     """Attribute the events of the given ingested files (all events when None) with
-    ``kharita.events.attribute.attribute_store`` when that module exists; else None."""
-    try:
-        from kharita.events import attribute
-    except ImportError:
-        return None
-    fn = getattr(attribute, "attribute_store", None)
-    if fn is None:
-        return None
+    :func:`kharita.events.attribute.attribute_store`; one report per file."""
+    from kharita.events.attribute import attribute_store
+
     if ingest_file_ids is None:
-        return [fn(con, kb)]
-    return [fn(con, kb, ingest_file_id=fid) for fid in ingest_file_ids]
+        return [attribute_store(store, kb)]
+    return [attribute_store(store, kb, ingest_file_id=fid) for fid in ingest_file_ids]

@@ -9,6 +9,11 @@ The tables built here (:func:`actor_map`, :func:`territory_table`,
 :func:`affiliation_table`, :func:`admin1_table`) are small (one row per distinct
 actor string, KB territory, KB relation or admin area); the attribution itself is
 a set of joins over the events in the engine (:mod:`kharita.events.pipeline`).
+
+Which entities are the network, its root (the umbrella code narrowed by territory) and
+which relations make a group's events count for it come from the KB's network profile
+(:mod:`kharita.kb.network`); how a dataset writes joint labels, coalitions, actor ids
+and dataset names comes from its connector (:mod:`kharita.events.sources.registry`).
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from typing import Final
 
 import pandas as pd
 
+from kharita.events.sources import registry
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.kb.model import Entity, Validity
+from kharita.kb.network import AFFILIATION_RELATIONS, NETWORK_TYPES, network_profile
 from kharita.names import normalize
 
 #: Rule id -> what it means (documented in docs/attribution.md).
@@ -64,32 +71,23 @@ MATCH_CONFIDENCE: Final[dict[str, float]] = {
 #: Confidence factor when an umbrella code cannot be narrowed to a branch.
 NO_TERRITORY_FACTOR: Final = 0.5
 
-#: Sources whose actor ids and coalition strings follow UCDP conventions.
-UCDP_LIKE: Final = frozenset({"ucdp", "synthetic"})
-#: Sources whose actor fields use ACLED's "X and/or Y" joint labels.
-JOINT_LABEL_SOURCES: Final = frozenset({"acled"})
-
 #: UCDP Actor Dataset 22.1 (source ``ucdp-actor``), NameData of actor ids the KB
 #: uses; only needed for coalition strings of files with no single-actor row.
 UCDP_ACTOR_NAMES: Final[dict[str, int]] = {"IS": 234}
 
 #: Entity types an actor field can resolve to by name (never persons or landmark events).
-ACTOR_TYPES: Final = frozenset({"organisation", "directorate", "office", "province",
-                                "predecessor", "splinter", "group"})
-#: Entity types treated as umbrella codes (narrowed by territory).
+ACTOR_TYPES: Final = frozenset({*NETWORK_TYPES, "splinter", "group"})
+#: Type of the umbrella code (the network's root, narrowed by territory). Prefer
+#: :func:`umbrella_ids`, which reads the root from the KB's network profile.
 UMBRELLA_TYPES: Final = frozenset({"organisation"})
-#: Entity types whose territories can receive an umbrella's events.
-NETWORK_TYPES: Final = frozenset({"province", "predecessor", "organisation", "office",
-                                  "directorate"})
-#: Entity types whose events count for the network only through an affiliation relation.
+#: Entity types whose events are re-counted for the entity they were affiliated with on
+#: the event's date (:data:`AFFILIATION_RELATIONS`, by preference). Whether that entity
+#: is the network is the network profile's decision, not attribution's.
 AFFILIATE_TYPES: Final = frozenset({"group", "splinter"})
-#: Relations that make a group's events count for their target, by preference.
-AFFILIATION_RELATIONS: Final = ("affiliated_with", "accepted_by", "part_of")
 
 MIN_DATE: Final = dt.date(1900, 1, 1)
 MAX_DATE: Final = dt.date(2999, 12, 31)
 
-_JOINT = re.compile(r"\s+and/or\s+", re.IGNORECASE)
 _ADMIN_SUFFIX = re.compile(
     r"\s+(state|province|governorate|region|district|prefecture|department|county|"
     r"territory|oblast|muhafazah|wilayah|wilaya|division|municipality)$")
@@ -143,11 +141,23 @@ class ActorPart:
     kind: str  # "" | "acled-joint" | "coalition"
 
 
+def umbrella_ids(kb: KnowledgeBase) -> frozenset[str]:
+    """Entities whose events are narrowed by territory: the network profile's root.
+
+    >>> from kharita import load_kb
+    >>> sorted(umbrella_ids(load_kb()))
+    ['is']
+    """
+    return frozenset({network_profile(kb).root})
+
+
 def split_actor(source: str, name: str | None, sid: str | None) -> list[ActorPart]:
     """Split an actor field into the groups it names.
 
-    ACLED joint labels ("X and/or Y") and UCDP coalition sides ("A, B, IS", with
-    side ids like "234, 1234") give one part per group.
+    Joint labels in the connector's syntax (ACLED's "X and/or Y") and coalition sides
+    (UCDP's "A, B, IS", with side ids like "234, 1234") give one part per group; the
+    syntax is the connector's (:class:`~kharita.events.sources._common.Connector`
+    ``joint_label``, ``coalition_sep``).
 
     >>> [p.name for p in split_actor("acled", "JNIM and/or Islamic State (Greater Sahara)", None)]
     ['JNIM', 'Islamic State (Greater Sahara)']
@@ -165,11 +175,13 @@ def split_actor(source: str, name: str | None, sid: str | None) -> list[ActorPar
             tok = tok[:-2]
         if tok.lstrip("-").isdigit():
             ids.append(int(tok))
-    if source in JOINT_LABEL_SOURCES and _JOINT.search(name):
-        names = [n.strip() for n in _JOINT.split(name) if n.strip()]
-        return [ActorPart(i, len(names), n, None, "acled-joint") for i, n in enumerate(names)]
-    if source in UCDP_LIKE and ("," in name or len(ids) > 1):
-        names = [n.strip() for n in name.split(",") if n.strip()]
+    conn = registry.find(source)
+    joint = conn.split_joint(name) if conn is not None else None
+    if joint is not None:
+        return [ActorPart(i, len(joint), n, None, "acled-joint") for i, n in enumerate(joint)]
+    sep = conn.coalition_sep if conn is not None else None
+    if sep and (sep in name or len(ids) > 1):
+        names = [n.strip() for n in name.split(sep) if n.strip()]
         if len(names) > 1 or len(ids) > 1:
             n = max(len(names), len(ids))
             return [ActorPart(i, n, names[i] if i < len(names) else "",
@@ -185,24 +197,30 @@ class KBIndex:
         self.kb = kb
         self.actor_ids: dict[int, list[Entity]] = {}
         self.dataset_names: dict[tuple[str, str], list[Entity]] = {}
+        id_fields = sorted({c.actor_ids for c in registry.connectors() if c.actor_ids})
+        name_fields = sorted({c.dataset_names for c in registry.connectors()
+                              if c.dataset_names})
         for e in kb.entities.values():
-            for aid in e.dataset_names.ucdp_actor_id:
-                self.actor_ids.setdefault(int(aid), []).append(e)
-            for src in ("acled", "gtd", "gdelt"):
-                for s in getattr(e.dataset_names, src):
-                    self.dataset_names.setdefault((src, s.strip()), []).append(e)
+            for fld in id_fields:
+                for aid in getattr(e.dataset_names, fld):
+                    self.actor_ids.setdefault(int(aid), []).append(e)
+            for fld in name_fields:
+                for s in getattr(e.dataset_names, fld):
+                    self.dataset_names.setdefault((fld, s.strip()), []).append(e)
 
 
 def _match_part(idx: KBIndex, source: str, part: ActorPart,
                 learned: dict[str, int]) -> list[tuple[str, str, float, str]]:
     """(entity_id, rule, confidence, detail) candidates for one actor part, first rule wins."""
-    src = "ucdp" if source in UCDP_LIKE else source
-    if src == "ucdp" and part.actor_id is not None and part.actor_id in idx.actor_ids:
+    conn = registry.find(source)
+    has_ids = conn is not None and conn.actor_ids is not None
+    src = (conn.dataset_names or conn.name) if conn is not None else source
+    if has_ids and part.actor_id is not None and part.actor_id in idx.actor_ids:
         ents = idx.actor_ids[part.actor_id]
         return [(e.id, "ucdp-actor-id", MATCH_CONFIDENCE["ucdp-actor-id"] / len(ents),
                  f"UCDP actor {part.actor_id} -> {e.id} ({_where(e.file, e.line)})")
                 for e in ents]
-    if src == "ucdp" and part.kind == "coalition":
+    if has_ids and part.kind == "coalition":
         aid = learned.get(part.name, UCDP_ACTOR_NAMES.get(part.name))
         if aid is not None and aid in idx.actor_ids:
             ents = idx.actor_ids[aid]
@@ -278,7 +296,9 @@ def actor_map(kb: KnowledgeBase, actors: pd.DataFrame) -> pd.DataFrame:
     [['is', 'ucdp-actor-id', True]]
     """
     idx = KBIndex(kb)
-    ucdp_rows = actors[actors["source"].isin(list(UCDP_LIKE))]
+    umbrellas = umbrella_ids(kb)
+    with_ids = [c.name for c in registry.connectors() if c.actor_ids]
+    ucdp_rows = actors[actors["source"].isin(with_ids)]
     learned = learn_ucdp_names(zip(ucdp_rows["actor_name"], ucdp_rows["actor_sid"],
                                    strict=True))
     rows: list[tuple[object, ...]] = []
@@ -292,8 +312,7 @@ def actor_map(kb: KnowledgeBase, actors: pd.DataFrame) -> pd.DataFrame:
                 if p.kind:
                     rule = f"{p.kind}+{rule}"
                     detail = f"{p.kind} part {p.part + 1}/{p.n_parts} {p.name!r}: {detail}"
-                ent = kb.entities.get(eid)
-                umbrella = ent is not None and ent.type in UMBRELLA_TYPES
+                umbrella = eid in umbrellas
                 rows.append((source, name, sid, p.part, p.n_parts, p.name, eid, rule,
                              round(conf * weight, 6), detail, umbrella))
     return pd.DataFrame(rows, columns=ACTOR_MAP_COLUMNS).astype(
@@ -305,25 +324,6 @@ TERRITORY_COLUMNS: Final = ["umbrella_id", "entity_id", "country_iso3", "admin1_
                             "specific", "confidence", "territory_detail", "t_rank"]
 
 
-def _network_members(kb: KnowledgeBase, umbrella: str) -> set[str]:
-    """Entities whose territories can take ``umbrella``'s events: the umbrella, entities
-    that are part of / offices of / affiliated with it (transitively) and its predecessors
-    (successor_of, transitively), all of a type in :data:`NETWORK_TYPES`."""
-    members = {umbrella}
-    changed = True
-    while changed:
-        changed = False
-        for r in kb.relations:
-            if r.type in ("part_of", "affiliated_with", "accepted_by") and r.target in members \
-                    and r.source not in members:
-                members.add(r.source)
-                changed = True
-            if r.type == "successor_of" and r.source in members and r.target not in members:
-                members.add(r.target)
-                changed = True
-    return {m for m in members if m in kb.entities and kb.entities[m].type in NETWORK_TYPES}
-
-
 def territory_table(kb: KnowledgeBase) -> pd.DataFrame:
     """One row per (umbrella, territory record, admin1 key) with its date range.
 
@@ -333,9 +333,9 @@ def territory_table(kb: KnowledgeBase) -> pd.DataFrame:
     1 for admin1-level rules (preferred over whole-country rules at equal priority).
     """
     rows: list[tuple[object, ...]] = []
-    umbrellas = [e.id for e in kb.entities.values() if e.type in UMBRELLA_TYPES]
-    for umb in umbrellas:
-        members = _network_members(kb, umb)
+    profile = network_profile(kb)
+    for umb in sorted(umbrella_ids(kb)):
+        members = profile.descendants(umb, kb)
         for no, t in enumerate(kb.territories):
             if t.entity not in members:
                 continue
@@ -384,10 +384,10 @@ def affiliation_table(kb: KnowledgeBase) -> pd.DataFrame:
     the period is the relation's validity. Outside every period the group's events
     stay the group's own.
     """
+    profile = network_profile(kb)
     members: set[str] = set()
-    for e in kb.entities.values():
-        if e.type in UMBRELLA_TYPES:
-            members |= _network_members(kb, e.id)
+    for umb in umbrella_ids(kb):
+        members |= profile.descendants(umb, kb)
     rows: list[tuple[object, ...]] = []
     for r in kb.relations:
         if r.type not in AFFILIATION_RELATIONS or r.target not in kb.entities:

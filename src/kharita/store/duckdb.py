@@ -227,7 +227,7 @@ def _qstr(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], *,
+def load_delimited(store: Store, path: str | os.PathLike[str], *,
                    table: str, columns: Sequence[str], delim: str, quote: str = '"',
                    header: bool = True, encoding: str = "utf-8",
                    drop_rows: Sequence[int] = (), split_tab_fields: int = 0) -> RawLoad:
@@ -242,6 +242,7 @@ def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
     one column per line and split on tabs into ``c01`` ... ``c<n>`` plus ``_nfields``
     (GDELT, whose rows differ in column count by layout).
     """
+    con = raw(store)
     p = str(path)
     rej_t, rej_s = f"{table}_rejects", f"{table}_scans"
     h = 1 if header else 0
@@ -286,7 +287,7 @@ def load_delimited(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str],
                             f"TABLE {rej_s}"])
 
 
-def finish_load(con: duckdb.DuckDBPyConnection, load: RawLoad, norm: str,
+def finish_load(store: Store, load: RawLoad, norm: str,
                 row_col: str = "ingest_row") -> None:
     """After ``norm`` (a table with one row per accepted record and the preliminary
     record number in ``row_col``) has been created from ``load.table``: collect the
@@ -296,6 +297,7 @@ def finish_load(con: duckdb.DuckDBPyConnection, load: RawLoad, norm: str,
     accepted records before it, so the accepted record with ordinal ``k`` is record
     ``H + k + #{i : R_i - H - i < k}``.
     """
+    con = raw(store)
     n = con.execute(f"SELECT count(*) FROM {_qident(norm)}").fetchone()
     load.rows = int(n[0]) if n else 0
     if load.rejects_table is None:
@@ -336,13 +338,14 @@ def raw_rows_sql(load: RawLoad) -> str:
             f"AS _row, _raw FROM {t} v")
 
 
-def load_records(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatch], *,
+def load_records(store: Store, batches: Iterable[pa.RecordBatch], *,
                  table: str, schema: pa.Schema) -> RawLoad:
     """Load record batches (``_row``, ``_raw`` and VARCHAR columns) into a temp table.
 
     Used for sources that DuckDB cannot read directly: GTD's xlsx (streamed with
     openpyxl) and ACLED's API JSON.
     """
+    con = raw(store)
     reader = pa.RecordBatchReader.from_batches(schema, iter(batches))
     con.register(f"{table}_arrow", reader)
     try:
@@ -355,11 +358,12 @@ def load_records(con: duckdb.DuckDBPyConnection, batches: Iterable[pa.RecordBatc
 
 
 @contextmanager
-def watch_progress(con: duckdb.DuckDBPyConnection,
+def watch_progress(store: Store,
                    callback: Callable[[float], None] | None,
                    interval: float = 0.25) -> Iterator[None]:
     """While inside, call ``callback(percent)`` with the progress of the query running on
     ``con`` (DuckDB's ``query_progress``, polled from a helper thread)."""
+    con = raw(store)
     con.execute("SET enable_progress_bar_print = false")  # never DuckDB's own bar on stderr
     if callback is None:
         yield
@@ -386,9 +390,10 @@ def watch_progress(con: duckdb.DuckDBPyConnection,
 
 
 @contextmanager
-def memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None) -> Iterator[None]:
+def memory_limit(store: Store, limit: str | None) -> Iterator[None]:
     """Lower DuckDB's ``memory_limit`` (e.g. ``"2GB"``) while inside, so large temporary
     tables spill to disk instead of growing the process; restored afterwards."""
+    con = raw(store)
     if not limit:
         yield
         return
@@ -407,16 +412,18 @@ class ScanError(IngestError):
     state); the ingest layer then retries with the Python reader."""
 
 
-def create_table_as(con: duckdb.DuckDBPyConnection, name: str, sql: str) -> None:
+def create_table_as(store: Store, name: str, sql: str) -> None:
     """``CREATE TEMP TABLE name AS sql``, turning engine errors into :class:`ScanError`."""
+    con = raw(store)
     try:
         con.execute(f"CREATE TEMP TABLE {_qident(name)} AS {sql}")
     except duckdb.Error as exc:
         raise ScanError(str(exc).split("\n", 1)[0]) from exc
 
 
-def drop_raw(con: duckdb.DuckDBPyConnection, load: RawLoad) -> None:
+def drop_raw(store: Store, load: RawLoad) -> None:
     """Drop the temporary objects a :class:`RawLoad` created."""
+    con = raw(store)
     for item in load.cleanup:
         kind, name = item.split(" ", 1)
         con.execute(f"DROP {kind} IF EXISTS {_qident(name)}")

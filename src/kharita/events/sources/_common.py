@@ -43,13 +43,6 @@ NORMALIZED_COLUMNS: tuple[str, ...] = (
 _IBIS_TYPES = {"VARCHAR": "string", "DATE": "date", "DOUBLE": "float64", "INTEGER": "int32",
                "BIGINT": "int64", "BOOLEAN": "boolean"}
 
-SOURCE_LABELS = {
-    "ucdp": "a UCDP GED CSV",
-    "acled": "an ACLED export",
-    "gtd": "a GTD file",
-    "gdelt": "a GDELT event file (tab-separated, no header)",
-}
-
 
 # ---------------------------------------------------------------------------------------
 # Reading plans
@@ -84,6 +77,86 @@ class ReadPlan:
     #: Records a ``records`` reader could not use (filled while its batches are read):
     #: dicts with row_number, field, reason, raw.
     rejects: list[dict[str, Any]] = field(default_factory=list)
+
+
+Sniff = Callable[..., ReadPlan]
+"""``sniff(path, *, source, source_version) -> ReadPlan``; raises
+:class:`~kharita.errors.WrongSourceError` for another dataset's file."""
+Normalize = Callable[..., ir.Table]
+"""``normalize(raw, *, source, source_version, synthetic) -> ir.Table``."""
+
+
+@dataclass(frozen=True)
+class Connector:
+    """Everything kharita knows about one dataset, registered in
+    :mod:`kharita.events.sources.registry`.
+
+    Reading: ``sniff`` (checks the file and returns its :class:`ReadPlan`) and
+    ``normalize`` (the engine-neutral Ibis expression over the raw table).
+    Guessing a file's dataset: a header row with every one of ``header_keys`` and, when
+    given, at least one of ``header_any``; ``detect(path, first_bytes)`` for files
+    without such a header (GDELT's tab lines, ACLED's JSON, GTD's xlsx).
+    Attribution: ``dataset_names`` is the field of an entity's KB ``dataset_names``
+    that lists this dataset's actor strings (``acled``, ``gtd``, ``gdelt``);
+    ``actor_ids`` the field that lists its numeric actor ids (``ucdp_actor_id``);
+    ``joint_label`` the regular expression that separates the candidates of a joint
+    label (ACLED's ``" and/or "``: each candidate gets confidence / n);
+    ``coalition_sep`` the separator of a side listing several actors (UCDP's ``","``).
+    ``credit`` is the line the brief and the workbench print for the dataset's data.
+    """
+
+    name: str
+    label: str
+    title: str
+    credit: str
+    sniff: Sniff = field(repr=False)
+    normalize: Normalize = field(repr=False)
+    header_keys: frozenset[str] = frozenset()
+    header_any: frozenset[str] = frozenset()
+    detect: Callable[[Path, bytes], bool] | None = field(default=None, repr=False)
+    dataset_names: str | None = None
+    actor_ids: str | None = None
+    joint_label: str | None = None
+    coalition_sep: str | None = None
+    synthetic: bool = False
+    guessable: bool = True
+    licensed: bool = False
+
+    def read_plan(self, path: str | Path, source_version: str | None = None) -> ReadPlan:
+        """Sniff ``path`` as this dataset and return how to read it."""
+        return self.sniff(Path(path), source=self.name, source_version=source_version)
+
+    def normalized(self, raw: ir.Table, source_version: str | None = None) -> ir.Table:
+        """The normalised rows of a raw table (event columns + ``_reason``/``_field``)."""
+        return self.normalize(raw, source=self.name, source_version=source_version,
+                              synthetic=self.synthetic)
+
+    def matches_header(self, cols: Sequence[str]) -> bool:
+        """True when a header row (column names) is this dataset's."""
+        s = {c.strip().lower() for c in cols}
+        return bool(self.header_keys) and s >= self.header_keys and (
+            not self.header_any or bool(s & self.header_any))
+
+    def split_joint(self, name: str) -> list[str] | None:
+        """The candidates of a joint label, or None when ``name`` is not one.
+
+        >>> from kharita.events.sources.registry import get
+        >>> get("acled").split_joint("JNIM and/or Islamic State (Greater Sahara)")
+        ['JNIM', 'Islamic State (Greater Sahara)']
+        >>> get("ucdp").split_joint("JNIM and/or IS") is None
+        True
+        """
+        if not self.joint_label:
+            return None
+        pattern = _joint_pattern(self.joint_label)
+        if not pattern.search(name):
+            return None
+        return [n.strip() for n in pattern.split(name) if n.strip()]
+
+
+@cache
+def _joint_pattern(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE)
 
 
 def python_fallback(plan: ReadPlan, path: Path, reason: str) -> ReadPlan:
@@ -223,24 +296,17 @@ def first_records(data: bytes, *, delim: str = ",", n: int = 2,
     return out
 
 
-_UCDP_KEYS = {"id", "type_of_violence", "side_a", "side_b", "date_start"}
-_ACLED_KEYS = {"event_date", "event_type", "actor1", "fatalities"}
-_GTD_KEYS = {"eventid", "iyear", "imonth", "iday", "gname"}
-
-
 def classify_header(cols: Sequence[str]) -> str | None:
-    """Which dataset a header row belongs to (``ucdp``, ``acled``, ``gtd``) or None."""
-    s = {c.strip().lower() for c in cols}
-    if s >= _UCDP_KEYS:
-        return "ucdp"
-    if s >= _ACLED_KEYS and ({"event_id_cnty", "data_id"} & s):
-        return "acled"
-    if s >= _GTD_KEYS:
-        return "gtd"
-    return None
+    """Which dataset a header row belongs to (see
+    :func:`kharita.events.sources.registry.guess`), or None."""
+    from kharita.events.sources import registry
+
+    return registry.guess(cols)
 
 
 def looks_like_gdelt(data: bytes) -> bool:
+    """The first line has 57, 58 or 61 tab-separated fields starting with a numeric
+    GLOBALEVENTID and an 8-digit SQLDATE."""
     line = data.split(b"\n", 1)[0].rstrip(b"\r")
     parts = line.split(b"\t")
     return (len(parts) in (57, 58, 61) and parts[0].isdigit()
@@ -248,33 +314,24 @@ def looks_like_gdelt(data: bytes) -> bool:
 
 
 def guess_source(path: Path) -> str | None:
-    """Best guess of a file's dataset from its first bytes (None when unknown)."""
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return "gtd"
-    data = head_bytes(path)
-    stripped = data.lstrip(b"\xef\xbb\xbf \r\n\t")
-    if stripped.startswith(b"{") or stripped.startswith(b"["):
-        return "acled" if b'"event_date"' in data or b'"data"' in data else None
-    if looks_like_gdelt(data):
-        return "gdelt"
-    for delim in (",", ";", "\t"):
-        recs = first_records(data, delim=delim, n=1, encoding="latin-1")
-        if recs:
-            kind = classify_header(recs[0])
-            if kind:
-                return kind
-    return None
+    """Best guess of a file's dataset from its first bytes (None when unknown; see
+    :func:`kharita.events.sources.registry.guess_file`)."""
+    from kharita.events.sources import registry
+
+    return registry.guess_file(path)
 
 
 def wrong_source(path: Path, expected: str, found: str | None, detail: str = "") -> \
         WrongSourceError:
     """The error for a file that is not the dataset the user named."""
-    what = SOURCE_LABELS.get(found or "", "no dataset kharita reads")
+    from kharita.events.sources import registry
+
+    known = registry.find(found) if found else None
+    what = known.label if known is not None else "no dataset kharita reads"
     hint = f"; ingest it as `{found}`" if found else ""
     extra = f" ({detail})" if detail else ""
     return WrongSourceError(
-        f"{path}: expected {SOURCE_LABELS[expected]}, but this looks like {what}{extra}"
+        f"{path}: expected {registry.get(expected).label}, but this looks like {what}{extra}"
         f"{hint}. Nothing was written.")
 
 
@@ -377,16 +434,11 @@ def strip_float_suffix(s: ir.StringValue) -> ir.StringValue:
 
 
 def priogrid(lat: ir.FloatingValue, lon: ir.FloatingValue) -> ir.IntegerValue:
-    """PRIO-GRID cell id: ``row * 720 + col + 1``, ``row = floor((lat + 90) / 0.5)``,
-    ``col = floor((lon + 180) / 0.5)`` (edges 90 and 180 fall in the last cell).
+    """PRIO-GRID cell id of coordinate columns: :func:`kharita.geo.priogrid_expr` (the
+    one definition; edges 90 and 180 fall in the last cell, NULL without a cell)."""
+    from kharita.geo import priogrid_expr
 
-    Tollefsen, Strand & Buhaug (2012), Journal of Peace Research 49(2); same formula as
-    :func:`kharita.events.schema.priogrid_gid`.
-    """
-    row = ibis.least(((lat + 90.0) / 0.5).floor(), 359)
-    colno = ibis.least(((lon + 180.0) / 0.5).floor(), 719)
-    ok = lat.notnull() & lon.notnull()
-    return ibis.cases((ok, (row * 720 + colno + 1).cast("int64")), else_=ibis.null("int64"))
+    return priogrid_expr(lat, lon)
 
 
 def coordinate_checks(lats: ir.StringValue, lons: ir.StringValue, lat: ir.FloatingValue,

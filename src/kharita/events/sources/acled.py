@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from kharita.errors import WrongSourceError
 from kharita.events.sources._common import (
+    Connector,
     ReadPlan,
     bad_number,
     col,
@@ -210,3 +211,18 @@ def normalize(raw: ir.Table, *, source: str = NAME, source_version: str | None =
     }
     return finalize(raw, values, checks)
 
+
+def _detect(path: Path, data: bytes) -> bool:
+    """ACLED API JSON (a header-less document naming ACLED's fields)."""
+    stripped = data.lstrip(b"\xef\xbb\xbf \r\n\t")
+    return stripped.startswith((b"{", b"[")) and (b'"event_date"' in data or b'"data"' in data)
+
+
+CONNECTOR = Connector(
+    name=NAME, label="an ACLED export", title="Armed Conflict Location & Event Data (ACLED)",
+    credit="ACLED, read from the user's own licensed copy and not redistributed by kharita; "
+           "Raleigh, Linke, Hegre & Karlsen 2010, Journal of Peace Research 47(5).",
+    sniff=sniff, normalize=normalize,
+    header_keys=frozenset({"event_date", "event_type", "actor1", "fatalities"}),
+    header_any=frozenset({"event_id_cnty", "data_id"}), detect=_detect,
+    dataset_names="acled", joint_label=r"\s+and/or\s+", licensed=True)

@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.types as ir
 
 from kharita.events.sources._common import (
+    Connector,
     ReadPlan,
     coordinate_checks,
     finalize,
@@ -129,3 +130,12 @@ def normalize(raw: ir.Table, *, source: str = NAME, source_version: str | None =
         "synthetic": synthetic,
     }
     return finalize(raw, values, checks)
+
+
+CONNECTOR = Connector(
+    name=NAME, label="a GDELT event file (tab-separated, no header)",
+    title="GDELT event files (1.0 and 2.0)",
+    credit="GDELT: The GDELT Project (gdeltproject.org), free use with citation; Leetaru & "
+           "Schrodt 2013.",
+    sniff=sniff, normalize=normalize,
+    detect=lambda path, data: looks_like_gdelt(data), dataset_names="gdelt")

@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from kharita.errors import IngestError
 from kharita.events.sources._common import (
+    Connector,
     ReadPlan,
     bad_number,
     classify_header,
@@ -211,3 +212,13 @@ def normalize(raw: ir.Table, *, source: str = NAME, source_version: str | None =
         "synthetic": synthetic,
     }
     return finalize(raw, values, checks)
+
+
+CONNECTOR = Connector(
+    name=NAME, label="a GTD file", title="Global Terrorism Database (GTD)",
+    credit="GTD, read from the user's own licensed copy and not redistributed by kharita; "
+           "START (2022), Global Terrorism Database Codebook.",
+    sniff=sniff, normalize=normalize,
+    header_keys=frozenset({"eventid", "iyear", "imonth", "iday", "gname"}),
+    detect=lambda path, data: path.suffix.lower() == ".xlsx",
+    dataset_names="gtd", licensed=True)

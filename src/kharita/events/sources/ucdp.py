@@ -23,6 +23,7 @@ import ibis
 import ibis.expr.types as ir
 
 from kharita.events.sources._common import (
+    Connector,
     ReadPlan,
     bad_number,
     col,
@@ -149,3 +150,13 @@ def normalize(raw: ir.Table, *, source: str = NAME, source_version: str | None =
         "synthetic": synthetic,
     }
     return finalize(raw, values, checks)
+
+
+CONNECTOR = Connector(
+    name=NAME, label="a UCDP GED CSV", title="UCDP Georeferenced Event Dataset (GED)",
+    credit="UCDP GED, CC BY 4.0; Sundberg & Melander 2013, Journal of Peace Research 50(4) "
+           "(\"Introducing the UCDP Georeferenced Event Dataset\"), and the codebook of the "
+           "version used.",
+    sniff=sniff, normalize=normalize,
+    header_keys=frozenset({"id", "type_of_violence", "side_a", "side_b", "date_start"}),
+    actor_ids="ucdp_actor_id", coalition_sep=",")

@@ -1,0 +1,123 @@
+"""SQL of ingest (see :mod:`kharita.events.ingest`): the normalised table's verdicts, the
+rows written per file, and the quarantine listing.
+
+``norm`` names the temporary table of one file's normalised rows (the connector's
+``normalize`` plus ``_filter``); ``?`` placeholders take the file id and path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from kharita.store.sql.common import date_lit, ident, in_list
+
+#: Columns of ``ingest_files`` written once per file, in the order of
+#: :func:`insert_ingest_file`'s parameters.
+INGEST_FILE_FIELDS: tuple[str, ...] = (
+    "ingest_file_id", "path", "source", "source_version", "rows_read", "rows_stored",
+    "rows_quarantined", "rows_filtered", "started_at", "finished_at", "synthetic")
+#: Columns of ``quarantine`` (the order of a rejects frame registered for
+#: :func:`insert_rejects`).
+QUARANTINE_FIELDS: tuple[str, ...] = ("ingest_file_id", "file", "row_number", "field",
+                                      "reason", "raw")
+
+
+def ingest_file_row() -> str:
+    """The ``ingest_files`` row of a content hash (``?`` = the sha256)."""
+    return "SELECT * FROM ingest_files WHERE ingest_file_id = ?"
+
+
+def filter_case(since: dt.date | None, countries: Sequence[str] | None) -> str:
+    """A CASE naming the first filter that leaves a row out (NULL when kept):
+    ``before-since`` (``date_start < since``), ``country`` (ISO3 not in ``countries``).
+
+    >>> filter_case(None, None)
+    'CAST(NULL AS VARCHAR)'
+    >>> filter_case(dt.date(2020, 1, 1), ["nga"])
+    "CASE WHEN date_start < DATE '2020-01-01' THEN 'before-since' WHEN coalesce(country_iso3, '') NOT IN ('NGA') THEN 'country' END"
+    """  # noqa: E501
+    filters: list[tuple[str, str]] = []
+    if since is not None:
+        filters.append(("before-since", f"date_start < {date_lit(since)}"))
+    if countries:
+        iso = in_list(c.upper() for c in countries)
+        filters.append(("country", f"coalesce(country_iso3, '') NOT IN ({iso})"))
+    if not filters:
+        return "CAST(NULL AS VARCHAR)"
+    return "CASE " + " ".join(f"WHEN {cond} THEN '{name}'" for name, cond in filters) + " END"
+
+
+def normalized(normalize_sql: str, filter_sql: str) -> str:
+    """The connector's normalised rows plus ``_filter`` (set only for rows that passed
+    every check but a filter leaves out)."""
+    return (f"SELECT *, CASE WHEN _reason IS NULL THEN {filter_sql} END AS _filter "
+            f"FROM ({normalize_sql})")
+
+
+def insert_events(norm: str, columns: Sequence[str]) -> str:
+    """Store the rows of ``norm`` that passed (``?`` = ingest_file_id)."""
+    cols = ", ".join(columns)
+    return (f"INSERT INTO events ({cols}, ingest_file_id) SELECT {cols}, ? "
+            f"FROM {ident(norm)} WHERE _reason IS NULL AND _filter IS NULL")
+
+
+def count_quarantined(norm: str) -> str:
+    return f"SELECT count(*) FROM {ident(norm)} WHERE _reason IS NOT NULL"
+
+
+def insert_quarantine(norm: str, raw_rows: str) -> str:
+    """Quarantine the rows of ``norm`` that failed a check, with their raw text from
+    ``raw_rows`` (a query of ``_row, _raw``); ``?`` = ingest_file_id, file."""
+    return ("INSERT INTO quarantine (ingest_file_id, file, row_number, field, reason, raw) "
+            f"SELECT ?, ?, n.ingest_row, n._field, n._reason, r._raw FROM {ident(norm)} n "
+            f"LEFT JOIN ({raw_rows}) r ON r._row = n.ingest_row WHERE n._reason IS NOT NULL")
+
+
+def insert_rejects(view: str) -> str:
+    """Quarantine the records the reader rejected (a registered frame with
+    :data:`QUARANTINE_FIELDS`)."""
+    cols = ", ".join(QUARANTINE_FIELDS)
+    return f"INSERT INTO quarantine ({cols}) SELECT {cols} FROM {ident(view)}"
+
+
+def verdict_counts(norm: str) -> str:
+    """One row: stored, quarantined and filtered rows of ``norm``."""
+    return ("SELECT count(*) FILTER (WHERE _reason IS NULL AND _filter IS NULL), "
+            "count(*) FILTER (WHERE _reason IS NOT NULL), "
+            f"count(*) FILTER (WHERE _reason IS NULL AND _filter IS NOT NULL) FROM {ident(norm)}")
+
+
+def reason_counts(norm: str) -> str:
+    """Quarantined rows per reason."""
+    return (f"SELECT _reason, count(*) FROM {ident(norm)} WHERE _reason IS NOT NULL "
+            "GROUP BY _reason")
+
+
+def filter_counts(norm: str) -> str:
+    """Filtered rows per filter."""
+    return (f"SELECT _filter, count(*) FROM {ident(norm)} WHERE _filter IS NOT NULL "
+            "GROUP BY _filter")
+
+
+def insert_filtered() -> str:
+    """One ``filtered`` row (``?`` = ingest_file_id, reason, rows)."""
+    return "INSERT INTO filtered (ingest_file_id, reason, rows) VALUES (?, ?, ?)"
+
+
+def insert_ingest_file() -> str:
+    """The ``ingest_files`` row of a file (``?`` = :data:`INGEST_FILE_FIELDS`)."""
+    return (f"INSERT INTO ingest_files ({', '.join(INGEST_FILE_FIELDS)}) "
+            f"VALUES ({', '.join('?' for _ in INGEST_FILE_FIELDS)})")
+
+
+def quarantine_rows(*, by_file: bool = False, limit: int | None = None) -> str:
+    """Quarantined rows (file, row, field, reason, raw); with ``by_file`` the first two
+    ``?`` are a path and a ``%name`` suffix pattern."""
+    sql = "SELECT file, row_number AS row, field, reason, raw FROM quarantine"
+    if by_file:
+        sql += " WHERE file = ? OR file LIKE ?"
+    sql += " ORDER BY file, row_number"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return sql
