@@ -1,19 +1,42 @@
-"""``kharita demo``, ``kharita brief`` and ``kharita serve``: the brief and the workbench."""
+"""``kharita demo``, ``kharita brief`` and ``kharita serve``: the brief and the workbench.
+
+Each command parses its options, opens the store and loads the KB through
+:mod:`kharita.cli.options` (``--store``, ``--engine``, ``--kb``, ``--from``/``--to``),
+calls one library function (:func:`kharita.report.demo.run_demo`,
+:func:`kharita.report.brief.build_brief`, :func:`kharita.web.app.create_app`) and prints
+where the result went; nothing is computed here.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import ipaddress
 import shlex
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from kharita.cli.options import (
+    EngineOption,
+    FromOption,
+    KbOption,
+    StoreOption,
+    ToOption,
+    cli_frame,
+    load_cli_kb,
+    open_cli_store,
+    store_path,
+)
 from kharita.cli.output import console, err_console
+from kharita.config import setting
 
-StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="The DuckDB event store (default $KHARITA_STORE or ./kharita.duckdb).")]
+
+class Freq(StrEnum):
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
 
 
 def register(app: typer.Typer) -> None:
@@ -27,14 +50,11 @@ def _command_line(*parts: object) -> str:
     return " ".join(["kharita", *(shlex.quote(str(p)) for p in parts if p is not None)])
 
 
-def _date(value: str | None, flag: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=flag) \
-            from None
+def _progress():  # type: ignore[no-untyped-def]
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=err_console, transient=True)
 
 
 def demo_cmd(
@@ -42,64 +62,64 @@ def demo_cmd(
     = Path("."),
     rows: Annotated[int, typer.Option(help="Number of synthetic events.", min=1)] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic generator.")] = 2019,
+    engine: EngineOption = None,
+    kb: KbOption = None,
 ) -> None:
     """Offline demo: a SYNTHETIC store plus the KB, and the brief (kharita-brief.html)."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from kharita.report.demo import run_demo
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err_console, transient=True) as progress:
+    eng = engine.value if engine is not None else (setting("engine") or "duckdb")
+    knowledge = load_cli_kb(kb)
+    with _progress() as progress:
         task = progress.add_task("starting", total=None)
-        result = run_demo(out, rows=rows, seed=seed,
+        result = run_demo(out, rows=rows, seed=seed, kb=knowledge, engine=eng,
+                          spark_master=setting("spark_master") or None,
+                          store_name="kharita-demo.duckdb" if eng == "duckdb"
+                          else "kharita-demo-spark",
                           command=_command_line("demo", "--out", out, "--rows", rows,
-                                                "--seed", seed),
+                                                "--seed", seed,
+                                                *(["--engine", eng] if engine else [])),
                           progress=lambda msg: progress.update(task, description=msg))
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
     console.print(f"[bold]SYNTHETIC[/bold] demo store: {result.store} ({result.events:,} "
                   f"events); brief: [bold]{result.brief}[/bold] ({timing})")
-    console.print(f"Open it in a browser, or explore with: kharita serve --store {result.store}")
+    console.print("Open it in a browser, or explore with: kharita serve --store "
+                  f"{result.store}" + (f" --engine {eng}" if eng != "duckdb" else ""))
 
 
 def brief_cmd(
     store: StoreOption = None,
+    engine: EngineOption = None,
+    kb: KbOption = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")]
     = Path("kharita-brief.html"),
-    date_from: Annotated[str | None, typer.Option("--from", help="First date (YYYY-MM-DD).")]
-    = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last date (YYYY-MM-DD).")] = None,
-    freq: Annotated[str, typer.Option(help="Period of the time series: year, quarter, month.")]
-    = "year",
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    freq: Annotated[Freq, typer.Option("--freq", help="Period of the time series.")]
+    = Freq.year,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print a PDF with headless Chromium.")]
     = False,
 ) -> None:
     """Write the analyst's brief: one self-contained, offline HTML file."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from kharita.kb import load_kb
     from kharita.report.brief import build_brief, write_brief, write_pdf
-    from kharita.store.duckdb import connect, default_store_path
 
-    if freq not in ("year", "quarter", "month"):
-        raise typer.BadParameter("expected year, quarter or month", param_hint="--freq")
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
-    if start and end and start > end:
-        raise typer.BadParameter(f"--from {start} is after --to {end}", param_hint="--from")
-    kb = load_kb()
-    con = connect(store, read_only=True)
+    knowledge = load_cli_kb(kb)
+    opened = open_cli_store(store, engine)
     try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=err_console, transient=True) as progress:
+        frame = cli_frame(opened, knowledge, date_from=date_from, date_to=date_to)
+        f = frame.filters
+        cmd = _command_line("brief", "--store", store_path(store, engine),
+                            *(["--engine", engine.value] if engine else []), "-o", output,
+                            *(["--from", f.start] if f.start else []),
+                            *(["--to", f.end] if f.end else []), "--freq", freq.value,
+                            *(["--pdf"] if pdf else []))
+        with _progress() as progress:
             task = progress.add_task("reading the store", total=None)
-            cmd = _command_line("brief", "--store", store or default_store_path(), "-o", output,
-                                *(["--from", start] if start else []),
-                                *(["--to", end] if end else []), "--freq", freq,
-                                *(["--pdf"] if pdf else []))
-            brief = build_brief(con, kb, start=start, end=end, command=cmd,
-                                freq=freq, progress=lambda t: progress.update(
+            brief = build_brief(frame, command=cmd, freq=freq.value,
+                                progress=lambda t: progress.update(
                                     task, description=f"section: {t}"))
     finally:
-        con.close()
+        opened.close()
     path = write_brief(brief, output)
     size = path.stat().st_size / 1e6
     missing = [s.title for s in brief.sections if s.status != "ok"]
@@ -114,6 +134,8 @@ def brief_cmd(
 
 def serve_cmd(
     store: StoreOption = None,
+    engine: EngineOption = None,
+    kb: KbOption = None,
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")]
     = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
@@ -123,7 +145,6 @@ def serve_cmd(
     """The local, read-only web workbench (map, branches, network, events, JSON API)."""
     import uvicorn
 
-    from kharita.store.duckdb import default_store_path
     from kharita.web.app import create_app
 
     if not _is_loopback(host):
@@ -134,9 +155,16 @@ def serve_cmd(
                 param_hint="--host")
         err_console.print(f"[bold yellow]warning:[/bold yellow] serving on {host}:{port}; "
                           "anyone who can reach this address can read the store.")
-    app = create_app(store or default_store_path())
-    console.print(f"kharita workbench on http://{host}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    knowledge = load_cli_kb(kb)
+    opened = open_cli_store(store, engine, read_only=True)
+    try:
+        app = create_app(opened, kb=knowledge, command=_command_line(
+            "serve", "--store", store_path(store, engine),
+            *(["--engine", engine.value] if engine else [])))
+        console.print(f"kharita workbench on http://{host}:{port}/ (Ctrl-C to stop)")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        opened.close()
 
 
 def _is_loopback(host: str) -> bool:

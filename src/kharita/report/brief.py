@@ -1,7 +1,8 @@
 """The analyst's brief: one self-contained, offline HTML file.
 
-:func:`build_brief` runs the registered sections (:mod:`kharita.report.sections`) on a
-store and returns a :class:`Brief`; :func:`render_html` turns it into one HTML file
+:func:`build_brief` runs the registered sections (:mod:`kharita.report.sections`) on an
+analysis frame (one :class:`~kharita.report.sections.base.BriefData`, so each figure is
+computed once) and returns a :class:`Brief`; :func:`render_html` turns it into one HTML file
 with plotly.js, the CSS, the chart renderer and the map outlines inlined, and a
 Content-Security-Policy that forbids loading anything from anywhere (so the file
 cannot fetch from another host even by mistake). :func:`write_pdf` prints it with
@@ -15,7 +16,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,17 +27,13 @@ from markupsafe import Markup
 
 from kharita.errors import KharitaError
 from kharita.report import assets
-from kharita.report.sections import (
-    SECTIONS,
-    Section,
-    SectionSpec,
-    Table,
-    build_sections,
-    default_context,
-)
+from kharita.report.sections import SECTIONS, BriefData, build_sections
+from kharita.report.sections.base import Section, SectionSpec, Table
 
 if TYPE_CHECKING:
+    from kharita.analysis.frame import Frame
     from kharita.kb.knowledge import KnowledgeBase
+    from kharita.store.base import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -62,32 +59,36 @@ class Brief:
         raise KeyError(f"no section {section_id!r} in the brief")
 
 
-def build_brief(con: Any, kb: KnowledgeBase, *, start: dt.date | None = None,
-                end: dt.date | None = None, command: str = "", freq: str = "year",
+def build_brief(source: Frame | Store, kb: KnowledgeBase | None = None, *,
+                command: str = "", freq: str = "year",
                 compare_dates: tuple[str, str] | None = None,
-                specs: list[SectionSpec] | None = None,
+                specs: Sequence[SectionSpec] | None = None,
                 progress: Callable[[str], None] | None = None) -> Brief:
-    """Build the brief's sections from the store behind ``con`` and the KB.
+    """Build the brief's sections on an analysis frame.
 
     Parameters
     ----------
-    con : an open (read-only is enough) store connection.
-    kb : the knowledge base.
-    start, end : the period to cover (inclusive; default: the store's whole range).
+    source : the analysis frame (:func:`kharita.analysis.frame.build_frame`; its filters,
+        typically ``start``/``end``, are the brief's), or a store (then the frame of the
+        whole store with ``kb``, default the shipped KB).
     command : the command line that produced the brief, printed in the provenance.
-    freq : period of the time series: ``year``, ``quarter`` or ``month``.
+    freq : period of the time series: ``week``, ``month``, ``quarter`` or ``year``.
     compare_dates : the two dates of the side-by-side organisation graphs.
+    specs : the sections to build (default :data:`kharita.report.sections.SECTIONS`).
     """
-    ctx = default_context(con, kb, start=start, end=end, freq=freq,
-                          compare_dates=compare_dates)
-    sections = build_sections(ctx, specs or SECTIONS, progress=progress)
-    info = ctx.info
+    from kharita.analysis.frame import build_frame
+
+    frame = source if hasattr(source, "filters") else build_frame(source, kb)  # type: ignore[arg-type]
+    data = BriefData(frame, freq=freq, compare_dates=compare_dates)  # type: ignore[arg-type]
+    sections = build_sections(data, specs if specs is not None else SECTIONS,
+                              progress=progress)
+    info = data.info
     return Brief(
         title="kharita brief: the Islamic State network" + (" (SYNTHETIC DEMO)"
-                                                             if ctx.synthetic else ""),
+                                                             if data.synthetic else ""),
         generated_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        synthetic=ctx.synthetic, command=command, kb_version=kb.version,
-        period=(str(start or info.date_min or ""), str(end or info.date_max or "")),
+        synthetic=data.synthetic, command=command, kb_version=data.kb.version,
+        period=(str(data.start or info.date_min or ""), str(data.end or info.date_max or "")),
         n_events=info.n_events, sections=sections)
 
 

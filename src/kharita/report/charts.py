@@ -3,7 +3,9 @@
 Each function turns an already aggregated DataFrame into a JSON-ready
 ``{"data": [...], "layout": {...}, "frames": [...]}`` that the vendored plotly.js
 draws (``kharita-charts.js``). Nothing here aggregates events: callers pass
-aggregates (see :mod:`kharita.report.queries`), which keeps pages small.
+aggregates from the read model (:mod:`kharita.views`), which keeps pages small.
+Periods arrive as first days (dates) and are drawn in date order with their labels
+(:func:`kharita.views.periods.period_label`).
 
 When ``synthetic`` is true every figure carries a "SYNTHETIC" title prefix and a
 watermark, so a chart copied out of the page keeps its label.
@@ -18,6 +20,11 @@ from typing import Any
 import pandas as pd
 
 from kharita.report.assets import outlines
+from kharita.views.kb import short_name
+from kharita.views.periods import as_date, period_label
+
+__all__ = ["activity_figure", "base_layout", "colors_for", "heatmap_figure", "lines_figure",
+           "map_figure", "org_graph_figure", "period_axis", "qq_figure", "short_name"]
 
 #: A qualitative palette (Tableau 20 order) assigned to entities in a stable order.
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
@@ -55,21 +62,22 @@ def colors_for(ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def short_name(name: str) -> str:
-    """A chart label: "Islamic State West Africa Province" -> "West Africa".
+def period_axis(values: Iterable[object], freq: str) -> tuple[list[object], list[str]]:
+    """The distinct periods (first days) of ``values`` in date order, with their labels.
 
-    >>> short_name("Islamic State West Africa Province")
-    'West Africa'
+    >>> import datetime as dt
+    >>> period_axis([dt.date(2020, 1, 1), "2019-01-01", dt.date(2020, 1, 1)], "year")
+    ([datetime.date(2019, 1, 1), datetime.date(2020, 1, 1)], ['2019', '2020'])
     """
-    out = name
-    for prefix in ("Islamic State in the ", "Islamic State in ", "Islamic State of ",
-                   "Islamic State "):
-        if out.startswith(prefix) and len(out) > len(prefix):
-            out = out[len(prefix):]
-            break
-    for suffix in (" Province", " Wilayah"):
-        out = out.removesuffix(suffix)
-    return out
+    days = sorted({as_date(v) for v in values if v is not None and not _isna(v)})
+    return list(days), [period_label(d, freq) for d in days]
+
+
+def _isna(v: object) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _name(names: Mapping[str, Mapping[str, str]], eid: str) -> str:
@@ -157,17 +165,22 @@ def map_figure(cells: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
                colors: Mapping[str, str], synthetic: bool,
                territories: Mapping[str, Sequence[str]] | None = None,
                trajectory: pd.DataFrame | None = None,
-               title: str = "Events by branch") -> dict[str, Any]:
+               title: str = "Events by branch", freq: str = "year") -> dict[str, Any]:
     """Bubble map of aggregated cells with a time slider over ``cells.period``.
 
     ``cells``: DataFrame[period, entity_id, lat, lon, events, fatalities] (from
-    :func:`kharita.report.queries.map_cells`). Bubble area is proportional to the
-    number of events in the cell. The first slider step shows every period together.
+    :func:`kharita.views.map_cells`; ``period`` holds first days, labelled for ``freq``;
+    without a ``period`` column only the whole range is drawn). Bubble area is
+    proportional to the number of events in the cell. The first slider step shows
+    every period together; the others follow in date order.
     ``territories`` (entity -> ISO3 list) are shaded in the branch's colour;
     ``trajectory`` (DataFrame[period, lat, lon]) draws the centre of gravity path.
     """
     entities = sorted(cells["entity_id"].unique()) if len(cells) else []
-    periods = sorted(cells["period"].unique()) if len(cells) else []
+    has_periods = "period" in cells.columns and len(cells) > 0
+    periods, labels = period_axis(cells["period"], freq) if has_periods else ([], [])
+    if has_periods:
+        cells = cells.assign(period=[as_date(v) for v in cells["period"]])
     data: list[dict[str, Any]] = [_land_trace()]
     data.extend(_territory_traces(territories or {}, colors, names))
     if trajectory is not None and len(trajectory):
@@ -206,8 +219,8 @@ def map_figure(cells: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
     data.extend(traces_for(cells, cmax))
     idx = list(range(first_dynamic, first_dynamic + len(entities)))
     frames = [{"name": "all", "data": traces_for(cells, cmax), "traces": idx}]
-    for p in periods:
-        frames.append({"name": str(p), "data": traces_for(cells[cells["period"] == p], pmax),
+    for p, label in zip(periods, labels, strict=True):
+        frames.append({"name": label, "data": traces_for(cells[cells["period"] == p], pmax),
                        "traces": idx})
     steps = [{"label": str(f["name"]), "method": "animate",
               "args": [[f["name"]], {"mode": "immediate", "frame": {"duration": 0,
@@ -230,17 +243,25 @@ def map_figure(cells: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
 
 def activity_figure(act: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
                     colors: Mapping[str, str], synthetic: bool, value: str = "events",
-                    title: str = "Events by branch") -> dict[str, Any]:
-    """Stacked bars of ``value`` per period and entity (DataFrame[period, entity_id, ...])."""
+                    title: str = "Events by branch", freq: str = "year") -> dict[str, Any]:
+    """Stacked bars of ``value`` per period and entity (DataFrame[period, entity_id, ...]
+    with ``period`` the first days, from :func:`kharita.views.activity`); the x axis
+    lists every period in date order."""
     data = []
+    periods, labels = period_axis(act["period"], freq) if len(act) else ([], [])
+    label_of = dict(zip(periods, labels, strict=True))
     for eid in sorted(act["entity_id"].unique()) if len(act) else []:
-        s = act[act["entity_id"] == eid]
-        data.append({"type": "bar", "name": _name(names, eid), "x": s["period"].astype(str)
-                     .tolist(), "y": s[value].astype(float).tolist(),
+        s = act[act["entity_id"] == eid].copy()
+        s["_day"] = [as_date(v) for v in s["period"]]
+        s = s.sort_values("_day")
+        data.append({"type": "bar", "name": _name(names, eid),
+                     "x": [label_of[d] for d in s["_day"]],
+                     "y": s[value].astype(float).tolist(),
                      "marker": {"color": colors.get(eid, "#555555")},
                      "hovertemplate": f"{_name(names, eid)} %{{x}}: %{{y:,.0f}}<extra></extra>"})
     return {"data": data, "layout": base_layout(
-        title, synthetic, barmode="stack", height=420, xaxis={"type": "category"},
+        title, synthetic, barmode="stack", height=420,
+        xaxis={"type": "category", "categoryorder": "array", "categoryarray": labels},
         yaxis={"title": {"text": value}, "rangemode": "tozero"},
         legend={"orientation": "v", "x": 1.02, "font": {"size": 10}},
         margin={"l": 60, "r": 10, "t": 50, "b": 50})}
@@ -249,9 +270,16 @@ def activity_figure(act: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]]
 def lines_figure(df: pd.DataFrame, *, x: str, ys: Sequence[str], synthetic: bool, title: str,
                  lows: Sequence[str | None] | None = None, highs: Sequence[str | None] | None
                  = None, y_title: str = "", labels: Sequence[str] | None = None,
-                 colors: Sequence[str] | None = None) -> dict[str, Any]:
-    """One line per column in ``ys`` against ``x``, with optional interval bands."""
+                 colors: Sequence[str] | None = None, freq: str | None = None
+                 ) -> dict[str, Any]:
+    """One line per column in ``ys`` against ``x``, with optional interval bands.
+
+    With ``freq``, ``x`` holds periods (first days): the rows are drawn in date order
+    and labelled for ``freq``."""
     data: list[dict[str, Any]] = []
+    if freq is not None and len(df):
+        df = df.assign(_day=[as_date(v) for v in df[x]]).sort_values("_day")
+        df[x] = [period_label(d, freq) for d in df["_day"]]
     for k, col in enumerate(ys):
         color = (colors[k] if colors else PALETTE[k % len(PALETTE)])
         lo = lows[k] if lows else None
@@ -272,7 +300,7 @@ def lines_figure(df: pd.DataFrame, *, x: str, ys: Sequence[str], synthetic: bool
 
 def org_graph_figure(layout_data: Mapping[str, Any], *, synthetic: bool,
                      title: str | None = None) -> dict[str, Any]:
-    """The layered organisation chart of :func:`kharita.report.kbviews.org_layout`."""
+    """The layered organisation chart of :func:`kharita.views.kb.org_layout`."""
     nodes = {n["id"]: n for n in layout_data["nodes"]}
     # Stagger crowded rows so labels do not overlap.
     rows: dict[float, list[str]] = {}

@@ -100,7 +100,7 @@
       var p = filterParams();
       p.set("freq", $("f-freq").value);
       return getJSON("/api/periods?" + p.toString()).then(function (res) {
-        periods = res.periods;
+        periods = res.labels;  /* labels of the first days, in date order */
         slider.max = String(periods.length);
         if (Number(slider.value) > periods.length) { slider.value = "0"; }
         return loadPeriod();
@@ -218,7 +218,7 @@
       if (!rows.length) { layout.annotations.push({ text: "no events attributed in this store",
         xref: "paper", yref: "paper", x: 0.5, y: 0.6, showarrow: false }); }
       return Plotly.newPlot(div, [{ type: "bar", name: "events", marker: { color: "#8e2b20" },
-        x: rows.map(function (r) { return r.period; }), y: rows.map(function (r) { return r.events; }) }],
+        x: rows.map(function (r) { return r.label; }), y: rows.map(function (r) { return r.events; }) }],
         layout, CONFIG);
     });
   }

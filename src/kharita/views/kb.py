@@ -2,7 +2,8 @@
 
 Display names, the organisation graph laid out for drawing, territories, and branch
 profiles (KB facts with their sources). Pure functions of a
-:class:`~kharita.kb.knowledge.KnowledgeBase`; no store access.
+:class:`~kharita.kb.knowledge.KnowledgeBase`; no store access. An unknown entity raises
+:class:`~kharita.errors.NotFound`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import pandas as pd
 
+from kharita.errors import NotFound, UserInputError
 from kharita.kb.dates import to_date
 from kharita.kb.graph import org_graph
 from kharita.kb.model import model_dump_public
@@ -23,6 +25,31 @@ if TYPE_CHECKING:
 #: Vertical level of each entity type in the layered organisation chart (top = 0).
 TYPE_LEVEL = {"organisation": 0, "directorate": 1, "office": 2, "province": 3,
               "predecessor": 3, "group": 4, "splinter": 4, "person": 5, "landmark_event": 6}
+
+
+def short_name(name: str) -> str:
+    """A chart label: "Islamic State West Africa Province" -> "West Africa".
+
+    >>> short_name("Islamic State West Africa Province")
+    'West Africa'
+    """
+    out = name
+    for prefix in ("Islamic State in the ", "Islamic State in ", "Islamic State of ",
+                   "Islamic State "):
+        if out.startswith(prefix) and len(out) > len(prefix):
+            out = out[len(prefix):]
+            break
+    for suffix in (" Province", " Wilayah"):
+        out = out.removesuffix(suffix)
+    return out
+
+
+def _day(value: object) -> dt.date:
+    try:
+        return to_date(value)
+    except (TypeError, ValueError) as exc:
+        raise UserInputError(f"as_of={value!r}: expected a date (YYYY-MM-DD): {exc}") \
+            from None
 
 
 def display_names(kb: KnowledgeBase) -> dict[str, dict[str, str]]:
@@ -136,13 +163,15 @@ def branch_profile(kb: KnowledgeBase, entity_id: str) -> dict[str, Any]:
     """KB facts about one entity with their sources: names, validity, relations,
     leaders (with tenures and both death and announcement dates), territories, claims.
 
-    Raises ``KeyError`` with a clear message for an unknown id.
+    Raises :class:`~kharita.errors.NotFound` for an unknown id.
 
     >>> p = branch_profile(load_kb(), "is")
     >>> p["id"], isinstance(p["relations"], list)
     ('is', True)
     """
-    e = kb.entity(entity_id)
+    e = kb.entities.get(entity_id)
+    if e is None:
+        raise NotFound(f"no entity {entity_id!r} in the knowledge base")
     rels = []
     for r in kb.relations:
         if entity_id not in (r.source, r.target):
@@ -202,9 +231,8 @@ def network_elements(kb: KnowledgeBase, as_of: object) -> dict[str, Any]:
     True
     """
     from kharita.kb.graph import STRUCTURAL_RELATIONS, kb_graph
-    from kharita.report.charts import short_name
 
-    day = to_date(as_of)
+    day = _day(as_of)
     g = kb_graph(kb, day, relation_types=STRUCTURAL_RELATIONS)
     elements: list[dict[str, Any]] = []
     for node, data in g.nodes(data=True):

@@ -1,0 +1,174 @@
+"""SQL of the read model (:mod:`kharita.views`): store info, periods, map cells, the
+events table and one event.
+
+Written once in DuckDB's dialect, without DuckDB-only constructs (no ``GROUP BY ALL``,
+no ``contains``, no ``hash``), so that :func:`kharita.store.dialect.transpile` turns
+every query into Spark SQL. ``frame`` arguments are the SQL of an analysis frame
+(:attr:`kharita.analysis.frame.Frame.sql`) used as a subquery; values the user typed
+are ``?`` parameters, never spliced.
+"""
+
+from __future__ import annotations
+
+from kharita.store.sql.periods import FREQS, period_sql
+
+__all__ = ["FREQS", "PAGE_COLUMNS", "SORTS", "period_sql"]
+#: Orders of the events table: name -> ``ORDER BY`` over the browse table.
+SORTS: dict[str, str] = {
+    "date_desc": "rn",
+    "date_asc": "rn DESC",
+    "fatalities_desc": "fatalities_best DESC NULLS LAST, rn",
+}
+#: Columns of one row of the events table.
+PAGE_COLUMNS: tuple[str, ...] = (
+    "event_id", "date_start", "entity_id", "confidence", "weight", "event_type", "source",
+    "country_iso3", "admin1", "place", "fatalities_best")
+#: The lower-cased text a search matches (place, admin1, country, ISO3 code, branch).
+SEARCH_TEXT = ("lower(concat_ws(' ', COALESCE(place, ''), COALESCE(admin1, ''), "
+               "COALESCE(country, ''), COALESCE(country_iso3, ''), COALESCE(entity_id, '')))")
+
+
+# -- store info ------------------------------------------------------------------------
+def event_counts_sql() -> str:
+    """Events, synthetic events, first and last start date of the ``events`` table."""
+    return ("SELECT COUNT(*) AS n, "
+            "SUM(CASE WHEN COALESCE(synthetic, FALSE) THEN 1 ELSE 0 END) AS n_synthetic, "
+            "MIN(date_start) AS date_min, MAX(date_start) AS date_max FROM events")
+
+
+def distinct_events_sql(frame: str) -> str:
+    """Number of distinct events in a frame."""
+    return f"SELECT COUNT(DISTINCT event_id) AS n FROM ({frame}) f"
+
+
+def sources_sql() -> str:
+    """Events per source and version with their date range."""
+    return ("SELECT source, source_version, COUNT(*) AS events, MIN(date_start) AS first, "
+            "MAX(date_start) AS last FROM events GROUP BY source, source_version "
+            "ORDER BY source, source_version")
+
+
+def files_sql() -> str:
+    """Every ingested file with its row accounting."""
+    return ("SELECT path, source, source_version, rows_read, rows_stored, rows_quarantined, "
+            "rows_filtered, ingest_file_id, finished_at, "
+            "COALESCE(synthetic, FALSE) AS synthetic FROM ingest_files ORDER BY started_at")
+
+
+def quarantine_sql() -> str:
+    """Quarantined rows per file and reason, most first."""
+    return ("SELECT file, reason, COUNT(*) AS rows FROM quarantine GROUP BY file, reason "
+            "ORDER BY rows DESC, file, reason")
+
+
+def filtered_rows_sql() -> str:
+    """Rows left out on purpose, per reason, most first."""
+    return ("SELECT reason, SUM(rows) AS rows FROM filtered GROUP BY reason "
+            "ORDER BY rows DESC, reason")
+
+
+def entities_sql(frame: str) -> str:
+    """The frame's branches, most rows first."""
+    return (f"SELECT entity_id, COUNT(*) AS n FROM ({frame}) f GROUP BY entity_id "
+            "ORDER BY n DESC, entity_id")
+
+
+def event_types_sql(frame: str) -> str:
+    """The event types present in a frame."""
+    return (f"SELECT DISTINCT event_type FROM ({frame}) f WHERE event_type IS NOT NULL "
+            "ORDER BY event_type")
+
+
+# -- periods and map -------------------------------------------------------------------
+def periods_sql(frame: str, freq: str) -> str:
+    """First days of the periods holding at least one row of the frame, in order."""
+    p = period_sql(freq)
+    return f"SELECT DISTINCT {p} AS period FROM ({frame}) f ORDER BY period"
+
+
+def map_cells_sql(frame: str, *, freq: str | None, cell_deg: float) -> str:
+    """Weighted events and deaths per grid cell (and period, unless ``freq`` is None).
+
+    Cell centre: ``(floor(lat / d) + 0.5) * d``, likewise for the longitude.
+    """
+    d = repr(float(cell_deg))
+    lat = f"(FLOOR(latitude / {d}) + 0.5) * {d}"
+    lon = f"(FLOOR(longitude / {d}) + 0.5) * {d}"
+    keys = ["entity_id", lat, lon]
+    names = ["entity_id", "lat", "lon"]
+    if freq is not None:
+        keys.insert(0, period_sql(freq))
+        names.insert(0, "period")
+    select = ", ".join(f"{k} AS {n}" if k != n else k for k, n in zip(keys, names,
+                                                                        strict=True))
+    return (f"SELECT {select}, SUM(weight) AS events, "
+            "SUM(weight * COALESCE(fatalities_best, 0)) AS fatalities "
+            f"FROM ({frame}) f WHERE latitude IS NOT NULL AND longitude IS NOT NULL "
+            f"GROUP BY {', '.join(keys)} ORDER BY {', '.join(names)}")
+
+
+def countries_by_entity_sql(frame: str) -> str:
+    """Weighted events per branch and country."""
+    return (f"SELECT entity_id, country_iso3, SUM(weight) AS events FROM ({frame}) f "
+            "GROUP BY entity_id, country_iso3 ORDER BY entity_id, events DESC, country_iso3")
+
+
+# -- the events table ------------------------------------------------------------------
+def search_keys_sql(base: str) -> str:
+    """The distinct search texts of a frame base table, numbered (``key_id``)."""
+    return (f"SELECT ROW_NUMBER() OVER (ORDER BY key) AS key_id, key FROM "
+            f"(SELECT DISTINCT {SEARCH_TEXT} AS key FROM {base}) k")
+
+
+def browse_sql(base: str, keys: str) -> str:
+    """The frame base table ``base`` with ``key_id`` (into ``keys``) and ``rn``, the
+    row's rank newest first (date, event id, branch), stored in ``rn`` order so the
+    default order pages by range."""
+    return (f"SELECT b.*, k.key_id, ROW_NUMBER() OVER (ORDER BY b.date DESC, b.event_id, "
+            f"b.entity_id) AS rn FROM (SELECT *, {SEARCH_TEXT} AS kh_key FROM {base}) b "
+            f"JOIN {keys} k ON k.key = b.kh_key ORDER BY rn")
+
+
+def search_where(keys: str) -> str:
+    """A condition on the browse rows for one search text (two ``?``: the lower-cased
+    text, matched as a literal substring, and the whole event id)."""
+    return (f"(key_id IN (SELECT key_id FROM {keys} WHERE STRPOS(key, ?) > 0) "
+            "OR lower(event_id) = ?)")
+
+
+def count_sql(rows: str, where: str = "") -> str:
+    """Number of rows of a subquery (optionally under a condition)."""
+    return f"SELECT COUNT(*) AS n FROM ({rows}) r" + (f" WHERE {where}" if where else "")
+
+
+def page_sql(rows: str, *, where: str = "", sort: str, limit: int, offset: int) -> str:
+    """One page of the events table over the (filtered) browse rows ``rows``."""
+    if sort not in SORTS:
+        raise ValueError(f"sort={sort!r}: expected one of {', '.join(SORTS)}")
+    cols = ", ".join("date AS date_start" if c == "date_start" else c for c in PAGE_COLUMNS)
+    return (f"SELECT {cols} FROM ({rows}) r" + (f" WHERE {where}" if where else "")
+            + f" ORDER BY {SORTS[sort]} LIMIT {int(limit)} OFFSET {int(offset)}")
+
+
+def rank_range_sql(rows: str) -> str:
+    """Rows whose rank lies in a range (two ``?``: after, up to), in rank order."""
+    cols = ", ".join("date AS date_start" if c == "date_start" else c for c in PAGE_COLUMNS)
+    return f"SELECT {cols} FROM ({rows}) r WHERE rn > ? AND rn <= ? ORDER BY rn"
+
+
+def table_count_sql(table: str) -> str:
+    """Rows of one table."""
+    return f"SELECT COUNT(*) AS n FROM {table}"
+
+
+# -- one event -------------------------------------------------------------------------
+def event_exists_sql() -> str:
+    """1 when the event (one ``?``) is stored."""
+    return "SELECT COUNT(*) AS n FROM events WHERE event_id = ?"
+
+
+def event_weights_sql(frame: str) -> str:
+    """How one event (one ``?``) counts in a frame: its branches and weights."""
+    return (f"SELECT entity_id, weight, confidence, region FROM ({frame}) f "
+            "WHERE event_id = ? ORDER BY entity_id")
+

@@ -1,0 +1,145 @@
+"""The events table: pages of the frame's rows with search and sort.
+
+A page is the frame's rows (one per event and branch, with the frame's weight) under
+the frame's filters, matching a free-text search, in one order, cut to ``size`` rows
+starting at row ``(page - 1) * size``. To keep deep pages and searches fast on large
+stores the frame's base table is copied once per store into a **browse** table ordered
+newest first, with a rank ``rn`` and a ``key_id`` into the distinct search texts; the
+frame's filters are applied to it by the same SQL as to the frame itself
+(:func:`kharita.store.sql.frame.filtered_sql`), so a page never disagrees with a figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kharita.analysis.frame import SQL_COLUMNS
+from kharita.errors import UserInputError
+from kharita.store.sql import frame as frame_sql
+from kharita.store.sql import views as views_sql
+
+if TYPE_CHECKING:
+    from kharita.analysis.frame import Frame
+    from kharita.store.base import Store
+
+SORTS: tuple[str, ...] = tuple(views_sql.SORTS)
+MAX_PAGE_SIZE = 200
+MAX_QUERY_LEN = 100
+MAX_PAGE = 1_000_000
+
+
+@dataclass
+class EventsPage:
+    """One page of the events table: ``total`` matching rows, this page's ``rows``
+    (:data:`kharita.store.sql.views.PAGE_COLUMNS`)."""
+
+    total: int
+    page: int
+    size: int
+    rows: pd.DataFrame
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.size))
+
+
+@dataclass(frozen=True)
+class _Browse:
+    table: str
+    keys: str
+    n_rows: int
+
+
+def _cache(store: Store) -> dict[str, Any]:
+    cache = getattr(store, "_kh_views_cache", None)
+    if cache is None:
+        cache = {}
+        store._kh_views_cache = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def browse_table(frame: Frame) -> _Browse:
+    """The browse table of the frame's base table (built once per store and base, again
+    when the base table changed)."""
+    store = frame.store
+    cache = _cache(store)
+    hit = cache.get(frame.base)
+    if hit is not None and store.has_table(hit.table) and hit.n_rows == int(
+            store.scalar(views_sql.table_count_sql(frame.base)) or 0):
+        return hit
+    table, keys = f"{frame.base}_browse", f"{frame.base}_keys"
+    store.create_temp(keys, views_sql.search_keys_sql(frame.base))
+    store.create_temp(table, views_sql.browse_sql(frame.base, keys))
+    browse = _Browse(table, keys, int(store.scalar(views_sql.table_count_sql(table)) or 0))
+    cache[frame.base] = browse
+    return browse
+
+
+def _filtered_rows(frame: Frame, table: str) -> str:
+    """The frame's filters applied to ``table`` (a copy of the base table with ``rn``)."""
+    f = frame.filters
+    columns = (*SQL_COLUMNS, "rn", "key_id")
+    return frame_sql.filtered_sql(
+        table, columns, ambiguous=f.ambiguous, min_confidence=f.min_confidence,
+        start=f.start, end=f.end, branches=f.branches, countries=f.countries,
+        sources=f.sources, event_types=f.event_types)
+
+
+def check_page_args(*, q: str, page: int, size: int, sort: str) -> str:
+    """Validate the events table's arguments; returns the normalised search text."""
+    if not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
+        raise UserInputError(f"page={page!r}: expected a whole number from 1 to {MAX_PAGE:,}")
+    if not isinstance(size, int) or not 1 <= size <= MAX_PAGE_SIZE:
+        raise UserInputError(f"size={size!r}: expected a whole number from 1 to "
+                             f"{MAX_PAGE_SIZE}")
+    if len(q) > MAX_QUERY_LEN:
+        raise UserInputError(f"q: the search text has {len(q)} characters, at most "
+                             f"{MAX_QUERY_LEN}")
+    if sort not in SORTS:
+        raise UserInputError(f"sort={sort!r}: expected one of {', '.join(SORTS)}")
+    return q.strip().lower()
+
+
+def events_page(frame: Frame, *, q: str = "", page: int = 1, size: int = 50,
+                sort: str = "date_desc") -> EventsPage:
+    """A page of the frame's rows matching the free-text search ``q``.
+
+    ``q`` matches case-insensitively as a literal substring of the place, admin1,
+    country name, ISO3 code and branch id, or as the whole event id. Pages are 1-based;
+    ``size`` at most :data:`MAX_PAGE_SIZE`; ``sort`` one of :data:`SORTS` (newest first
+    by default; ties by event id and branch). A page past the last one is empty.
+
+    >>> from kharita.analysis.frame import build_frame
+    >>> from kharita.store.base import open_store
+    >>> from kharita.store.synthetic import insert_synthetic_events
+    >>> store = open_store(":memory:")
+    >>> _ = insert_synthetic_events(store, 300, seed=2)
+    >>> fr = build_frame(store)
+    >>> p1, p2 = events_page(fr, size=10), events_page(fr, size=10, page=2)
+    >>> p1.total == p2.total, len(p2.rows), set(p1.rows.event_id).isdisjoint(p2.rows.event_id)
+    (True, 10, True)
+    """
+    text = check_page_args(q=q, page=page, size=size, sort=sort)
+    store = frame.store
+    browse = browse_table(frame)
+    rows = _filtered_rows(frame, browse.table)
+    where, params = "", []
+    if text:
+        where = views_sql.search_where(browse.keys)
+        params = [text, text]
+    total = int(store.scalar(views_sql.count_sql(rows, where), params) or 0)
+    offset = (page - 1) * size
+    if sort == "date_desc" and not text and total == browse.n_rows:
+        # every row matches: a page is a range of ranks (the table is stored in rank order)
+        df = store.sql(views_sql.rank_range_sql(rows), [offset, offset + size])
+    else:
+        df = store.sql(views_sql.page_sql(rows, where=where, sort=sort, limit=size,
+                                          offset=offset), params)
+    if "date_start" in df and len(df):
+        df["date_start"] = pd.to_datetime(df["date_start"]).dt.date
+    return EventsPage(total=total, page=page, size=size, rows=df.reset_index(drop=True))
+

@@ -1,0 +1,65 @@
+"""Branches: KB facts with sources per branch, and the events attributed to each."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import HTMLResponse
+
+from kharita import views
+from kharita.analysis.frame import Filters
+from kharita.views import kb as kbviews
+from kharita.web.common import Page, Workbench, filters_from_query, records, workbench
+
+router = APIRouter()
+WB = Annotated[Workbench, Depends(workbench)]
+F = Annotated[Filters, Depends(filters_from_query)]
+EntityId = Annotated[str, Path(max_length=200, description="KB entity id, e.g. is-iraq.")]
+
+
+@router.get("/branches", response_class=HTMLResponse, include_in_schema=False)
+def branches_page(wb: WB) -> HTMLResponse:
+    totals = views.totals_by_branch(wb.run(views.activity, wb.frame, "year"))
+    counts = {str(r.entity_id): round(float(r.events), 1) for r in totals.itertuples()}
+    return wb.render("branches.html.j2", "branches", "Branches",
+                     branches=kbviews.branches(wb.kb).to_dict(orient="records"),
+                     counts=counts)
+
+
+@router.get("/branches/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
+def branch_page(wb: WB, entity_id: EntityId) -> HTMLResponse:
+    profile = kbviews.branch_profile(wb.kb, entity_id)
+    return wb.render("branch.html.j2", "branches", profile["name"],
+                     data={"entity_id": entity_id}, p=profile)
+
+
+@router.get("/api/branches", tags=["kb"])
+def api_branches(wb: WB) -> dict[str, Any]:
+    """Branch-like KB entities with their names (English and Arabic) and validity."""
+    return {"kb_version": wb.kb.version, "branches": records(kbviews.branches(wb.kb))}
+
+
+@router.get("/api/branches/{entity_id}", tags=["kb"])
+def api_branch(wb: WB, entity_id: EntityId) -> dict[str, Any]:
+    """KB facts about one entity with sources: relations, leaders, territories, claims."""
+    return kbviews.branch_profile(wb.kb, entity_id)
+
+
+@router.get("/api/activity", tags=["events"])
+def api_activity(wb: WB, filters: F,
+                 freq: Annotated[str, Query(description="Period length: "
+                                            + ", ".join(views.FREQS) + ".")] = "year"
+                 ) -> dict[str, Any]:
+    """Events and deaths per period and branch: the figures of ``kharita activity --by
+    branch`` (``period``: first day; ``label``: 2019, 2019-Q3, ...; ``events`` weighted,
+    ``events_raw`` distinct events)."""
+    act = wb.run(views.activity, wb.frame_for(filters), freq)
+    rows = records(act)
+    for row, p in zip(rows, act["period"], strict=True):
+        row["label"] = views.period_label(p, freq)
+    return {"freq": freq, "synthetic": wb.info.synthetic, "filters": filters.describe(),
+            "rows": rows}
+
+
+PAGE = Page("branches", "Branches", "/branches", router)

@@ -1,0 +1,43 @@
+"""Overview: the brief's sections, live, and what the store holds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+
+from kharita.web.common import Page, Workbench, records, workbench
+
+router = APIRouter()
+WB = Annotated[Workbench, Depends(workbench)]
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def overview_page(wb: WB) -> HTMLResponse:
+    return wb.render("overview.html.j2", "overview", "Overview", brief=wb.overview())
+
+
+@router.get("/api/summary", tags=["store"])
+def api_summary(wb: WB) -> dict[str, Any]:
+    """What the store holds: counts, date range, sources, files, quarantine, KB versions."""
+    i = wb.info
+    return {"synthetic": i.synthetic, "any_synthetic": i.any_synthetic,
+            "n_events": i.n_events, "n_attributed_events": i.n_attributed_events,
+            "date_min": str(i.date_min or ""), "date_max": str(i.date_max or ""),
+            "sources": records(i.sources), "files": records(i.files),
+            "quarantine": records(i.quarantine), "kb_version": wb.kb.version,
+            "attribution_kb_versions": i.kb_versions, "entities": i.entities,
+            "event_types": i.event_types}
+
+
+@router.get("/api/overview", tags=["store"])
+def api_overview(wb: WB) -> dict[str, Any]:
+    """The overview's (the brief's) sections: id, title, status and reason."""
+    b = wb.overview()
+    return {"title": b.title, "synthetic": b.synthetic, "kb_version": b.kb_version,
+            "sections": [{"id": s.id, "title": s.title, "status": s.status,
+                          "reason": s.reason} for s in b.sections]}
+
+
+PAGE = Page("overview", "Overview", "/", router)
