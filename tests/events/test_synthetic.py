@@ -245,3 +245,20 @@ def test_store_fixture_is_deterministic_and_chunks(monkeypatch):
         store_syn.insert_synthetic_events(d, -1)
     for s in (a, b, c, d):
         s.close()
+
+
+@pytest.mark.spark
+def test_store_fixture_gives_the_same_rows_on_spark(tmp_path):
+    from kharita.store.base import open_store
+    from kharita.store.synthetic import insert_synthetic_events
+
+    spark = open_store(tmp_path / "spark", engine="spark")
+    duck = open_store(":memory:")
+    assert insert_synthetic_events(spark, 2_000, seed=5) == 2_000
+    insert_synthetic_events(duck, 2_000, seed=5)
+    for q in ("SELECT * EXCLUDE (ingest_file_id, ingest_row) FROM events ORDER BY event_id",
+              "SELECT * FROM attributions ORDER BY event_id, entity_id"):
+        a, b = spark.sql(q), duck.sql(q)
+        assert len(a) > 0
+        pd.testing.assert_frame_equal(a.astype(str), b.astype(str))
+    assert not spark.has_table("_kh_synthetic")
