@@ -21,7 +21,14 @@ TINY_EVENTS = [
 ]
 
 
-def build_tiny_store(path: Path, *, synthetic: bool = True) -> Path:
+def build_tiny_store(path: Path, *, synthetic: bool = True, kb_version: str | None = None
+                     ) -> Path:
+    """The six events of :data:`TINY_EVENTS`, attributed with the shipped KB's version
+    (or ``kb_version``)."""
+    if kb_version is None:
+        from kharita import load_kb
+
+        kb_version = load_kb().version
     con = connect(path)
     for eid, day, iso, lat, lon, best, attrs in TINY_EVENTS:
         con.execute(
@@ -33,8 +40,8 @@ def build_tiny_store(path: Path, *, synthetic: bool = True) -> Path:
             [eid, eid.split(":")[1], dt.date.fromisoformat(day), dt.date.fromisoformat(day),
              iso, iso, f"place {eid}", lat, lon, best, synthetic, int(eid.split(":")[1])])
         for ent, side, conf, rule in attrs:
-            con.execute("INSERT INTO attributions VALUES (?, ?, ?, ?, ?, ?, 'test-kb')",
-                        [eid, ent, side, conf, rule, f"detail for {ent}"])
+            con.execute("INSERT INTO attributions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [eid, ent, side, conf, rule, f"detail for {ent}", kb_version])
     con.execute("INSERT INTO ingest_files VALUES ('f1', 'tiny.csv', 'synthetic', 'test', 7, 6,"
                 " 1, 0, now(), now(), ?)", [synthetic])
     con.execute("INSERT INTO quarantine VALUES ('f1', 'tiny.csv', 8, 'date_start',"
@@ -52,3 +59,19 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_real_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_store(tmp_path_factory.mktemp("tinyreal") / "tiny.duckdb",
                             synthetic=False)
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_store, kb):
+    """A read-only store on the tiny store, closed after the module."""
+    store = connect(tiny_store, read_only=True)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_frame(tiny, kb):
+    """The whole tiny store's analysis frame."""
+    from kharita.analysis.frame import build_frame
+
+    return build_frame(tiny, kb)

@@ -1,20 +1,32 @@
 """The brief: sections present, SYNTHETIC labels, attribution text, nothing loaded from
-other hosts, clear notices for sections whose analysis is missing."""
+other hosts, clear notices for sections that cannot be computed, each figure computed
+once, and the activity table equal to the read model's (periods in date order)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import sys
 from html import unescape
 from html.parser import HTMLParser
 
 import pytest
 from typer.testing import CliRunner
 
-from kharita.errors import KharitaError
+from kharita import views
+from kharita.errors import KharitaError, UserInputError
 from kharita.report import brief as brief_mod
+from kharita.report import charts
 from kharita.report.brief import build_brief, render_html
-from kharita.report.sections import SECTIONS, Section, SectionSpec, run_section
+from kharita.report.sections import (
+    SECTIONS,
+    BriefData,
+    SectionSpec,
+    Unavailable,
+    build_sections,
+    run_section,
+)
 from kharita.store.duckdb import connect
 
 UCDP_CREDIT = ("UCDP GED, CC BY 4.0; Sundberg & Melander 2013, Journal of Peace Research "
@@ -68,12 +80,8 @@ class _Collector(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def synthetic_html(tiny_store, kb):
-    con = connect(tiny_store, read_only=True)
-    try:
-        b = build_brief(con, kb, command="kharita brief --store tiny.duckdb")
-    finally:
-        con.close()
+def synthetic_html(tiny_frame):
+    b = build_brief(tiny_frame, command="kharita brief --store tiny.duckdb")
     return b, render_html(b)
 
 
@@ -110,11 +118,8 @@ def test_synthetic_label_on_every_section_chart_and_table(synthetic_html) -> Non
 
 
 def test_real_store_is_not_labelled_synthetic(tiny_real_store, kb) -> None:
-    con = connect(tiny_real_store, read_only=True)
-    try:
-        b = build_brief(con, kb)
-    finally:
-        con.close()
+    with connect(tiny_real_store, read_only=True) as store:
+        b = build_brief(store, kb)
     assert not b.synthetic
     parsed = parse(render_html(b))
     assert not any("SYNTHETIC" in " ".join(t) for t in parsed.sections.values())
@@ -151,34 +156,65 @@ def test_arabic_names_are_marked_right_to_left(synthetic_html) -> None:
     assert re.search(r'<span dir="rtl" lang="ar">[^<]*[\u0600-\u06FF]', html)
 
 
-def test_missing_analysis_gives_a_clear_notice(synthetic_html, tiny_store, kb) -> None:
-    spec = SectionSpec("contagion", "Contagion", lambda ctx, funcs: Section("x", "x"),
-                       requires=("kharita.analysis.no_such_module:fit",))
-    from kharita.report.sections import default_context
+def test_unavailable_and_failing_sections_give_notices(tiny_frame) -> None:
+    def unavailable(data):
+        raise Unavailable("this store has no located events")
 
-    con = connect(tiny_store, read_only=True)
-    try:
-        ctx = default_context(con, kb)
-        sec = run_section(spec, ctx)
-        html = render_html(build_brief(con, kb, specs=[spec]))
-    finally:
-        con.close()
-    assert sec.status == "unavailable"
-    assert "kharita.analysis.no_such_module:fit" in sec.reason
-    assert "Not available" in html
-
-
-def test_failing_section_does_not_take_the_brief_down(tiny_store, kb) -> None:
-    def boom(ctx, funcs):
+    def boom(data):
         raise ValueError("too few events for this measure")
 
-    con = connect(tiny_store, read_only=True)
-    try:
-        b = build_brief(con, kb, specs=[SectionSpec("bad", "Bad", boom), SECTIONS[0]])
-    finally:
-        con.close()
+    data = BriefData(tiny_frame)
+    sec = run_section(SectionSpec("contagion", "Contagion", unavailable), data)
+    assert sec.status == "unavailable" and "no located events" in sec.reason
+    b = build_brief(tiny_frame, specs=[SectionSpec("bad", "Bad", boom), SECTIONS[0]])
     assert b.sections[0].status == "error" and "too few events" in b.sections[0].reason
     assert b.sections[1].status == "ok"
+    assert "Not available" in render_html(build_brief(
+        tiny_frame, specs=[SectionSpec("contagion", "Contagion", unavailable)]))
+
+
+def test_each_figure_is_computed_once_per_brief(tiny_frame) -> None:
+    data = BriefData(tiny_frame)
+    sections = build_sections(data)
+    assert [s.id for s in sections] == [s.id for s in SECTIONS]
+    assert len(data.computed) == len(set(data.computed)), data.computed
+    assert {"info", "activity", "cells"} <= set(data.computed)
+    # the claims' survival check computed the shock studies; the shocks section reused them
+    if sections[[s.id for s in SECTIONS].index("claims")].status == "ok":
+        assert "shocks" not in data.computed
+
+
+def test_brief_activity_is_the_read_models_activity(synthetic_html, tiny_frame) -> None:
+    b, _ = synthetic_html
+    table = b.section("activity").tables[0].df.set_index("period")
+    act = views.activity(tiny_frame, "year")
+    assert table.index.tolist() == ["2018", "2019"]  # periods in date order
+    for r in act.itertuples():
+        assert table.loc[views.period_label(r.period, "year"), r.entity_id] == \
+            pytest.approx(round(r.events, 1))
+    summary = b.section("summary").tables[0].df.set_index("entity_id")
+    assert summary.loc["is-west-africa", "events"] == pytest.approx(2.5)
+
+
+def test_charts_draw_periods_in_date_order() -> None:
+    import pandas as pd
+
+    act = pd.DataFrame({"period": pd.to_datetime(["2020-10-01", "2019-01-01", "2020-01-01",
+                                                  "2019-10-01"]),
+                        "entity_id": ["a", "b", "b", "a"], "events": [1.0, 2.0, 3.0, 4.0]})
+    fig = charts.activity_figure(act, names={}, colors={}, synthetic=False, freq="quarter")
+    assert fig["layout"]["xaxis"]["categoryarray"] == ["2019-Q1", "2019-Q4", "2020-Q1",
+                                                       "2020-Q4"]
+    assert [t["x"] for t in fig["data"]] == [["2019-Q4", "2020-Q4"], ["2019-Q1", "2020-Q1"]]
+    cells = pd.DataFrame({"period": [dt.date(2020, 1, 1), dt.date(2019, 1, 1)],
+                          "entity_id": ["a", "a"], "lat": [1.5, 2.5], "lon": [1.5, 2.5],
+                          "events": [1.0, 2.0], "fatalities": [0.0, 0.0]})
+    m = charts.map_figure(cells, names={}, colors={}, synthetic=False, freq="year")
+    assert [f["name"] for f in m["frames"]] == ["all", "2019", "2020"]
+    lines = charts.lines_figure(act, x="period", ys=["events"], synthetic=False, title="t",
+                                freq="year")
+    assert lines["data"][0]["x"] == ["2019", "2019", "2020", "2020"]
+    assert lines["data"][0]["y"] == [2.0, 4.0, 3.0, 1.0]
 
 
 def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch) -> None:
@@ -189,14 +225,20 @@ def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch) -> None:
         brief_mod.write_pdf(html, tmp_path / "b.pdf")
 
 
-def test_cli_brief_writes_the_file(tiny_store, tmp_path) -> None:
-    from kharita.cli import app
+def test_cli_brief_writes_the_file(tiny_store, tmp_path, monkeypatch) -> None:
+    from kharita.cli import app, main
 
     out = tmp_path / "brief.html"
     res = CliRunner().invoke(app, ["brief", "--store", str(tiny_store), "-o", str(out),
-                                   "--from", "2019-01-01", "--to", "2019-12-31"])
+                                   "--from", "2019", "--to", "2019-12-31"])
     assert res.exit_code == 0, res.output
     text = out.read_text()
     assert "Period 2019-01-01 – 2019-12-31" in text
+    assert "--from 2019-01-01 --to 2019-12-31" in text  # the command, as parsed
     bad = CliRunner().invoke(app, ["brief", "--store", str(tiny_store), "--from", "2019-99-01"])
-    assert bad.exit_code != 0 and "not a date" in bad.output
+    assert isinstance(bad.exception, UserInputError) and "2019-99-01" in str(bad.exception)
+    monkeypatch.setattr(sys, "argv", ["kharita", "brief", "--store", str(tiny_store),
+                                      "-o", str(out), "--from", "2019-99-01"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    assert exc.value.code == 2

@@ -16,15 +16,12 @@ def test_demo_builds_store_and_synthetic_brief(tmp_path) -> None:
     brief = tmp_path / "kharita-brief.html"
     store = tmp_path / "kharita-demo.duckdb"
     assert brief.exists() and store.exists()
-    con = connect(store, read_only=True)
-    try:
-        n, syn, attributed = con.execute(
+    with connect(store, read_only=True) as st:
+        n, syn, attributed = st.rows(
             "SELECT count(*), bool_and(synthetic), (SELECT count(DISTINCT event_id) FROM "
-            "attributions) FROM events").fetchone()
-        files = con.execute("SELECT rows_read, rows_stored, rows_quarantined, rows_filtered "
-                            "FROM ingest_files").fetchall()
-    finally:
-        con.close()
+            "attributions) FROM events")[0]
+        files = st.rows("SELECT rows_read, rows_stored, rows_quarantined, rows_filtered "
+                        "FROM ingest_files")
     assert syn is True
     assert n > 0 and attributed > 0
     assert files[0][0] == 2000 and sum(files[0][1:]) == 2000
