@@ -93,16 +93,17 @@ def test_day_resolution_fit_recovers_slow_triggering_and_reports_jitter():
 def test_store_path_on_synthetic_poisson_events(tmp_path):
     """Synthetic store events are placed uniformly at random (no contagion): the fitted
     branching ratio must be small and the Poisson model competitive."""
-    from kharita.analysis.frame import insert_synthetic_events
+    from kharita.analysis.frame import build_frame
     from kharita.store.duckdb import connect
+    from kharita.store.synthetic import insert_synthetic_events
 
     path = tmp_path / "syn.duckdb"
     con = connect(path)
     insert_synthetic_events(con, 6000, seed=3)
     con.close()
     con = connect(path, read_only=True)
-    res = contagion_analysis(con, start="2016-01-01", end="2018-12-31", min_events=100,
-                             jitter_seeds=2, background="yearly")
+    res = contagion_analysis(build_frame(con, start="2016-01-01", end="2018-12-31"),
+                             min_events=100, jitter_seeds=2, background="yearly")
     con.close()
     assert res.start == dt.date(2016, 1, 1) and res.end == dt.date(2018, 12, 31)
     assert len(res.branches) >= 2
@@ -133,13 +134,21 @@ def real_store(tmp_path_factory, shared_data):
 def test_real_ucdp_extracts(real_store):
     """UCDP's `IS` in Syria, Iraq and Nigeria over their common period. The fit runs and
     says what it used; goodness of fit is reported whatever it shows."""
-    from kharita.analysis.frame import attributed_events
+    from kharita.analysis.frame import build_frame
     from kharita.store.duckdb import connect
 
     con = connect(real_store, read_only=True)
-    res = contagion_analysis(con, start="2016-01-01", end="2018-12-25", jitter_seeds=2)
-    n_network = attributed_events(con, start="2016-01-01", end="2018-12-25")["event_id"].nunique()
+    fr = build_frame(con, start="2016-01-01", end="2018-12-25")
+    res = contagion_analysis(fr, jitter_seeds=2)
+    n_network = fr.df()["event_id"].nunique()
+    # the frame's branches are the branches modelled; the others still decide
+    # ambiguous events (read without the branch filter)
+    two = contagion_analysis(fr.narrow(branches="is-iraq,is-syria"), jitter_seeds=1)
     con.close()
+    assert two.branches == ["is-iraq", "is-syria"]
+    assert two.excluded["core_or_predecessor_only"] == res.excluded["core_or_predecessor_only"]
+    assert two.counts.set_index("branch")["n_events"].to_dict() == (
+        res.counts.set_index("branch")["n_events"][["is-iraq", "is-syria"]].to_dict())
     assert {"is-iraq", "is-syria", "is-west-africa"} <= set(res.branches)
     counts = res.counts.set_index("branch")["n_events"]
     # PROVENANCE.md: Syria 2016-2018 IS rows 2,153 + 2,853 + 1,025; Iraq 2016-18 702+564+176
@@ -182,4 +191,7 @@ def test_cli_contagion_json_and_table(real_store):
     assert "alpha(is-iraq<-is-syria)" in out.stdout  # names survive rich markup
     out = runner.invoke(app, ["contagion", "--store", str(real_store), "--branches",
                               "is-libya"])
-    assert out.exit_code != 0
+    assert out.exit_code != 0 and "is-libya" in str(out.exception or out.output)
+    out = runner.invoke(app, ["contagion", "--store", str(real_store), "--branches",
+                              "is-narnia"])
+    assert out.exit_code != 0 and "valid branches" in str(out.exception or out.output)

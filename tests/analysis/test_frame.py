@@ -140,7 +140,7 @@ def test_branch_names_resolve_to_ids(kb):
     assert fr.filters.branches == ("is-west-africa",)
     df = fr.df()
     assert set(df.entity_id) == {"is-west-africa"} and df.date.min().year == 2020
-    with pytest.raises(UserInputError, match="valid branches: .*is-west-africa"):
+    with pytest.raises(UserInputError, match=r"valid branches: .*is-west-africa"):
         cli_frame(store, kb, branches="ISWAPP")
 
 

@@ -1,12 +1,15 @@
-"""Presets: verdicts on synthetic data with a known answer, and on the real extracts."""
+"""Presets: verdicts and the figures they rest on, on synthetic data (checked against
+the frame's rows), on hand-filled stores with a known answer, and on the real extracts."""
 
 from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
-from kharita.analysis.frame import insert_synthetic_events
+from kharita.analysis.frame import build_frame
+from kharita.analysis.geography import spherical_centre
 from kharita.analysis.presets import (
     CONTRADICTED,
     NOT_TESTABLE,
@@ -16,8 +19,9 @@ from kharita.analysis.presets import (
     run_preset,
     run_presets,
 )
-from kharita.errors import KharitaError
+from kharita.errors import UserInputError
 from kharita.store.duckdb import connect
+from kharita.store.synthetic import insert_synthetic_events
 
 from ._fixtures import add_event, tiny_kb
 
@@ -29,15 +33,72 @@ def synthetic(tmp_path_factory):
     return con
 
 
+def _yearly_shares(df: pd.DataFrame) -> pd.DataFrame:
+    """Weighted events per year and region, as shares of the year (pandas, from rows)."""
+    t = df.assign(year=df.date.dt.year).groupby(["year", "region"]).weight.sum().unstack(
+        fill_value=0.0)
+    return t.div(t.sum(axis=1), axis=0)
+
+
 def test_synthetic_shift_and_decentralization_are_supported(synthetic, kb):
-    shift = run_preset(synthetic, "shift-to-africa", kb=kb, n_boot=200)
+    fr = build_frame(synthetic, kb)
+    rows = fr.df()
+    shift = run_preset(fr, "shift-to-africa", n_boot=200)
     assert shift.verdict == SUPPORTED, shift.reason
+    # the figures are the frame's: coverage, and the yearly shares recomputed in pandas
+    cov = shift.figures["coverage"]
+    assert cov["events"] == 20_000 == rows.event_id.nunique()
+    assert (cov["first_event"], cov["last_event"]) == (str(rows.date.min().date()),
+                                                       str(rows.date.max().date()))
+    assert cov["countries"] == ",".join(sorted(rows.country_iso3.unique()))
+    shares = _yearly_shares(rows)
+    assert shift.figures["africa_share_by_year"] == {
+        int(y): round(float(v), 4) for y, v in shares["Africa"].items()}
+    assert shift.figures["middle_east_share_by_year"] == {
+        int(y): round(float(v), 4) for y, v in shares["Middle East"].items()}
+    last = int(shares.index.max())
+    assert f"rose to {shares.loc[last, 'Africa']:.0%} in {last}" in shift.reason
+    first = shift.figures["crossing"]["events"]["first"]
+    above = shares.index[shares["Africa"] > shares["Middle East"]]
+    assert first == f"{int(above.min())}-01-01"
+    y0 = rows[rows.date.dt.year == int(shares.index.min())]
+    c0 = spherical_centre(y0.latitude, y0.longitude, y0.weight)
+    assert shift.figures["centre_first"] == {"year": int(shares.index.min()),
+                                             "lat": round(c0.lat, 3), "lon": round(c0.lon, 3)}
     assert shift.figures["centre_last"]["lat"] < shift.figures["centre_first"]["lat"]
-    dec = run_preset(synthetic, "decentralization", kb=kb, n_boot=200)
+    # decentralization: baseline = the busiest year before 2019, last = the last year
+    dec = run_preset(fr, "decentralization", n_boot=200)
     assert dec.verdict == SUPPORTED, dec.reason
-    assert dec.figures["last"]["core_share"] < dec.figures["baseline"]["core_share"]
+    per_year = rows.assign(year=rows.date.dt.year)
+    totals = per_year.groupby("year").weight.sum()
+    busiest = int(totals[totals.index < 2019].sort_values(kind="stable").index[-1])
+    base, lastrow = dec.figures["baseline"], dec.figures["last"]
+    assert (base["year"], lastrow["year"]) == (busiest, last)
+    core = per_year[per_year.entity_id.isin(["is-iraq", "is-syria"])].groupby("year").weight.sum()
+    assert base["core_share"] == round(core[busiest] / totals[busiest], 3)
+    assert lastrow["core_share"] == round(core[last] / totals[last], 3)
+    assert base["total"] == round(totals[busiest], 3)
+    assert lastrow["core_share_high"] < base["core_share_low"]
+    assert lastrow["n_eff_hhi_low"] > base["n_eff_hhi_high"]
+    assert f"core share {base['core_share']:.0%} in {busiest}" in dec.reason
+    # the KB's structure on two dates (shipped KB: the organisation grew)
+    assert dec.figures["kb_structure"]["nodes"] == {"2015-06-01": 15.0, "2024-06-01": 29.0}
     json.dumps(shift.to_dict())  # JSON-ready
     json.dumps(dec.to_dict(), default=str)
+
+
+def test_a_narrowed_frame_changes_the_verdict(synthetic, kb):
+    """Filters are applied: the same store up to 2018 cannot test the shift."""
+    fr = build_frame(synthetic, kb).narrow(end="2018")
+    r = run_preset(fr, "shift-to-africa", n_boot=50)
+    assert r.verdict == NOT_TESTABLE
+    assert "last year with data: 2018" in r.reason
+    assert r.figures["coverage"]["last_event"] <= "2018-12-31"
+    assert r.filters["end"] == "2018-12-31"
+    nga = run_preset(build_frame(synthetic, kb, countries="Nigeria"), "shift-to-africa",
+                     n_boot=50)
+    assert nga.figures["coverage"]["countries"] == "NGA"
+    assert set(nga.figures["middle_east_share_by_year"].values()) == {0.0}
 
 
 def test_the_middle_east_staying_ahead_contradicts_the_shift(tmp_path):
@@ -49,53 +110,121 @@ def test_the_middle_east_staying_ahead_contradicts_the_shift(tmp_path):
         for i in range(2):
             add_event(con, f"a:{year}:{i}", f"{year}-05-01", country="NGA", admin1="Borno",
                       lat=12, lon=13, attributions=(("is-west-africa", 1, 1.0),))
-    r = run_preset(con, "shift-to-africa", kb=kb, n_boot=100)
+    fr = build_frame(con, kb)
+    r = run_preset(fr, "shift-to-africa", n_boot=100)
     assert r.verdict == CONTRADICTED, r.reason
-    d = run_preset(con, "decentralization", kb=kb, n_boot=100)
+    years = range(2016, 2024)
+    assert r.figures["africa_share_by_year"] == dict.fromkeys(years, 0.25)
+    assert r.figures["middle_east_share_by_year"] == dict.fromkeys(years, 0.75)
+    assert r.figures["coverage"] == {"first_event": "2016-04-01", "last_event": "2023-05-01",
+                                     "events": 64, "countries": "IRQ,NGA"}
+    c = spherical_centre([36.0] * 6 + [12.0] * 2, [43.0] * 6 + [13.0] * 2)
+    assert r.figures["centre_first"] == {"year": 2016, "lat": round(c.lat, 3),
+                                         "lon": round(c.lon, 3)}
+    assert r.figures["centre_last"] == {**r.figures["centre_first"], "year": 2023}
+    assert r.figures["crossing"]["events"]["first"] is None
+    assert "(last year 2023: 75% vs 25%)" in r.reason
+    d = run_preset(fr, "decentralization", n_boot=100)
     assert d.verdict == NOT_TESTABLE  # nothing changed
+    # equal totals every year: the baseline is the latest of the busiest years before 2019
+    assert d.figures["baseline"]["year"] == 2018 and d.figures["last"]["year"] == 2023
+    for key in ("baseline", "last"):
+        f = d.figures[key]
+        assert (f["total"], f["core_share"], f["hhi"], f["n_eff_hhi"]) == (8.0, 0.75, 0.625, 1.6)
+    assert "within the bootstrap noise" in d.reason
 
 
 def test_all_presets_on_the_real_extracts(shared_data, kb):
+    """The real UCDP extracts (Syria, Iraq, Nigeria): every figure the checks print.
+    These equal the figures of the code before the one-frame redesign."""
     from ._fixtures import real_store
 
     con = connect(real_store(shared_data), read_only=True)
-    results = {r.preset: r for r in run_presets(con, kb=kb)}
+    results = {r.preset: r for r in run_presets(build_frame(con, kb))}
     assert set(results) == set(PRESETS)
     assert all(r.verdict in VERDICTS and r.reason for r in results.values())
+    cov = {"first_event": "2004-03-17", "last_event": "2019-12-29", "events": 13612,
+           "countries": "IRQ,NGA,SYR"}
     # the extracts end in 2019: the shift to Africa cannot be tested with them
-    assert results["shift-to-africa"].verdict == NOT_TESTABLE
-    assert "2019" in results["shift-to-africa"].reason
+    shift = results["shift-to-africa"]
+    assert shift.verdict == NOT_TESTABLE
+    assert "(last year with data: 2019)" in shift.reason
+    assert shift.figures["coverage"] == cov
+    assert shift.figures["africa_share_by_year"][2019] == 0.3194
+    assert shift.figures["middle_east_share_by_year"][2019] == 0.6806
+    assert shift.figures["africa_share_by_year"][2015] == 0.308
+    assert shift.figures["centre_last"] == {"year": 2019, "lat": 28.525, "lon": 30.257}
     # the core's share falls from the caliphate's busiest year to 2019
     dec = results["decentralization"]
-    assert dec.verdict == SUPPORTED and dec.figures["baseline"]["year"] == 2017
-    assert "data end in 2019" in dec.reason
+    assert dec.verdict == SUPPORTED and "data end in 2019" in dec.reason
+    assert dec.figures["baseline"] == {
+        "year": 2017, "total": 3501.0, "core_share": 0.976, "core_share_low": 0.97,
+        "core_share_high": 0.981, "hhi": 0.691, "n_eff_hhi": 1.448, "n_eff_hhi_low": 1.408,
+        "n_eff_hhi_high": 1.481, "entropy_norm": 0.307}
+    assert {k: dec.figures["last"][k] for k in ("year", "total", "core_share", "n_eff_hhi")
+            } == {"year": 2019, "total": 648.0, "core_share": 0.681, "n_eff_hhi": 1.769}
+    # al-Baghdadi's death: IRR 0.47 on the network series, not beyond the placebo dates
+    surv = results["survival-after-leadership-losses"]
+    assert surv.verdict == SUPPORTED
+    assert (surv.figures["losses_in_kb"], surv.figures["testable"]) == (12, 3)
+    death = surv.figures["network_irr"][0]
+    assert (death["leader"], death["kind"], death["date"]) == (
+        "Abu Bakr al-Baghdadi", "death", "2019-10-26")
+    assert (death["irr"], death["irr_low"], death["irr_high"], death["placebo_p"]) == (
+        0.474, 0.23, 0.978, 0.12)
+    auto = results["provinces-autonomy"]
+    assert auto.verdict == SUPPORTED
+    assert auto.figures["other_share"] == {"is-iraq": 0.0, "is-syria": 0.0,
+                                           "is-west-africa": 0.073}
+    assert auto.figures["summary"]["n_events"] == 10767
+    assert auto.figures["summary"]["excluded_core_or_predecessor_only"] == 2845
 
 
 def test_unknown_preset():
-    with pytest.raises(KharitaError, match="unknown preset"):
+    with pytest.raises(UserInputError, match="unknown preset 'world-peace': choose one of "
+                                             "shift-to-africa, decentralization"):
         run_preset(None, "world-peace")
+    with pytest.raises(UserInputError, match="unknown preset"):
+        run_presets(None, ["decentralization", "world-peace"])
 
 
 def test_cli_commands_print_the_library_tables(tmp_path):
-    """Every analysis command runs on a store and prints parseable JSON / CSV."""
+    """Every analysis command runs on a store, applies its filters and prints the
+    library's table as parseable JSON / CSV."""
     from typer.testing import CliRunner
 
+    from kharita.analysis.activity import activity
     from kharita.cli import app
 
     path = tmp_path / "cli.duckdb"
     con = connect(path)
     insert_synthetic_events(con, 3_000, seed=2)
+    lib = activity(build_frame(con), by="region", freq="year")
+    nga = con.scalar("SELECT count(*) FROM events WHERE country_iso3 = 'NGA' "
+                     "AND date_start >= DATE '2020-01-01'")
     con.close()
     run = CliRunner().invoke
-    store = ["--store", str(path)]
+    store = ["--store", str(path), "--engine", "duckdb"]
     out = run(app, ["activity", "--by", "region", "--freq", "year", *store, "-f", "json"])
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert {r["region"] for r in rows} == {"Africa", "Asia", "Middle East"}
     assert sum(r["events_raw"] for r in rows) == 3_000
-    out = run(app, ["geography", "--boot", "50", *store, "-f", "json"])
+    assert [r["events"] for r in rows] == pytest.approx(lib.events.tolist())
+    out = run(app, ["activity", "--by", "country", "--countries", "Nigeria", "--from", "2020",
+                    *store, "-f", "json"])
     assert out.exit_code == 0, out.output
-    assert {"centres", "regions", "crossing"} <= set(json.loads(out.output))
+    rows = json.loads(out.output)
+    assert {r["country_iso3"] for r in rows} == {"NGA"}
+    assert sum(r["events_raw"] for r in rows) == nga
+    out = run(app, ["activity", "--branches", "ISWAP", *store, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    assert {r["entity_id"] for r in json.loads(out.output)} == {"is-west-africa"}
+    out = run(app, ["geography", "--boot", "50", "--countries", "NGA,IRQ", *store, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    geo = json.loads(out.output)
+    assert {"centres", "regions", "crossing"} <= set(geo)
+    assert {r["region"] for r in geo["regions"]} == {"Africa", "Middle East"}
     out = run(app, ["decentralization", "--boot", "20", "--ambiguous", "exclude", *store,
                     "-f", "csv"])
     assert out.exit_code == 0 and out.output.startswith("period,total"), out.output
@@ -104,10 +233,25 @@ def test_cli_commands_print_the_library_tables(tmp_path):
     assert {r["kind"] for r in json.loads(out.output)} <= {"death"}
     out = run(app, ["structure", "--as-of", "2024-06-01", "--seeds", "2", "-f", "json"])
     assert out.exit_code == 0 and "measures" in json.loads(out.output)
-    out = run(app, ["check", "decentralization", *store, "-f", "json"])
+    out = run(app, ["check", "decentralization", "--countries", "IRQ,SYR", *store, "-f",
+                    "json"])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output)[0]["verdict"] in VERDICTS
+    checked = json.loads(out.output)[0]
+    assert checked["verdict"] in VERDICTS and checked["filters"]["countries"] == ["IRQ", "SYR"]
+    assert checked["figures"]["coverage"]["countries"] == "IRQ,SYR"
     out = run(app, ["presets", "-f", "csv"])
     assert out.exit_code == 0 and "shift-to-africa" in out.output
     bad = run(app, ["activity", "--from", "2020-13-01", *store])
-    assert bad.exit_code != 0
+    assert isinstance(bad.exception, UserInputError)
+    assert "start='2020-13-01': expected a date" in str(bad.exception)
+    # through the console entry point: exit code 2 and one line naming the valid ones
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "from kharita.cli import main; main()",
+                           "activity", "--branches", "ISWAPP", *store],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    message = " ".join(proc.stderr.split())
+    assert "unknown branch 'ISWAPP'; valid branches:" in message
+    assert "is-west-africa" in message and "Traceback" not in proc.stderr

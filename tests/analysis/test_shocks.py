@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kharita.analysis.frame import build_frame
 from kharita.analysis.shocks import leadership_losses, shocks, step_change, weekly_series
-from kharita.errors import KharitaError
+from kharita.errors import KharitaError, UserInputError
 from kharita.store.duckdb import connect
 
 from ._fixtures import TINY_KB
@@ -68,6 +69,10 @@ def test_leadership_losses_from_the_kb(kb):
     assert by_leader.max() >= 2
     with pytest.raises(KharitaError, match="date="):
         leadership_losses(kb, date="funeral")
+    # the default organisation is the KB's root
+    assert leadership_losses(kb) == leadership_losses(kb, org="is")
+    with pytest.raises(UserInputError, match="org='daesh'"):
+        leadership_losses(kb, org="daesh")
 
 
 
@@ -111,9 +116,16 @@ def test_shocks_on_a_store(tmp_path):
                 "SELECT e, s, d, c FROM ev_rows")
     con.execute("INSERT INTO attributions (event_id, entity_id, side, confidence, rule) "
                 "SELECT * FROM att_rows")
-    wk = weekly_series(con, kb=kb)
+    fr = build_frame(con, kb)
+    wk = weekly_series(fr)
     assert wk["is-iraq"].sum() == planted["is-iraq"].sum()
-    out = shocks(con, kb=kb, window_weeks=104, n_placebo=19, seed=1)
+    assert (wk.index.day_of_week == 0).all()  # weeks start on Monday
+    # a narrowed frame: one branch, from 2016 on
+    narrow = weekly_series(fr.narrow(start="2016-01-04", branches=["is-west-africa"]))
+    assert list(narrow.columns) == ["is-west-africa", "network"]
+    assert str(narrow.index[0].date()) == "2016-01-04"
+    assert narrow["network"].sum() == planted["is-west-africa"][WEEKS >= "2016-01-04"].sum()
+    out = shocks(fr, window_weeks=104, n_placebo=19, seed=1)
     assert set(out.kind) == {"death", "announcement"}
     death = out[out.kind == "death"].set_index("series")
     assert death.loc["is-iraq", "irr_high"] < 1 and death.loc["is-iraq", "p_adj"] < 0.05
@@ -123,5 +135,12 @@ def test_shocks_on_a_store(tmp_path):
     assert (br.p_adj >= br.p_value - 1e-12).all()
     net = out[out.series == "network"]
     assert (net.p_adj == net.p_value).all()
-    holm = shocks(con, kb=kb, window_weeks=104, n_placebo=0, correction="holm", date="death")
+    holm = shocks(fr, window_weeks=104, n_placebo=0, correction="holm", date="death")
     assert set(holm.kind) == {"death"}
+    only = shocks(fr.narrow(branches=["is-iraq"]), window_weeks=104, n_placebo=0,
+                  date="death")
+    assert set(only.series) == {"is-iraq", "network"}
+    assert only.set_index("series").loc["is-iraq", "irr"] == pytest.approx(
+        holm.set_index("series").loc["is-iraq", "irr"])
+    with pytest.raises(UserInputError, match="correction="):
+        shocks(fr, correction="bonferroni")
