@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kharita.errors import UserInputError
 from kharita.events.schema import priogrid_gid
 from kharita.events.sources import synthetic as syn
 
@@ -104,8 +105,33 @@ def test_step_change_multiplies_the_branch_rate():
         return float((sahel & after).sum() / (other & after).sum())
 
     assert rel(step) / rel(base) == pytest.approx(3.0, rel=0.2)
-    with pytest.raises(ValueError, match="unknown branch"):
+    with pytest.raises(UserInputError, match="unknown branch 'nowhere'"):
         syn.generate_events(10, step_changes=[("nowhere", "2020-01-01", 2.0)])
+    with pytest.raises(UserInputError, match="step change date '2020-13-01'"):
+        syn.generate_events(10, step_changes=[("is-sahel", "2020-13-01", 2.0)])
+    for bad in ({"rows": -1}, {"branching": 1.0}, {"start": "2020-01-01", "end": "2019-01-01"},
+                {"start": "soon"}):
+        with pytest.raises(UserInputError):
+            syn.generate_events(**{"rows": 10, **bad})
+
+
+def test_synthesize_command_reports_bad_input_in_one_line(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from kharita.cli import main
+
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["kharita", "synthesize", *args])
+        with pytest.raises(SystemExit) as stop:
+            main()
+        out = capsys.readouterr()
+        return int(stop.value.code or 0), " ".join((out.out + out.err).split())
+
+    code, text = run("-o", str(tmp_path / "s.csv"), "-n", "10", "--step",
+                     "nowhere:2020-01-01:2")
+    assert code == 2 and "unknown branch 'nowhere'" in text and "Traceback" not in text
+    code, _ = run("-o", str(tmp_path / "s.csv"), "-n", "10")
+    assert code == 0 and len((tmp_path / "s.csv").read_text().splitlines()) == 11
 
 
 def test_gdelt_file_has_58_tab_fields(tmp_path):

@@ -54,6 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from kharita.errors import UserInputError
 from kharita.geo import priogrid_gids
 
 #: The current 49-column UCDP GED schema (GED 23.1), in file order.
@@ -222,6 +223,14 @@ def area_shares(years: Sequence[int], branches: Sequence[Branch] = NETWORK_BRANC
     return areas, np.where(tot > 0, w / np.where(tot > 0, tot, 1.0), even)
 
 
+def _date(value: object, what: str) -> dt.date:
+    """A date from a date or an ISO string; :class:`UserInputError` naming ``what``."""
+    try:
+        return pd.Timestamp(str(value)).date()
+    except ValueError:
+        raise UserInputError(f"{what} {value!r}: expected a date (YYYY-MM-DD)") from None
+
+
 def _day_grid(start: dt.date, end: dt.date) -> np.ndarray:
     return np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + 1)
 
@@ -237,9 +246,9 @@ def _intensity(days: np.ndarray, step_changes: Sequence[tuple[str, object, float
         out[i] = w[idx] * (share.get(b.key, 1.0) if share else 1.0)
     for key, when, factor in step_changes:
         if key not in BRANCH_KEYS:
-            raise ValueError(f"step change for unknown branch {key!r}; branches: "
-                             f"{', '.join(BRANCH_KEYS)}")
-        day = np.datetime64(pd.Timestamp(str(when)).date(), "D")
+            raise UserInputError(f"step change for unknown branch {key!r}; branches: "
+                                 f"{', '.join(BRANCH_KEYS)}")
+        day = np.datetime64(_date(when, "step change date"), "D")
         out[BRANCH_KEYS.index(key), days >= day] *= float(factor)
     return out
 
@@ -290,12 +299,14 @@ def generate_table(rows: int, seed: int = 0, *, start: str = "2013-01-01",
         (True for immigrants), ordered by date.
     """
     if rows < 0:
-        raise ValueError("rows must be >= 0")
+        raise UserInputError(f"rows must be >= 0, got {rows}")
     if not 0 <= branching < 1:
-        raise ValueError("branching ratio must be in [0, 1)")
+        raise UserInputError(f"branching ratio must be in [0, 1), got {branching}")
     rng = np.random.default_rng(seed)
-    d0 = pd.Timestamp(start).date()
-    d1 = pd.Timestamp(end).date()
+    d0 = _date(start, "start")
+    d1 = _date(end, "end")
+    if d1 < d0:
+        raise UserInputError(f"end {d1} is before start {d0}")
     days = _day_grid(d0, d1)
     lam = _intensity(days, step_changes, branch_share)
     p = lam.ravel() / lam.sum()
