@@ -4,6 +4,7 @@ structure (places, the shift to Africa, self-exciting clustering, step changes).
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,7 @@ def test_self_exciting_clustering():
 
 
 def test_step_change_multiplies_the_branch_rate():
-    kw = {"seed": 5, "start": "2019-01-01", "end": "2022-12-31"}
+    kw: dict[str, Any] = {"seed": 5, "start": "2019-01-01", "end": "2022-12-31"}
     base = syn.generate_events(100_000, **kw)
     step = syn.generate_events(100_000, step_changes=[("is-sahel", "2021-01-01", 3.0)], **kw)
 
@@ -109,8 +110,9 @@ def test_step_change_multiplies_the_branch_rate():
         syn.generate_events(10, step_changes=[("nowhere", "2020-01-01", 2.0)])
     with pytest.raises(UserInputError, match="step change date '2020-13-01'"):
         syn.generate_events(10, step_changes=[("is-sahel", "2020-13-01", 2.0)])
-    for bad in ({"rows": -1}, {"branching": 1.0}, {"start": "2020-01-01", "end": "2019-01-01"},
-                {"start": "soon"}):
+    bads: list[dict[str, Any]] = [{"rows": -1}, {"branching": 1.0}, {"start": "soon"},
+                                  {"start": "2020-01-01", "end": "2019-01-01"}]
+    for bad in bads:
         with pytest.raises(UserInputError):
             syn.generate_events(**{"rows": 10, **bad})
 
