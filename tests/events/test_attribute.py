@@ -379,3 +379,53 @@ def test_cli_synthesize_attribute_actors_explain(tmp_path, monkeypatch):
     assert ex["attributions"][0]["rule"].startswith("ucdp-actor-id+")
     res = runner.invoke(app, ["explain", eid, "--store", "k.duckdb"])
     assert res.exit_code == 0 and "rules that fired" in res.stdout
+
+
+def test_cli_errors_exit_2_with_the_message(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from kharita.cli import main
+
+    def run(*args: str) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["kharita", *args])
+        with pytest.raises(SystemExit) as exit_:
+            main()
+        out = capsys.readouterr()
+        return int(exit_.value.code or 0), " ".join((out.out + out.err).split())
+
+    store = tmp_path / "a.duckdb"
+    code, text = run("attribute", "--store", str(store))
+    assert code == 2 and f"no store at {store}" in text
+    connect(store).close()  # an empty store
+    code, text = run("explain", "ucdp:nope", "--store", str(store))
+    assert code == 2 and "no event 'ucdp:nope' in the store" in text
+    code, text = run("actors", "--source", "icews", "--store", str(store))
+    assert code == 2 and "--source 'icews': expected one of ucdp, acled" in text
+    code, text = run("actors", "--store", str(store), "--engine", "duckdb", "-f", "json")
+    assert code == 0 and text == "[]"
+
+
+def test_the_umbrella_is_the_profiles_root_not_a_fixed_id(mini, tmp_path):
+    """The same KB with its root renamed ("is" -> "net") attributes the same events to
+    the same branches: attribution reads the root from the network profile."""
+    import re
+
+    from kharita.kb.network import network_profile
+
+    text = MINI_KB.read_text(encoding="utf-8")
+    renamed = re.sub(r"(id|source|target): is([,\n])", r"\1: net\2", text)
+    assert renamed.count("net") == 6  # the id, 4 part_of targets, 1 successor_of
+    path = tmp_path / "renamed.yaml"
+    path.write_text(renamed, encoding="utf-8")
+    kb2 = load_kb(files=[path], include_shipped=False)
+    assert network_profile(kb2).root == "net"
+    con = _store()
+    attribute_store(con, kb2)
+    got = con.sql("SELECT event_id, side, entity_id, rule, confidence FROM attributions "
+                  "ORDER BY event_id, side, entity_id")
+    _, _, rows = mini
+    want = rows[["event_id", "side", "entity_id", "rule", "confidence"]].copy()
+    want["entity_id"] = want["entity_id"].replace({"is": "net"})
+    assert (want["entity_id"] == "net").any()  # an umbrella left at the root
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True),
+                                  check_dtype=False)

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,48 @@ def test_cli_ingest_and_quarantine(tmp_path: Path, samples, monkeypatch) -> None
     res = runner.invoke(app, ["quarantine", "--file", "acled_fake.csv", "--format", "json"])
     assert len(json.loads(res.stdout)) == 3
     res = runner.invoke(app, ["ingest", "gtd", str(FIX / "acled_fake.csv")])
-    assert isinstance(res.exception, WrongSourceError)
+    assert isinstance(res.exception, WrongSourceError)  # CliRunner sees the typed error
+
+
+def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+          *args: str) -> tuple[int, str]:
+    """Run ``kharita ARGS`` through the console entry point (KharitaError -> exit 2)."""
+    from kharita.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["kharita", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    out = capsys.readouterr()
+    return int(exit_.value.code or 0), " ".join((out.out + out.err).split())
+
+
+def test_cli_errors_exit_2_with_the_message(tmp_path: Path, monkeypatch, capsys) -> None:
+    store = str(tmp_path / "e.duckdb")
+    acled = str(FIX / "acled_fake.csv")
+    code, text = _main(monkeypatch, capsys, "ingest", "gtd", acled, "--store", store)
+    assert code == 2 and "expected a GTD file, but this looks like an ACLED export" in text
+    assert "ingest it as `acled`" in text and "Nothing was written" in text
+    code, text = _main(monkeypatch, capsys, "ingest", "acled", acled, "--store", store,
+                       "--since", "2020-13-01")
+    assert code == 2 and "--since '2020-13-01': expected a date YYYY-MM-DD" in text
+    code, text = _main(monkeypatch, capsys, "ingest", "icews", acled, "--store", store)
+    assert code == 2 and "'icews' is not one of" in text and "'gdelt'" in text
+    code, text = _main(monkeypatch, capsys, "ingest", "acled", str(tmp_path / "none.csv"),
+                       "--store", store)
+    assert code == 2 and "none.csv: no such file" in text
+    code, text = _main(monkeypatch, capsys, "quarantine", "--store",
+                       str(tmp_path / "missing.duckdb"))
+    assert code == 2 and "no store at" in text and "missing.duckdb" in text
+    code, text = _main(monkeypatch, capsys, "ingest", "acled", acled, "--store", store,
+                       "--engine", "sqlite")
+    assert code == 2 and "'sqlite' is not one of" in text
+
+
+def test_source_choices_come_from_the_registry() -> None:
+    from kharita.cli.ingest import Source
+    from kharita.events.sources import registry
+
+    assert [s.value for s in Source] == list(registry.names())
 
 
 # --------------------------------------------------------------------------------------
@@ -292,3 +334,53 @@ def test_malformed_gdelt_rows(tmp_path: Path, rows: list[list[str]], junk: bytes
     p = tmp_path / "gdelt.tsv"
     p.write_bytes((first + "\n" + body + "\n").encode() + junk)
     _check(p, "gdelt")
+
+
+# --------------------------------------------------------------------------------------
+# The connector registry
+# --------------------------------------------------------------------------------------
+
+
+def test_registry_guesses_every_sample_and_names_credits(samples) -> None:
+    from kharita.events.sources import registry
+
+    for actual, files in samples.items():
+        for path in files:
+            assert registry.guess_file(path) == actual, path
+    assert registry.guess(["ID", "Type_of_violence", "side_a", "side_b", "date_start"]) == "ucdp"
+    assert registry.guess(["event_date", "event_type", "actor1", "fatalities"]) is None
+    assert registry.guess(["event_date", "event_type", "actor1", "fatalities",
+                           "data_id"]) == "acled"
+    assert registry.get("synthetic").synthetic and not registry.get("ucdp").synthetic
+    with pytest.raises(IngestError, match="unknown source 'icews'; expected one of acled"):
+        registry.get("icews")
+    every = registry.credits()
+    assert len(every) == 4 and any("CC BY 4.0" in c for c in every)
+    assert not any("SYNTHETIC" in c for c in every)
+    assert registry.credits(["synthetic", "ucdp", "nope"]) == [
+        registry.get("ucdp").credit, registry.get("synthetic").credit]
+
+
+def test_a_new_connector_is_one_registration(monkeypatch, tmp_path: Path) -> None:
+    """Register a connector (here ACLED's, renamed): ingest, guessing-by-name, the
+    attribution rules and the credits see it with no other change."""
+    import dataclasses
+
+    from kharita.events import rules
+    from kharita.events.sources import acled, registry
+
+    new = dataclasses.replace(acled.CONNECTOR, name="acled2", credit="ACLED copy, test.",
+                              joint_label=r"\s+&\s+", guessable=False)
+    monkeypatch.setattr(registry, "_CONNECTORS", (*registry._CONNECTORS, new))
+    monkeypatch.setattr(registry, "_BY_NAME", {**registry._BY_NAME, "acled2": new})
+    con = connect(tmp_path / "n.duckdb")
+    rep = ing.ingest_file(con, "acled2", FIX / "acled_fake.csv")
+    assert (rep.rows_read, rep.rows_stored, rep.rows_quarantined) == (8, 5, 3)
+    assert con.rows("SELECT DISTINCT source FROM events") == [("acled2",)]
+    assert con.scalar("SELECT count(*) FROM events WHERE event_id LIKE 'acled2:%'") == 5
+    parts = rules.split_actor("acled2", "JNIM & Islamic State (Sahel)", None)
+    assert [(p.name, p.kind, p.n_parts) for p in parts] == [
+        ("JNIM", "acled-joint", 2), ("Islamic State (Sahel)", "acled-joint", 2)]
+    assert len(rules.split_actor("acled2", "JNIM and/or IS", None)) == 1
+    assert registry.credits(["acled2"]) == ["ACLED copy, test."]
+    con.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from kharita.cli import app
-from kharita.errors import KBValidationError, KharitaError
+from kharita.errors import KBValidationError, KharitaError, NotFound
 from kharita.kb import load_kb
 from kharita.store.duckdb import connect
 from kharita.text.overlay import accept_claims
@@ -30,7 +31,7 @@ def articles(tmp_path: Path) -> list[Path]:
 
 
 def _counts(con) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
-    return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[return-value]
+    return tuple(con.scalar(f"SELECT count(*) FROM {t}")  # type: ignore[return-value]
                  for t in ("text_documents", "text_mentions", "text_claims"))
 
 
@@ -46,8 +47,8 @@ def test_store_is_idempotent_and_keeps_offsets(tmp_path: Path, articles: list[Pa
         result, sha = read_file(path, kb=kb)
         assert not store_document(con, result, path=str(path), sha256=sha)
     assert _counts(con) == first
-    rows = con.execute("SELECT d.path, m.start, m.\"end\", m.surface FROM text_mentions m "
-                       "JOIN text_documents d USING (doc_id)").fetchall()
+    rows = con.rows("SELECT d.path, m.start, m.\"end\", m.surface FROM text_mentions m "
+                       "JOIN text_documents d USING (doc_id)")
     texts = {str(p): p.read_text(encoding="utf-8") for p in articles}
     for path, start, end, surface in rows:
         assert texts[path][start:end] == surface
@@ -90,7 +91,7 @@ def test_accept_rejects_unknown_ids_and_restores_a_broken_overlay(
     result, sha = read_file(articles[0], kb=kb)
     store_document(con, result, path=str(articles[0]), sha256=sha)
     overlay = tmp_path / "my-kb.yaml"
-    with pytest.raises(KeyError, match="no stored claim with id nope-1"):
+    with pytest.raises(NotFound, match="no stored claim with id nope-1"):
         accept_claims(con, ["nope-1"], overlay)
     broken = "claims:\n  - id: x\n    subject: no-such-entity\n"
     overlay.write_text(broken, encoding="utf-8")
@@ -159,3 +160,32 @@ def test_accept_keeps_the_users_comments_and_records(
     assert [s["id"] for s in data["sources"]] == ["my-notes", f"news-{sha[:10]}"]
     assert [c["id"] for c in data["claims"]] == [cid]
     load_kb([overlay])
+
+
+def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+          *args: str) -> tuple[int, str]:
+    """Run ``kharita ARGS`` through the console entry point (KharitaError -> exit 2)."""
+    from kharita.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["kharita", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    out = capsys.readouterr()
+    return int(exit_.value.code or 0), " ".join((out.out + out.err).split())
+
+
+def test_cli_errors_exit_2_with_the_message(tmp_path: Path, articles: list[Path],
+                                            monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    store = tmp_path / "s.duckdb"
+    code, text = _main(monkeypatch, capsys, "claims", "--store", str(store))
+    assert code == 2 and f"no store at {store}" in text
+    code, _ = _main(monkeypatch, capsys, "read", str(articles[0]), "--store", str(store),
+                    "--format", "json")
+    assert code == 0
+    code, text = _main(monkeypatch, capsys, "claims", "accept", "nope-1", "--into",
+                       str(tmp_path / "o.yaml"), "--store", str(store))
+    assert code == 2 and "no stored claim with id nope-1" in text
+    code, text = _main(monkeypatch, capsys, "claims", "--store", str(tmp_path),
+                       "--engine", "duckdb")
+    assert code == 2 and "is a directory" in text

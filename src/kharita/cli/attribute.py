@@ -9,15 +9,17 @@ from typing import Annotated
 
 import typer
 
+from kharita.cli.options import (
+    EngineOption,
+    FormatOption,
+    KbOption,
+    StoreOption,
+    load_cli_kb,
+    open_cli_store,
+)
 from kharita.cli.output import Format, console, emit
-from kharita.config import setting
-
-StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="DuckDB store file (default: KHARITA_STORE or ./kharita.duckdb).")]
-KbOption = Annotated[list[Path] | None, typer.Option(
-    "--kb", help="Overlay KB file or folder on top of the shipped KB (repeatable; "
-                 "also KHARITA_KB_PATH).")]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+from kharita.errors import UserInputError
+from kharita.events.sources import registry
 
 
 class SynthFormat(StrEnum):
@@ -32,20 +34,14 @@ def register(app: typer.Typer) -> None:
     app.command("synthesize")(synthesize_cmd)
 
 
-def _store(path: Path | None) -> Path:
-    return path if path is not None else Path(setting("store"))
-
-
-def attribute_cmd(store: StoreOption = None, kb: KbOption = None,
-                  fmt: FormatOption = Format.table) -> None:
+def attribute_cmd(store: StoreOption = None, engine: EngineOption = None,
+                  kb: KbOption = None, fmt: FormatOption = Format.table) -> None:
     """(Re)attribute every stored event to KB entities (one transaction; no re-ingest)."""
     from kharita.events.attribute import attribute_store
-    from kharita.kb import load_kb
-    from kharita.store.duckdb import connect
 
-    knowledge = load_kb(kb or [])
-    con = connect(_store(store), create=False)
-    with console.status("attributing events ..."):
+    knowledge = load_cli_kb(kb)
+    with open_cli_store(store, engine, read_only=False, create=False) as con, \
+            console.status("attributing events ..."):
         report = attribute_store(con, knowledge)
     if fmt == Format.table:
         emit(report.summary(), fmt, title="attribution")
@@ -58,15 +54,14 @@ def attribute_cmd(store: StoreOption = None, kb: KbOption = None,
 
 
 def explain_cmd(event_id: Annotated[str, typer.Argument(help="e.g. ucdp:244424")],
-                store: StoreOption = None, kb: KbOption = None,
-                fmt: FormatOption = Format.table) -> None:
+                store: StoreOption = None, engine: EngineOption = None,
+                kb: KbOption = None, fmt: FormatOption = Format.table) -> None:
     """Show an event's raw row, normalised event and every attribution rule that fired."""
     from kharita.events.attribute import explain
-    from kharita.kb import load_kb
-    from kharita.store.duckdb import connect
 
-    con = connect(_store(store), read_only=True)
-    ex = explain(con, event_id, load_kb(kb or []))
+    knowledge = load_cli_kb(kb)
+    with open_cli_store(store, engine, read_only=True) as con:
+        ex = explain(con, event_id, knowledge)
     if fmt != Format.table:
         emit(ex.to_dict(), Format.json)
         return
@@ -91,16 +86,19 @@ def explain_cmd(event_id: Annotated[str, typer.Argument(help="e.g. ucdp:244424")
 def actors_cmd(unresolved: Annotated[bool, typer.Option(
                    "--unresolved", help="Only names no rule matched.")] = False,
                source: Annotated[str | None, typer.Option(
-                   "--source", "-s", help="Only this source (ucdp, acled, gtd, gdelt, "
-                                          "synthetic).")] = None,
+                   "--source", "-s", help="Only this source (" + ", ".join(registry.names())
+                                          + ").")] = None,
                limit: Annotated[int, typer.Option(help="Rows in table format.")] = 200,
-               store: StoreOption = None, fmt: FormatOption = Format.table) -> None:
+               store: StoreOption = None, engine: EngineOption = None,
+               fmt: FormatOption = Format.table) -> None:
     """Raw actor names with event counts and what they resolved to."""
     from kharita.events.attribute import actors
-    from kharita.store.duckdb import connect
 
-    con = connect(_store(store), read_only=True)
-    df = actors(con, unresolved=unresolved, source=source)
+    if source is not None and registry.find(source) is None:
+        raise UserInputError(f"--source {source!r}: expected one of "
+                             f"{', '.join(registry.names())}")
+    with open_cli_store(store, engine, read_only=True) as con:
+        df = actors(con, unresolved=unresolved, source=source)
     emit(df, fmt, title="unresolved actors" if unresolved else "actors", max_rows=limit)
 
 

@@ -20,25 +20,25 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from kharita.cli.options import (
+    EngineOption,
+    FormatOption,
+    KbOption,
+    StoreOption,
+    load_cli_kb,
+    open_cli_store,
+)
 from kharita.cli.output import Format, console, emit, err_console
 from kharita.config import setting
+from kharita.errors import UserInputError
+from kharita.events.sources import registry
 
-
-class Source(StrEnum):
-    ucdp = "ucdp"
-    acled = "acled"
-    gtd = "gtd"
-    gdelt = "gdelt"
-    synthetic = "synthetic"
+#: The source names ``kharita ingest`` accepts: one per registered connector.
+Source = StrEnum("Source", {name: name for name in registry.names()})  # type: ignore[misc]
 
 
 class FetchSource(StrEnum):
     ucdp = "ucdp"
-
-
-StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="DuckDB store file (default: KHARITA_STORE or ./kharita.duckdb).")]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -47,8 +47,13 @@ def register(app: typer.Typer) -> None:
     app.command("quarantine")(quarantine_cmd)
 
 
-def _store(path: Path | None) -> Path:
-    return path if path is not None else Path(setting("store"))
+def _date(option: str, value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserInputError(f"{option} {value!r}: expected a date YYYY-MM-DD") from None
 
 
 def ingest_cmd(
@@ -56,6 +61,7 @@ def ingest_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Files (.csv, .gz, .zip; GTD .xlsx; "
                                                      "ACLED API .json).")],
     store: StoreOption = None,
+    engine: EngineOption = None,
     source_version: Annotated[str | None, typer.Option(
         "--source-version", help="Dataset version (default: detected from the file name).")
     ] = None,
@@ -66,6 +72,7 @@ def ingest_cmd(
     ] = None,
     attribute: Annotated[bool, typer.Option(
         "--attribute/--no-attribute", help="Attribute the new events to KB entities.")] = True,
+    kb: KbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Read event files into the store (one transaction per file) and print a summary.
@@ -74,11 +81,10 @@ def ingest_cmd(
     ingested before (same sha256) is skipped.
     """
     from kharita.events import ingest as ing
-    from kharita.store.duckdb import connect
 
-    since_date = dt.date.fromisoformat(since) if since else None
-    con = connect(_store(store))
-    try:
+    since_date = _date("--since", since)
+    name = str(source.value)
+    with open_cli_store(store, engine, read_only=False) as con:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
                       transient=True) as progress:
@@ -86,13 +92,13 @@ def ingest_cmd(
             scan = progress.add_task("reading", total=100)
 
             def on_file(i: int, p: Path) -> None:
-                progress.update(task, completed=i, description=f"{source.value}: files")
+                progress.update(task, completed=i, description=f"{name}: files")
                 progress.update(scan, completed=0, description=f"  {p.name}")
 
             def on_progress(pct: float) -> None:
                 progress.update(scan, completed=pct)
 
-            reports = ing.ingest_paths(con, source.value, paths, source_version=source_version,
+            reports = ing.ingest_paths(con, name, paths, source_version=source_version,
                                        since=since_date, countries=country, on_file=on_file,
                                        on_progress=on_progress)
             progress.update(task, completed=len(paths))
@@ -100,13 +106,9 @@ def ingest_cmd(
         emit(ing.summary_frame(reports), fmt, title="Ingest summary")
         new = [r.ingest_file_id for r in reports if not r.skipped]
         if attribute and new:
-            from kharita.kb import load_kb
-
-            result = ing.attribute_if_available(con, load_kb(), new)
-            if result is not None and fmt == Format.table:
+            result = ing.attribute_if_available(con, load_cli_kb(kb), new)
+            if fmt == Format.table:
                 console.print(f"attribution: {_describe(result)}")
-    finally:
-        con.close()
 
 
 def _describe(result: Any) -> str:
@@ -120,17 +122,14 @@ def quarantine_cmd(
         "--file", help="Only rows of this file (path or file name).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many rows.")] = None,
     store: StoreOption = None,
+    engine: EngineOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """List quarantined rows: file, row number, field, reason and raw text."""
     from kharita.events.ingest import quarantine_frame
-    from kharita.store.duckdb import connect
 
-    con = connect(_store(store), read_only=True)
-    try:
+    with open_cli_store(store, engine, read_only=True) as con:
         df = quarantine_frame(con, file=file, limit=limit)
-    finally:
-        con.close()
     emit(df, fmt, title="Quarantined rows", caption=f"{len(df)} row(s)")
 
 

@@ -8,17 +8,18 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
+from kharita.cli.options import (
+    EngineOption,
+    FormatOption,
+    KbOption,
+    StoreOption,
+    load_cli_kb,
+    open_cli_store,
+)
 from kharita.cli.output import Format, console, emit, err_console
 
 claims_app = typer.Typer(help="Claims read from text: list them, accept them into your KB.",
                          invoke_without_command=True)
-
-KbOption = Annotated[list[Path] | None, typer.Option(
-    "--kb", help="Overlay KB file or folder on top of the shipped KB (repeatable; "
-                 "also KHARITA_KB_PATH).")]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="DuckDB store (default KHARITA_STORE or ./kharita.duckdb).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -31,6 +32,7 @@ def read_cmd(
     lang: Annotated[str, typer.Option("--lang", help="auto, ar, en or fr.")] = "auto",
     fmt: FormatOption = Format.table,
     store: StoreOption = None,
+    engine: EngineOption = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not write to the store.")]
     = False,
     published: Annotated[str | None, typer.Option(
@@ -41,29 +43,27 @@ def read_cmd(
     each with its character offsets in the file."""
     from rich.progress import Progress
 
-    from kharita.kb import load_kb
     from kharita.text.read import read_file
+    from kharita.text.store import create_text_schema, store_document
 
-    knowledge = load_kb(kb or [])
-    con = None
-    if not no_store:
-        from kharita.store.duckdb import connect
-        from kharita.text.store import create_text_schema
-
-        con = connect(store)
-        create_text_schema(con)
+    knowledge = load_cli_kb(kb)
+    con = None if no_store else open_cli_store(store, engine, read_only=False)
     results: list[tuple[Path, Any, str, bool]] = []
-    with Progress(console=err_console, transient=True, disable=len(files) < 3) as progress:
-        task = progress.add_task("reading", total=len(files))
-        for path in files:
-            result, sha = read_file(path, lang=lang, kb=knowledge, published=published)
-            stored = False
-            if con is not None:
-                from kharita.text.store import store_document
-
-                stored = store_document(con, result, path=str(path), sha256=sha)
-            results.append((path, result, sha, stored))
-            progress.advance(task)
+    try:
+        if con is not None:
+            create_text_schema(con)
+        with Progress(console=err_console, transient=True, disable=len(files) < 3) as progress:
+            task = progress.add_task("reading", total=len(files))
+            for path in files:
+                result, sha = read_file(path, lang=lang, kb=knowledge, published=published)
+                stored = False
+                if con is not None:
+                    stored = store_document(con, result, path=str(path), sha256=sha)
+                results.append((path, result, sha, stored))
+                progress.advance(task)
+    finally:
+        if con is not None:
+            con.close()
     if fmt == Format.json:
         emit([{"path": str(p), "sha256": sha, "stored": st, **r.to_dict()}
               for p, r, sha, st in results], fmt)
@@ -93,14 +93,15 @@ def claims_cmd(
     = False,
     fmt: FormatOption = Format.table,
     store: StoreOption = None,
+    engine: EngineOption = None,
 ) -> None:
     """List the claims read so far (with their KB comparison)."""
     if ctx.invoked_subcommand is not None:
         return
-    from kharita.store.duckdb import connect
     from kharita.text.store import list_claims
 
-    df = list_claims(connect(store), new_only=new)
+    with open_cli_store(store, engine, read_only=True) as con:
+        df = list_claims(con, new_only=new)
     if fmt == Format.table:
         df = df.assign(file=df["path"].map(lambda p: Path(p).name))[
             ["claim_id", "subject", "property", "figure_text", "unit", "source_text",
@@ -116,18 +117,15 @@ def accept_cmd(
         "--publisher", help="Publisher of the article(s), recorded in the source entry.")]
     = None,
     store: StoreOption = None,
+    engine: EngineOption = None,
     kb: KbOption = None,
 ) -> None:
     """Write claims, with their article as source, into a KB overlay and validate it."""
-    from kharita.store.duckdb import connect
     from kharita.text.overlay import accept_claims
 
-    try:
-        summary = accept_claims(connect(store), ids, into, publisher=publisher,
+    with open_cli_store(store, engine, read_only=True) as con:
+        summary = accept_claims(con, ids, into, publisher=publisher,
                                 overlays=list(kb or []))
-    except KeyError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc.args[0]}")
-        raise typer.Exit(2) from exc
     console.print(f"[green]OK[/green] {summary['file']}: {summary['claims_added']} claim(s) "
                   f"and {summary['sources_added']} source(s) added, "
                   f"{summary['claims_kept']} already there; the KB loads and validates with it "

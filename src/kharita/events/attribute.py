@@ -244,7 +244,7 @@ def explain(store: Store, event_id: str, kb: KnowledgeBase) -> Explanation:
     if ev.empty:
         raise NotFound(f"no event {event_id!r} in the store (ids look like "
                          "'ucdp:244424'; list some with `kharita actors` or SQL)")
-    event = {k: (None if (not isinstance(v, str) and pd.isna(v)) else v)
+    event = {str(k): (None if (not isinstance(v, str) and pd.isna(v)) else v)
              for k, v in ev.iloc[0].to_dict().items()}
     raw: dict[str, Any] | None = None
     origin = "not available"

@@ -80,18 +80,18 @@ def _loader(store: Store) -> Any:
     ``watch_progress``, ``memory_limit``, ``create_table_as`` and ``drop_raw``, each
     taking the store first (see :mod:`kharita.store.duckdb`)."""
     if store.engine == "duckdb":
-        from kharita.store import duckdb as loader
+        from kharita.store import duckdb
 
-        return loader
+        return duckdb
     from kharita.store import spark
 
-    loader = getattr(spark, "raw_loader", None)
-    if loader is None:
+    make = getattr(spark, "raw_loader", None)
+    if make is None:
         from kharita.errors import StoreError
 
         raise StoreError(f"ingest on the {store.engine} engine needs its raw loaders "
                          "(kharita.store.spark.raw_loader)")
-    return loader(store)
+    return make(store)
 
 
 def _extract_zip(path: Path, tmp: Path) -> Path:
@@ -117,7 +117,7 @@ def _load(store: Store, loader: Any, plan: _common.ReadPlan, table: str, path: P
 def already_ingested(store: Store, file_id: str) -> dict[str, Any] | None:
     """The ``ingest_files`` row of a content hash, or None."""
     df = store.sql(q.ingest_file_row(), [file_id])
-    return None if df.empty else df.iloc[0].to_dict()
+    return None if df.empty else {str(k): v for k, v in df.iloc[0].to_dict().items()}
 
 
 def ingest_file(store: Store, source: str, path: str | Path, *,

@@ -19,8 +19,10 @@ Rules (each mention records the one that fired in ``rule``):
     of branches or provinces (فرع، فروع، ولاية، ولايات، branch, province ...).
 ``generic-after-network``
     "التنظيم" (with any proclitic: "للتنظيم", "فالتنظيم") or "the organisation",
-    resolved to the network (``is``) only when the article has already mentioned
-    the network or one of its parts; otherwise it is not reported.
+    resolved to the network (the root of the KB's network profile, ``is``) only
+    when the article has already mentioned the network or one of its parts (an
+    entity of :data:`kharita.kb.network.NETWORK_TYPES`); otherwise it is not
+    reported.
 ``gazetteer``
     a place from :mod:`kharita.text.gazetteer`.
 ``date`` / ``publication-date`` / ``figure``
@@ -34,12 +36,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kharita.kb.knowledge import KnowledgeBase
+from kharita.kb.network import NETWORK_TYPES, network_profile
 from kharita.names import is_arabic, normalize
 from kharita.text.lexicon import Lexicon
 from kharita.text.normalize import View
 
-NETWORK_ID = "is"
-NETWORK_TYPES = ("organisation", "directorate", "office", "province")
 _QUOTES = "\"'«»“”„‘’"
 _BRANCH_WORDS = re.compile(
     r"فرع|فروع|ولاي|branch|province|affiliate|wilay|filiale|branche", re.IGNORECASE)
@@ -73,10 +74,11 @@ class _Entry:
     rule: str
 
 
-def _region_names(kb: KnowledgeBase) -> dict[str, set[str]]:
-    """Province id -> normalised region names taken from its names and aliases."""
-    network_names = {normalize(n) for n, _ in kb.entities[NETWORK_ID].all_names()} \
-        if NETWORK_ID in kb.entities else set()
+def _region_names(kb: KnowledgeBase, root: str) -> dict[str, set[str]]:
+    """Province id -> normalised region names taken from its names and aliases
+    (``root``: the network's id, whose names prefix "<network> in X")."""
+    network_names = {normalize(n) for n, _ in kb.entities[root].all_names()} \
+        if root in kb.entities else set()
     network_names |= {"تنظيم الدوله", "داعش", "تنظيم داعش", "الدوله الاسلاميه",
                       "islamic state", "is", "isis", "isil"}
     out: dict[str, set[str]] = {}
@@ -109,12 +111,13 @@ class EntityMatcher:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self.network_id = network_profile(kb).root
         self.lexicon: Lexicon[_Entry] = Lexicon(min_stem=2)
         self.regions: Lexicon[_Entry] = Lexicon(min_stem=3)
         for key, rows in kb.name_index().items():
             for eid, written, lang in rows:
                 self.lexicon.add(key, _Entry(eid, written, lang, "name"))
-        for eid, regions in _region_names(kb).items():
+        for eid, regions in _region_names(kb, self.network_id).items():
             for r in regions:
                 if is_arabic(r):
                     keys = [f"فرع {r}", f"ولايه {r}", f"فرع التنظيم في {r}",
@@ -131,7 +134,8 @@ class EntityMatcher:
                 self.regions.add(r, _Entry(eid, r, "ar" if is_arabic(r) else "en",
                                            "branch-region-quoted"))
         for g in _GENERIC:
-            self.lexicon.add(normalize(g), _Entry(NETWORK_ID, g, "ar" if is_arabic(g) else "en",
+            lang = "ar" if is_arabic(g) else "en"
+            self.lexicon.add(normalize(g), _Entry(self.network_id, g, lang,
                                                   "generic-after-network"))
 
     @staticmethod

@@ -1,6 +1,6 @@
 """Documents, mentions and claims read from text, in the DuckDB store.
 
-Tables (created with ``CREATE TABLE IF NOT EXISTS`` by :func:`create_text_schema`):
+Tables (created when missing by :func:`create_text_schema`):
 
 ``text_documents``
     one row per distinct file content: ``doc_id`` (= sha256 of the bytes), path,
@@ -17,8 +17,8 @@ Tables (created with ``CREATE TABLE IF NOT EXISTS`` by :func:`create_text_schema
 A document is written in one transaction. Reading a file whose content is
 already stored changes nothing (the sha256 is the key).
 
-The connection is a :func:`kharita.store.duckdb.connect` connection; this module
-only sends SQL through it.
+Every function takes a :class:`kharita.store.base.Store`; the queries are the
+builders of :mod:`kharita.store.sql.text`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from kharita.store.duckdb import transaction
+from kharita.errors import NotFound
+from kharita.store.base import Store
+from kharita.store.sql import text as q
 from kharita.text.read import ReadResult
 
 TEXT_TABLES: dict[str, dict[str, str]] = {
@@ -60,11 +62,13 @@ TEXT_TABLES: dict[str, dict[str, str]] = {
 }
 
 
-def create_text_schema(con: Any) -> None:
-    """Create the text tables if they do not exist (idempotent)."""
+def create_text_schema(store: Store) -> None:
+    """Create the text tables if they do not exist (idempotent; a read-only store is
+    left as it is)."""
+    if store.read_only:
+        return
     for table, columns in TEXT_TABLES.items():
-        cols = ", ".join(f'"{name}" {typ}' for name, typ in columns.items())
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+        store.execute(q.create_table(table, columns))
 
 
 def claim_id(doc_id: str, n: int) -> str:
@@ -79,14 +83,14 @@ def _title(text: str) -> str | None:
     return None
 
 
-def store_document(con: Any, result: ReadResult, *, path: str, sha256: str) -> bool:
+def store_document(store: Store, result: ReadResult, *, path: str, sha256: str) -> bool:
     """Write one read document; return False (and write nothing) if it is already stored."""
-    create_text_schema(con)
-    if con.execute("SELECT 1 FROM text_documents WHERE doc_id = ?", [sha256]).fetchone():
+    create_text_schema(store)
+    if store.scalar(q.document_exists(), [sha256]):
         return False
-    with transaction(con):
-        con.execute(
-            "INSERT INTO text_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    with store.transaction():
+        store.execute(
+            q.insert_row("text_documents", list(TEXT_TABLES["text_documents"])),
             [sha256, path, sha256, result.language, result.published, result.published_rule,
              _title(result.text), len(result.text), result.kb_version,
              dt.datetime.now(dt.UTC).replace(tzinfo=None)])
@@ -101,7 +105,7 @@ def store_document(con: Any, result: ReadResult, *, path: str, sha256: str) -> b
             rows.append([sha256, n + j, "event", e.entity_id or "candidate", e.start, e.end,
                          e.text, -1, e.rule, json.dumps(attrs, ensure_ascii=False, default=str)])
         if rows:
-            _insert(con, "text_mentions", rows)
+            _insert(store, "text_mentions", rows)
         crow = []
         for k, c in enumerate(result.claims, start=1):
             crow.append([
@@ -112,43 +116,51 @@ def store_document(con: Any, result: ReadResult, *, path: str, sha256: str) -> b
                 json.dumps(c.entities, ensure_ascii=False),
                 c.comparison, json.dumps(c.kb_claims, ensure_ascii=False)])
         if crow:
-            _insert(con, "text_claims", crow)
+            _insert(store, "text_claims", crow)
     return True
 
 
-def _insert(con: Any, table: str, rows: list[list[Any]]) -> None:
-    """Bulk insert through a registered Arrow table (row-by-row executemany is slow)."""
+def _insert(store: Store, table: str, rows: list[list[Any]]) -> None:
+    """Bulk insert through a registered Arrow table (row-by-row inserts are slow)."""
     columns = list(TEXT_TABLES[table])
     data = pa.table({c: list(v) for c, v in zip(columns, zip(*rows, strict=True), strict=True)})
     view = f"_kharita_new_{table}"
-    con.register(view, data)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM {view}")
-    finally:
-        con.unregister(view)
+    store.register(view, data)
+    store.execute(q.insert_from(table, view, columns))
 
 
-def list_claims(con: Any, *, new_only: bool = False) -> pd.DataFrame:
-    """Stored claims with their document's path and publication date."""
-    create_text_schema(con)
-    where = "WHERE c.comparison = 'new'" if new_only else ""
-    return con.execute(
-        "SELECT c.claim_id, c.kind, c.subject, c.property, c.qualifier, c.value, c.low, c.high,"
-        " c.unit, c.source_text, c.source_name, c.source_date, c.comparison, c.kb_claims,"
-        " c.figure_text, c.sentence_start, c.sentence_end, d.path, d.published"
-        f" FROM text_claims c JOIN text_documents d USING (doc_id) {where}"
-        " ORDER BY d.path, c.sentence_start, c.claim_id").df()
+def _has_text_tables(store: Store) -> bool:
+    create_text_schema(store)
+    return all(store.has_table(t) for t in TEXT_TABLES)
 
 
-def get_claims(con: Any, ids: list[str]) -> pd.DataFrame:
-    """The claims with these ids, joined with their documents; raises on unknown ids."""
-    create_text_schema(con)
-    df = con.execute(
-        "SELECT c.*, d.path, d.published, d.title, d.sha256 FROM text_claims c"
-        " JOIN text_documents d USING (doc_id) WHERE list_contains(?, c.claim_id)",
-        [list(ids)]).df()
+def list_claims(store: Store, *, new_only: bool = False) -> pd.DataFrame:
+    """Stored claims with their document's path and publication date (an empty frame
+    for a store no text was read into)."""
+    if not _has_text_tables(store):
+        return pd.DataFrame(columns=["claim_id", "kind", "subject", "property", "qualifier",
+                                     "value", "low", "high", "unit", "source_text",
+                                     "source_name", "source_date", "comparison", "kb_claims",
+                                     "figure_text", "sentence_start", "sentence_end", "path",
+                                     "published"])
+    return store.sql(q.list_claims(new_only=new_only))
+
+
+def get_claims(store: Store, ids: list[str]) -> pd.DataFrame:
+    """The claims with these ids, joined with their documents.
+
+    Raises
+    ------
+    NotFound
+        Naming every id that is not stored.
+    """
+    ids = list(ids)
+    if _has_text_tables(store) and ids:
+        df = store.sql(q.claims_by_id(len(ids)), ids)
+    else:
+        df = pd.DataFrame({"claim_id": pd.Series([], dtype=object)})
     missing = sorted(set(ids) - set(df["claim_id"]))
     if missing:
-        raise KeyError(f"no stored claim with id {', '.join(missing)} "
+        raise NotFound(f"no stored claim with id {', '.join(missing)} "
                        "(list them with `kharita claims`)")
     return df
