@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from kharita import views
 from kharita.analysis.frame import Filters
 from kharita.views import kb as kbviews
+from kharita.views.periods import as_date
 from kharita.web.common import Page, Workbench, filters_from_query, records, workbench
 
 router = APIRouter()
@@ -55,6 +56,7 @@ def api_activity(wb: WB, filters: F,
     branch`` (``period``: first day; ``label``: 2019, 2019-Q3, ...; ``events`` weighted,
     ``events_raw`` distinct events)."""
     act = wb.run(views.activity, wb.frame_for(filters), freq)
+    act = act.assign(period=[as_date(p) for p in act["period"]])  # first days, as dates
     rows = records(act)
     for row, p in zip(rows, act["period"], strict=True):
         row["label"] = views.period_label(p, freq)

@@ -55,8 +55,7 @@ def api_map(wb: WB, filters: F,
         cells = wb.run(views.map_cells, wb.frame_for(filters), freq=None, cell_deg=cell_deg)
     return {"period": period or "all", "cell_deg": cell_deg,
             "synthetic": wb.info.synthetic, "columns": columns,
-            "cells": cells[columns].astype(float).round(3).values.tolist()
-            if len(cells) else []}
+            "cells": cells[columns].round(3).values.tolist() if len(cells) else []}
 
 
 PAGE = Page("map", "Map", "/map", router)
