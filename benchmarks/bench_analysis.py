@@ -39,46 +39,47 @@ def bench_tables(n_events: int) -> None:
     from kharita import load_kb
     from kharita.analysis.activity import activity
     from kharita.analysis.concentration import concentration
-    from kharita.analysis.frame import attributed_events, insert_synthetic_events, materialize_frame
+    from kharita.analysis.frame import build_frame
     from kharita.analysis.geography import africa_crossing, geographic_centres, region_shares
-    from kharita.store.duckdb import connect
+    from kharita.store.base import open_store
+    from kharita.store.synthetic import insert_synthetic_events
 
     print(f"== activity, geography, concentration on {n_events:,} SYNTHETIC events (DuckDB)")
     kb = load_kb()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.duckdb"
-        con = connect(path)
+        store = open_store(path)
         t0 = time.perf_counter()
-        insert_synthetic_events(con, n_events, seed=1)
-        con.close()
+        insert_synthetic_events(store, n_events, seed=1)
+        store.close()
         print(f"  (setup: synthetic store written in {time.perf_counter() - t0:.2f} s)")
-        con = connect(path, read_only=True)
-        con.execute("SET enable_progress_bar = false")
+        store = open_store(path, read_only=True)
         r: dict[str, float] = {}
         start = time.perf_counter()
         fr = timed("frame (attribution weights, materialised)",
-                   lambda: materialize_frame(con, kb=kb), r)
+                   lambda: build_frame(store, kb), r)
         for by, freq in (("branch", "year"), ("region", "month"), ("country", "quarter"),
                          ("admin1", "year"), ("cell", "year"), ("network", "week")):
             timed(f"activity by {by} per {freq}",
-                  lambda by=by, freq=freq: activity(con, by=by, freq=freq, frame=fr, kb=kb), r)
-        timed("geographic centres per year (events)",
-              lambda: geographic_centres(con, frame=fr, kb=kb), r)
+                  lambda by=by, freq=freq: activity(fr, by=by, freq=freq), r)
+        timed("geographic centres per year (events)", lambda: geographic_centres(fr), r)
         timed("geographic centres per year (fatalities)",
-              lambda: geographic_centres(con, weighting="fatalities", frame=fr, kb=kb), r)
-        timed("region shares per year", lambda: region_shares(con, frame=fr, kb=kb), r)
+              lambda: geographic_centres(fr, weighting="fatalities"), r)
+        timed("region shares per year", lambda: region_shares(fr), r)
         timed("Africa/Middle East crossing, 1000 bootstraps",
-              lambda: africa_crossing(con, n_boot=1000, frame=fr, kb=kb), r)
+              lambda: africa_crossing(fr, n_boot=1000), r)
         timed("concentration per year, 500 bootstraps",
-              lambda: concentration(con, n_boot=500, frame=fr, kb=kb), r)
+              lambda: concentration(fr, n_boot=500), r)
         timed("concentration per month, 200 bootstraps",
-              lambda: concentration(con, freq="month", n_boot=200, frame=fr, kb=kb), r)
+              lambda: concentration(fr, freq="month", n_boot=200), r)
+        timed("activity on a narrowed frame (2020-, 2 branches)",
+              lambda: activity(fr.narrow(start="2020", branches="ISWAP,is-sahel")), r)
         total = time.perf_counter() - start
         print(f"  TOTAL (all tables, one frame)               {total:7.2f} s   "
               f"target < 5 s: {'met' if total < 5 else 'NOT met'}")
         # baseline: the activity tables in pandas from the frame read into memory
         t0 = time.perf_counter()
-        df = attributed_events(con, kb=kb)
+        df = fr.df()
         df["year"] = df.date.dt.year
         df["month"] = df.date.dt.to_period("M")
         df["wf"] = df.weight * df.fatalities_best
@@ -88,10 +89,10 @@ def bench_tables(n_events: int) -> None:
                                  raw=("event_id", "nunique"))
         base = time.perf_counter() - t0
         ours = r["frame (attribution weights, materialised)"] + sum(
-            v for k, v in r.items() if k.startswith("activity") and "week" not in k)
+            v for k, v in r.items() if k.startswith("activity by") and "week" not in k)
         print(f"  baseline: pandas read + groupby (5 activity tables) {base:7.2f} s; "
               f"kharita (frame + same tables) {ours:.2f} s; ratio {base / ours:.1f}x")
-        con.close()
+        store.close()
     mb = peak_mb()
     print(f"  peak resident memory: {mb:,.0f} MB   target < 2048 MB: "
           f"{'met' if mb < 2048 else 'NOT met'}")
