@@ -2,7 +2,7 @@
 
 Public surface: :func:`fit_hawkes` (MLE or EM), :func:`simulate_hawkes` (cluster
 representation), :class:`HawkesParams`, :class:`HawkesFit`, and
-:func:`contagion_analysis` (reads the network's attributed events from the store and
+:func:`contagion_analysis` (reads the network's events from the analysis frame and
 fits the branches). See ``docs/contagion.md``.
 """
 
