@@ -22,6 +22,7 @@ RANKS: list[tuple[str, int]] = [
     ("kharita.errors", 0),
     ("kharita.names", 0),
     ("kharita.config", 0),
+    ("kharita.geo", 0),
     ("kharita.kb", 1),
     ("kharita.events.schema", 2),
     ("kharita.events.sources", 2),

@@ -26,9 +26,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _load(overlays: list[Path] | None, check: bool = True) -> KnowledgeBase:
-    from kharita.kb import load_kb
+    from kharita.cli.options import load_cli_kb
 
-    return load_kb(overlays or [], check=check)
+    return load_cli_kb(overlays, check=check)
 
 
 @kb_app.command("validate")

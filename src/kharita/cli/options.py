@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kharita.cli.output import Format
-from kharita.config import setting
+from kharita.config import setting, setting_paths
 
 if TYPE_CHECKING:
     from kharita.analysis.frame import Frame
@@ -82,12 +82,11 @@ def open_cli_store(store: Path | None, engine: Engine | None = None, *,
                       create=create, spark_master=setting("spark_master") or None)
 
 
-def load_cli_kb(kb: list[Path] | None) -> KnowledgeBase:
+def load_cli_kb(kb: list[Path] | None, *, check: bool = True) -> KnowledgeBase:
     """The shipped KB with ``$KHARITA_KB_PATH`` overlays, then ``--kb`` overlays."""
     from kharita.kb import load_kb
 
-    env = [Path(p) for p in setting("kb_path").split(os.pathsep) if p]
-    return load_kb([*env, *(kb or [])])
+    return load_kb([*setting_paths("kb_path"), *(kb or [])], check=check)
 
 
 def cli_frame(store: Store, knowledge: KnowledgeBase, *, date_from: str | None = None,

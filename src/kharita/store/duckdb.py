@@ -130,8 +130,13 @@ class DuckDBStore(Store):
 
     def drop_temp(self, name: str) -> None:
         check_identifier(name)
-        self.con.execute(f"DROP TABLE IF EXISTS {name}")
-        self.con.execute(f"DROP VIEW IF EXISTS {name}")
+        row = self.con.execute("SELECT table_type FROM information_schema.tables "
+                               "WHERE table_name = ?", [name]).fetchone()
+        if row is None:
+            self.con.unregister(name)  # a registered DataFrame is not in the catalog
+            return
+        kind = "VIEW" if "VIEW" in str(row[0]).upper() else "TABLE"
+        self.con.execute(f"DROP {kind} IF EXISTS {name}")
 
     def has_table(self, name: str) -> bool:
         row = self.con.execute(
