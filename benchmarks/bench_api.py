@@ -9,6 +9,9 @@ with and without a branch filter, the events table's pages (deep pages too) and
 searches. Baseline, measured in the same run: ``/api/summary`` (no query, the
 HTTP + framework overhead); the ratio says how much the queries add.
 
+Every endpoint reads the one read model (:mod:`kharita.views`) on the store's analysis
+frame.
+
 Usage: python benchmarks/bench_api.py [--rows 1000000] [--requests 1000]
 (builds the store with bench_brief.py's helper if needed).
 """
@@ -88,7 +91,7 @@ def main() -> None:
     try:
         startup = wait_ready(base, proc)
         print(f"server ready in {startup:.1f} s (opens the store, builds its view)")
-        periods = httpx.get(base + "/api/periods?freq=year").json()["periods"]
+        periods = httpx.get(base + "/api/periods?freq=year").json()["labels"]
         branches = httpx.get(base + "/api/summary").json()["entities"][:6]
         total = httpx.get(base + "/api/events?size=1").json()["total"]
         rng = random.Random(1)
@@ -110,7 +113,11 @@ def main() -> None:
             if r < 0.7:
                 return f"/api/events?page={rng.randint(1, pages)}"
             q = rng.choice(["NGA", "Borno", "SYR", "Cabo", "is-west", "MOZ", "Iraq"])
-            return f"/api/events?q={q}"
+            if r < 0.85:
+                return f"/api/events?q={q}"
+            # a filtered page beyond the first: branch + search
+            return (f"/api/events?q={q}&branch={rng.choice(branches)}"
+                    f"&page={rng.randint(1, 5)}")
 
         urls = [map_url() if k % 2 == 0 else events_url() for k in range(args.requests)]
         # warm-up (not counted)

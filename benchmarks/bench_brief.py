@@ -27,17 +27,17 @@ DATA = HERE / ".data"
 
 
 def ensure_store(rows: int, seed: int) -> Path:
+    from kharita.errors import StoreError
     from kharita.report.demo import build_demo_store
-    from kharita.store.duckdb import connect
+    from kharita.store.base import open_store
 
     store = DATA / f"synthetic-{rows}-{seed}.duckdb"
     if store.exists():
-        con = connect(store, read_only=True)
         try:
-            row = con.execute("SELECT count(*) FROM events").fetchone()
-            n = row[0] if row else 0
-        finally:
-            con.close()
+            with open_store(store, read_only=True) as st:
+                n = int(st.scalar("SELECT count(*) FROM events") or 0)
+        except StoreError:  # written by another kharita version: build it again
+            n = -1
         if n == rows:
             print(f"store: reusing {store.name} ({n:,} events)")
             return store
@@ -51,20 +51,15 @@ def ensure_store(rows: int, seed: int) -> Path:
 
 def naive_baseline(store: Path) -> tuple[float, float]:
     """Seconds and MB to fetch and serialise every attributed event (no aggregation)."""
-    from kharita.report import queries
-    from kharita.store.duckdb import connect
+    from kharita.analysis.frame import build_frame
+    from kharita.store.base import open_store
 
-    con = connect(store, read_only=True)
-    try:
+    with open_store(store, read_only=True) as st:
         t = time.perf_counter()
-        queries.prepare(con)
-        df = con.execute(f"SELECT date_start, entity_id, latitude, longitude FROM "
-                         f"{queries.VIEW}").fetch_df()
-        df["date_start"] = df["date_start"].astype(str)
+        df = build_frame(st).df()[["date", "entity_id", "latitude", "longitude"]]
+        df["date"] = df["date"].astype(str)
         text = json.dumps(df.values.tolist())
         return time.perf_counter() - t, len(text.encode()) / 1e6
-    finally:
-        con.close()
 
 
 def main() -> None:

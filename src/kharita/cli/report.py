@@ -13,7 +13,7 @@ import ipaddress
 import shlex
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,6 +30,9 @@ from kharita.cli.options import (
 )
 from kharita.cli.output import console, err_console
 from kharita.config import setting
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 class Freq(StrEnum):
@@ -50,7 +53,7 @@ def _command_line(*parts: object) -> str:
     return " ".join(["kharita", *(shlex.quote(str(p)) for p in parts if p is not None)])
 
 
-def _progress():  # type: ignore[no-untyped-def]
+def _progress() -> Progress:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),

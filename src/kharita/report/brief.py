@@ -76,10 +76,10 @@ def build_brief(source: Frame | Store, kb: KnowledgeBase | None = None, *,
     compare_dates : the two dates of the side-by-side organisation graphs.
     specs : the sections to build (default :data:`kharita.report.sections.SECTIONS`).
     """
-    from kharita.analysis.frame import build_frame
+    from kharita.analysis.frame import Frame, build_frame
 
-    frame = source if hasattr(source, "filters") else build_frame(source, kb)  # type: ignore[arg-type]
-    data = BriefData(frame, freq=freq, compare_dates=compare_dates)  # type: ignore[arg-type]
+    frame = source if isinstance(source, Frame) else build_frame(source, kb)
+    data = BriefData(frame, freq=freq, compare_dates=compare_dates)
     sections = build_sections(data, specs if specs is not None else SECTIONS,
                               progress=progress)
     info = data.info

@@ -73,7 +73,7 @@ def period_axis(values: Iterable[object], freq: str) -> tuple[list[object], list
     return list(days), [period_label(d, freq) for d in days]
 
 
-def _isna(v: object) -> bool:
+def _isna(v: Any) -> bool:
     try:
         return bool(pd.isna(v))
     except (TypeError, ValueError):

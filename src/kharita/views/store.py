@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -54,7 +54,7 @@ def _table(store: Store, name: str, query: str) -> pd.DataFrame:
     return store.sql(query) if store.has_table(name) else pd.DataFrame()
 
 
-def _day(value: object) -> dt.date | None:
+def _day(value: Any) -> dt.date | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     return pd.Timestamp(value).date()

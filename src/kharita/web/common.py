@@ -107,7 +107,8 @@ class Workbench:
 
 def workbench(request: Request) -> Workbench:
     """The app's :class:`Workbench` (a FastAPI dependency)."""
-    return request.app.state.workbench  # type: ignore[no-any-return]
+    wb: Workbench = request.app.state.workbench
+    return wb
 
 
 def filters_from_query(

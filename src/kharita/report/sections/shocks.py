@@ -12,6 +12,13 @@ from kharita.report.sections.base import BriefData, Chart, Section, Table
 ID, TITLE = "shocks", "Leadership shocks: event studies per leader"
 
 
+def _num(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def build(data: BriefData) -> Section:
     top = data.top_branches
     res = data.shocks
@@ -43,9 +50,11 @@ def build(data: BriefData) -> Section:
                            "x1": r.date, "y0": 0, "y1": 1,
                            "line": {"color": "#8e2b20", "dash": "solid" if r.kind == "death"
                                     else "dash", "width": 1.5}})
-            irr = ("n/a" if pd.isna(r.irr) else
-                   f"IRR {r.irr:.2f} [{r.irr_low:.2f}, {r.irr_high:.2f}], placebo p "
-                   f"{r.placebo_p:.2f}" if not pd.isna(r.irr_low) else f"IRR {r.irr:.2f}")
+            irr_, lo_, hi_, p_ = (_num(x) for x in (r.irr, r.irr_low, r.irr_high,
+                                                    r.placebo_p))
+            irr = ("n/a" if pd.isna(irr_) else
+                   f"IRR {irr_:.2f} [{lo_:.2f}, {hi_:.2f}], placebo p {p_:.2f}"
+                   if not pd.isna(lo_) else f"IRR {irr_:.2f}")
             notes.append(f"{r.kind} {r.date}: {irr}")
         name = str(rows["leader"].iloc[0])
         fig: dict[str, Any] = {

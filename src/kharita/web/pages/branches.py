@@ -22,7 +22,8 @@ EntityId = Annotated[str, Path(max_length=200, description="KB entity id, e.g. i
 @router.get("/branches", response_class=HTMLResponse, include_in_schema=False)
 def branches_page(wb: WB) -> HTMLResponse:
     totals = views.totals_by_branch(wb.run(views.activity, wb.frame, "year"))
-    counts = {str(r.entity_id): round(float(r.events), 1) for r in totals.itertuples()}
+    counts = {str(e): round(float(v), 1) for e, v in zip(totals["entity_id"],
+                                                          totals["events"], strict=True)}
     return wb.render("branches.html.j2", "branches", "Branches",
                      branches=kbviews.branches(wb.kb).to_dict(orient="records"),
                      counts=counts)

@@ -53,9 +53,9 @@ def api_event(wb: WB, event_id: EventId, filters: F) -> dict[str, Any]:
     attribution (rule, detail, confidence, KB version), the rules that fired, the
     territories and affiliations considered, and its weights under the filters."""
     why = wb.run(views.explain, wb.frame_for(filters), event_id)
-    out = jsonable(why.to_dict())
+    out: dict[str, Any] = jsonable(why.to_dict())
     out["synthetic"] = wb.info.synthetic
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 PAGE = Page("events", "Events", "/events", router)
