@@ -3,7 +3,7 @@
 Variants, each in its own subprocess so that peak resident memory
 (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) is measured per variant:
 
-* ``kharita``  - ``ingest_file(con, "synthetic", ged.csv)`` + ``attribute_store`` on DuckDB;
+* ``kharita``  - ``ingest_file(store, "synthetic", ged.csv)`` + ``attribute_store`` on DuckDB;
 * ``pandas``   - the straightforward baseline: ``pandas.read_csv`` + row-wise attribution
   with ``DataFrame.apply`` (same KB rules: actor id, dataset names/aliases, territory
   scan), measured in the same run;
@@ -52,9 +52,9 @@ def run_kharita(path: str, source: str) -> dict[str, float]:
         t1 = time.perf_counter()
         att = attribute_store(con, kb)
         t2 = time.perf_counter()
-        agg = con.execute("SELECT a.entity_id, year(e.date_start) AS year, "
-                          "count(DISTINCT a.event_id) AS n FROM attributions a JOIN events e "
-                          "USING (event_id) GROUP BY ALL ORDER BY ALL").fetchall()
+        agg = con.rows("SELECT a.entity_id, year(e.date_start) AS year, "
+                       "count(DISTINCT a.event_id) AS n FROM attributions a JOIN events e "
+                       "USING (event_id) GROUP BY ALL ORDER BY ALL")
         con.close()
     return {"rows": rep.rows_read, "stored": rep.rows_stored,
             "quarantined": rep.rows_quarantined, "ingest_s": t1 - t0, "attribute_s": t2 - t1,
@@ -75,7 +75,7 @@ def run_pandas(path: str, nrows: int | None) -> dict[str, float]:
     df = pd.read_csv(path, nrows=nrows, low_memory=False)
     ids = rules.KBIndex(kb)
     territories = rules.territory_table(kb).to_dict("records")
-    umbrellas = {e.id for e in kb.entities.values() if e.type in rules.UMBRELLA_TYPES}
+    umbrellas = rules.umbrella_ids(kb)
     iso = {"Iraq": "IRQ", "Syria": "SYR", "Nigeria": "NGA", "Niger": "NER", "Cameroon": "CMR",
            "Mali": "MLI", "Burkina Faso": "BFA", "DR Congo (Zaire)": "COD", "Mozambique": "MOZ",
            "Somalia": "SOM", "Afghanistan": "AFG", "Egypt": "EGY", "Libya": "LBY",
