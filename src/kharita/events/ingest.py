@@ -1,13 +1,18 @@
 """Ingest event files into the store: one transaction per file, every row accounted for.
 
-For each file: the connector sniffs it (a file of another dataset is refused before
-anything is written), the store's engine loads it into a raw all-VARCHAR table, the
-connector's engine-neutral ``normalize`` (Ibis) types and validates every field, and
+For each file: the connector (:func:`kharita.events.sources.registry.get`) sniffs it
+(a file of another dataset is refused before anything is written), the store's engine
+loads it into a raw all-VARCHAR table (:class:`RawLoader`: DuckDB's in
+:mod:`kharita.store.duckdb`), the connector's engine-neutral ``normalize`` (Ibis) types
+and validates every field, and
 stored rows, quarantined rows (file, row, field, reason, raw text), per-reason filtered
 counts and one ``ingest_files`` row are written inside one transaction. A file whose
 sha256 is already in ``ingest_files`` is skipped (nothing changes).
 
 Invariant, per file: ``rows_read = rows_stored + rows_quarantined + rows_filtered``.
+
+Every function takes a :class:`kharita.store.base.Store`; the SQL is in
+:mod:`kharita.store.sql.ingest`.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import ibis
 import pandas as pd
@@ -74,11 +80,41 @@ def connector(source: str) -> Connector:
     return registry.get(source)
 
 
+class RawLoader(Protocol):
+    """What an engine provides to read a file into a raw table (the DuckDB engine:
+    the module :mod:`kharita.store.duckdb`; another engine: an object returned by its
+    module's ``raw_loader(store)``). Each function takes the store first; ``load`` is
+    the engine's load record, with ``rows`` (accepted records, set by ``finish_load``)
+    and ``rejects`` (a frame of row_number, field, reason, raw).
+    """
+
+    ScanError: type[Exception]  # the engine's reader gave up: retry with Python's csv
+
+    def load_delimited(self, store: Store, path: Path, *, table: str,
+                       columns: Sequence[str], delim: str, quote: str, header: bool,
+                       encoding: str, drop_rows: Sequence[int],
+                       split_tab_fields: int) -> Any: ...
+
+    def load_records(self, store: Store, batches: Iterable[Any], *, table: str,
+                     schema: Any) -> Any: ...
+
+    def create_table_as(self, store: Store, name: str, sql: str) -> None: ...
+
+    def finish_load(self, store: Store, load: Any, norm: str) -> None: ...
+
+    def raw_rows_sql(self, load: Any) -> str: ...
+
+    def drop_raw(self, store: Store, load: Any) -> None: ...
+
+    def watch_progress(self, store: Store, callback: Callable[[float], None] | None
+                       ) -> AbstractContextManager[None]: ...
+
+    def memory_limit(self, store: Store, limit: str | None
+                     ) -> AbstractContextManager[None]: ...
+
+
 def _loader(store: Store) -> Any:
-    """The engine's raw loaders: a module or object with ``RawLoad``, ``ScanError``,
-    ``load_delimited``, ``load_records``, ``finish_load``, ``raw_rows_sql``,
-    ``watch_progress``, ``memory_limit``, ``create_table_as`` and ``drop_raw``, each
-    taking the store first (see :mod:`kharita.store.duckdb`)."""
+    """The :class:`RawLoader` of the store's engine."""
     if store.engine == "duckdb":
         from kharita.store import duckdb
 

@@ -1,6 +1,8 @@
-"""What every connector shares: sniffing files, read plans, and Ibis building blocks.
+"""What every connector shares: the :class:`Connector` record, sniffing files, read
+plans, and Ibis building blocks.
 
-A connector (``ucdp``, ``acled``, ``gtd``, ``gdelt``) has three steps:
+A connector (``ucdp``, ``acled``, ``gtd``, ``gdelt``; each module's ``CONNECTOR``,
+listed in :mod:`kharita.events.sources.registry`) has three steps:
 
 1. ``sniff(path)`` looks at the first bytes of the file and returns a :class:`ReadPlan`
    (how to read it), or raises :class:`~kharita.errors.WrongSourceError` when the file
