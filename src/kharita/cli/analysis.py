@@ -187,7 +187,8 @@ def decentralization_cmd(
     n_boot: Annotated[int, typer.Option("--boot", help="Bootstrap replicates.")] = 500,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     include_unassigned: Annotated[bool, typer.Option(
-        "--include-unassigned", help="Count events left at 'is' (no branch) as a branch.")
+        "--include-unassigned",
+        help="Count events left at the network's root ('is': no branch) as a branch.")
     ] = False,
     store: StoreOption = None, engine: EngineOption = None, date_from: FromOption = None,
     date_to: ToOption = None, branches: BranchesOption = None,
