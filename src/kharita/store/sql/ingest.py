@@ -121,3 +121,14 @@ def quarantine_rows(*, by_file: bool = False, limit: int | None = None) -> str:
     if limit:
         sql += f" LIMIT {int(limit)}"
     return sql
+
+
+def count_rows(table: str) -> str:
+    """Rows of a (normalised) table."""
+    return f"SELECT count(*) FROM {ident(table)}"
+
+
+def raw_rows(view: str) -> str:
+    """``_row, _raw`` of a raw view whose record numbers are final (an engine that
+    numbers records in the file, rejected ones included)."""
+    return f"SELECT _row, _raw FROM {ident(view)}"
