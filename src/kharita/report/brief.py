@@ -63,7 +63,8 @@ def build_brief(source: Frame | Store, kb: KnowledgeBase | None = None, *,
                 command: str = "", freq: str = "year",
                 compare_dates: tuple[str, str] | None = None,
                 specs: Sequence[SectionSpec] | None = None,
-                progress: Callable[[str], None] | None = None) -> Brief:
+                progress: Callable[[str], None] | None = None,
+                **options: int) -> Brief:
     """Build the brief's sections on an analysis frame.
 
     Parameters
@@ -75,11 +76,14 @@ def build_brief(source: Frame | Store, kb: KnowledgeBase | None = None, *,
     freq : period of the time series: ``week``, ``month``, ``quarter`` or ``year``.
     compare_dates : the two dates of the side-by-side organisation graphs.
     specs : the sections to build (default :data:`kharita.report.sections.SECTIONS`).
+    options : the bounded analysis settings of
+        :class:`~kharita.report.sections.base.BriefData` (``n_boot``, ``n_placebo``,
+        ``shock_branches``, ``contagion_max_events``).
     """
     from kharita.analysis.frame import Frame, build_frame
 
     frame = source if isinstance(source, Frame) else build_frame(source, kb)
-    data = BriefData(frame, freq=freq, compare_dates=compare_dates)
+    data = BriefData(frame, freq=freq, compare_dates=compare_dates, **options)
     sections = build_sections(data, specs if specs is not None else SECTIONS,
                               progress=progress)
     info = data.info
