@@ -1,5 +1,7 @@
 """Every analysis entry point gives the same figures on DuckDB and on Spark (the SQL is
-written once, in DuckDB's dialect, and transpiled by sqlglot)."""
+written once, in DuckDB's dialect, and transpiled by sqlglot), on synthetic events and
+on the real UCDP extracts (ingested and attributed on DuckDB, the same rows copied into
+a Spark store)."""
 
 from __future__ import annotations
 
@@ -39,13 +41,28 @@ def _tables(store, kb) -> dict[str, pd.DataFrame]:
     return out
 
 
-@pytest.fixture(scope="module")
-def both(tmp_path_factory, kb):
+def _copy(source, target) -> None:
+    for table in ("events", "attributions"):
+        target.register("_kh_copy", source.sql(f"SELECT * FROM {table}"))
+        target.append(table, "SELECT * FROM _kh_copy")
+        target.drop_temp("_kh_copy")
+
+
+@pytest.fixture(scope="module", params=["synthetic", "real"])
+def both(request, tmp_path_factory, kb):
     pytest.importorskip("pyspark")
+    if request.param == "real":
+        from kharita.store.duckdb import connect
+
+        from ..conftest import shared_path
+        from ._fixtures import real_store
+
+        duck = connect(real_store(shared_path("data")), read_only=True)
+    else:
+        duck = open_store(":memory:")
+        insert_synthetic_events(duck, 3_000, seed=5)
     spark = open_store(tmp_path_factory.mktemp("spark") / "store", engine="spark")
-    duck = open_store(":memory:")
-    for store in (spark, duck):
-        insert_synthetic_events(store, 3_000, seed=5)
+    _copy(duck, spark)
     try:
         yield _tables(spark, kb), _tables(duck, kb)
     finally:
