@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from kharita.errors import IngestError, StoreError, StoreSchemaError
 from kharita.store.base import Store, check_identifier
+from kharita.store.dialect import transpile
 
 
 class DuckDBStore(Store):
@@ -89,7 +90,10 @@ class DuckDBStore(Store):
     def arrow(self, query: str, params: Sequence[Any] = ()) -> pa.Table:
         """The result as an Arrow table (no pandas conversion)."""
         try:
-            return self.con.execute(query, list(params)).fetch_arrow_table()
+            result = self.con.execute(query, list(params))
+            # DuckDB 2 renamed fetch_arrow_table to to_arrow_table
+            fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+            return fetch()
         except duckdb.Error as exc:
             raise _query_error(exc) from exc
 
@@ -112,7 +116,9 @@ class DuckDBStore(Store):
     def append(self, table: str, query: str, params: Sequence[Any] = ()) -> int:
         check_identifier(table)
         cols = self.columns(table)
-        self.execute(f"CREATE OR REPLACE TEMP VIEW _kh_append AS {query}", params)
+        # DuckDB cannot prepare a view with parameters: bind them as literals first
+        bound = transpile(query, "duckdb", params) if params else query
+        self.execute(f"CREATE OR REPLACE TEMP VIEW _kh_append AS {bound}")
         have = set(self.columns("_kh_append"))
         names = [c for c in cols if c in have]
         n = self.scalar("SELECT count(*) FROM _kh_append")
