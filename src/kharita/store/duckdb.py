@@ -90,9 +90,9 @@ class DuckDBStore(Store):
     def arrow(self, query: str, params: Sequence[Any] = ()) -> pa.Table:
         """The result as an Arrow table (no pandas conversion)."""
         try:
-            result = self.con.execute(query, list(params))
-            # DuckDB 2 renamed fetch_arrow_table to to_arrow_table
-            fetch = getattr(result, "to_arrow_table", None) or result.fetch_arrow_table
+            rel = self.con.sql(query, params=list(params) or None)
+            # DuckDB 2 names it to_arrow_table, DuckDB 1 arrow
+            fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
             return fetch()
         except duckdb.Error as exc:
             raise _query_error(exc) from exc
