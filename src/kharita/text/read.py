@@ -27,13 +27,14 @@ import pandas as pd
 from kharita.errors import KharitaError
 from kharita.kb.dates import FuzzyDate
 from kharita.kb.knowledge import KnowledgeBase
+from kharita.kb.network import NETWORK_TYPES
 from kharita.text.claims import ClaimRef, find_claims
 from kharita.text.dates import find_dates, find_yearless_months, publication_date
 from kharita.text.events import EventRef, Landmark, deaths, find_events, landmarks
 from kharita.text.figures import find_figures
 from kharita.text.gazetteer import gazetteer
 from kharita.text.lang import LANGS, detect_language
-from kharita.text.mentions import NETWORK_TYPES, EntityMatcher, Mention
+from kharita.text.mentions import EntityMatcher, Mention
 from kharita.text.normalize import norm_text
 from kharita.text.sentences import split_clauses, split_sentences
 
