@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import shlex
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kharita.cli.analysis import Freq
 from kharita.cli.options import (
     EngineOption,
     FromOption,
@@ -33,13 +33,6 @@ from kharita.config import setting
 
 if TYPE_CHECKING:
     from rich.progress import Progress
-
-
-class Freq(StrEnum):
-    week = "week"
-    month = "month"
-    quarter = "quarter"
-    year = "year"
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import pandas as pd
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from kharita import views
@@ -139,6 +139,11 @@ def filters_from_query(
     return Filters.make(wb.kb, start=date_from, end=date_to, branches=branch,
                         countries=country, event_types=type_, sources=source,
                         min_confidence=min_confidence, ambiguous=ambiguous)
+
+
+#: Handler parameters: the workbench state, and the request's filters.
+WorkbenchDep = Annotated[Workbench, Depends(workbench)]
+FiltersDep = Annotated[Filters, Depends(filters_from_query)]
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:

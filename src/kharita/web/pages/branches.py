@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from kharita import views
-from kharita.analysis.frame import Filters
 from kharita.views import kb as kbviews
 from kharita.views.periods import as_date
-from kharita.web.common import Page, Workbench, filters_from_query, records, workbench
+from kharita.web.common import FiltersDep, Page, WorkbenchDep, records
 
 router = APIRouter()
-WB = Annotated[Workbench, Depends(workbench)]
-F = Annotated[Filters, Depends(filters_from_query)]
 EntityId = Annotated[str, Path(max_length=200, description="KB entity id, e.g. is-iraq.")]
 
 
 @router.get("/branches", response_class=HTMLResponse, include_in_schema=False)
-def branches_page(wb: WB) -> HTMLResponse:
+def branches_page(wb: WorkbenchDep) -> HTMLResponse:
     totals = views.totals_by_branch(wb.run(views.activity, wb.frame, "year"))
     counts = {str(e): round(float(v), 1) for e, v in zip(totals["entity_id"],
                                                           totals["events"], strict=True)}
@@ -30,26 +27,26 @@ def branches_page(wb: WB) -> HTMLResponse:
 
 
 @router.get("/branches/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
-def branch_page(wb: WB, entity_id: EntityId) -> HTMLResponse:
+def branch_page(wb: WorkbenchDep, entity_id: EntityId) -> HTMLResponse:
     profile = kbviews.branch_profile(wb.kb, entity_id)
     return wb.render("branch.html.j2", "branches", profile["name"],
                      data={"entity_id": entity_id}, p=profile)
 
 
 @router.get("/api/branches", tags=["kb"])
-def api_branches(wb: WB) -> dict[str, Any]:
+def api_branches(wb: WorkbenchDep) -> dict[str, Any]:
     """Branch-like KB entities with their names (English and Arabic) and validity."""
     return {"kb_version": wb.kb.version, "branches": records(kbviews.branches(wb.kb))}
 
 
 @router.get("/api/branches/{entity_id}", tags=["kb"])
-def api_branch(wb: WB, entity_id: EntityId) -> dict[str, Any]:
+def api_branch(wb: WorkbenchDep, entity_id: EntityId) -> dict[str, Any]:
     """KB facts about one entity with sources: relations, leaders, territories, claims."""
     return kbviews.branch_profile(wb.kb, entity_id)
 
 
 @router.get("/api/activity", tags=["events"])
-def api_activity(wb: WB, filters: F,
+def api_activity(wb: WorkbenchDep, filters: FiltersDep,
                  freq: Annotated[str, Query(description="Period length: "
                                             + ", ".join(views.FREQS) + ".")] = "year"
                  ) -> dict[str, Any]:

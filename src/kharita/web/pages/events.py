@@ -4,26 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
 from kharita import views
-from kharita.analysis.frame import Filters
-from kharita.web.common import Page, Workbench, filters_from_query, jsonable, records, workbench
+from kharita.web.common import FiltersDep, Page, WorkbenchDep, jsonable, records
 
 router = APIRouter()
-WB = Annotated[Workbench, Depends(workbench)]
-F = Annotated[Filters, Depends(filters_from_query)]
 EventId = Annotated[str, Path(max_length=200, description="Event id, e.g. ucdp:244424.")]
 
 
 @router.get("/events", response_class=HTMLResponse, include_in_schema=False)
-def events_page(wb: WB) -> HTMLResponse:
+def events_page(wb: WorkbenchDep) -> HTMLResponse:
     return wb.render("events.html.j2", "events", "Events", data=wb.options)
 
 
 @router.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
-def event_page(wb: WB, event_id: EventId) -> HTMLResponse:
+def event_page(wb: WorkbenchDep, event_id: EventId) -> HTMLResponse:
     why = wb.run(views.explain, wb.frame, event_id)
     return wb.render("event.html.j2", "events", f"Event {event_id}",
                      ev={k: jsonable(v) for k, v in why.event.items()},
@@ -32,7 +29,7 @@ def event_page(wb: WB, event_id: EventId) -> HTMLResponse:
 
 
 @router.get("/api/events", tags=["events"])
-def api_events(wb: WB, filters: F,
+def api_events(wb: WorkbenchDep, filters: FiltersDep,
                q: Annotated[str, Query(description="Search text (place, admin1, country, "
                                                    "ISO3, branch) or an event id.")] = "",
                page: Annotated[int, Query(description="Page number, from 1.")] = 1,
@@ -48,7 +45,7 @@ def api_events(wb: WB, filters: F,
 
 
 @router.get("/api/events/{event_id}", tags=["events"])
-def api_event(wb: WB, event_id: EventId, filters: F) -> dict[str, Any]:
+def api_event(wb: WorkbenchDep, event_id: EventId, filters: FiltersDep) -> dict[str, Any]:
     """One event and why it is attributed where it is: the stored event, every
     attribution (rule, detail, confidence, KB version), the rules that fired, the
     territories and affiliations considered, and its weights under the filters."""

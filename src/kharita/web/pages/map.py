@@ -5,27 +5,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from kharita import views
-from kharita.analysis.frame import Filters
 from kharita.views.maps import CELL_COLUMNS
-from kharita.web.common import Page, Workbench, filters_from_query, workbench
+from kharita.web.common import FiltersDep, Page, WorkbenchDep
 
 router = APIRouter()
-WB = Annotated[Workbench, Depends(workbench)]
-F = Annotated[Filters, Depends(filters_from_query)]
 Freq = Annotated[str, Query(description="Period length: " + ", ".join(views.FREQS) + ".")]
 
 
 @router.get("/map", response_class=HTMLResponse, include_in_schema=False)
-def map_page(wb: WB) -> HTMLResponse:
+def map_page(wb: WorkbenchDep) -> HTMLResponse:
     return wb.render("map.html.j2", "map", "Map", data=wb.options)
 
 
 @router.get("/api/periods", tags=["events"])
-def api_periods(wb: WB, filters: F, freq: Freq = "year") -> dict[str, Any]:
+def api_periods(wb: WorkbenchDep, filters: FiltersDep, freq: Freq = "year") -> dict[str, Any]:
     """Periods holding at least one matching event (the map's time slider): first days
     (``periods``) and their labels (``labels``: ``2019``, ``2019-Q3``, ``2019-07``)."""
     days = wb.run(views.periods, wb.frame_for(filters), freq)
@@ -34,7 +31,7 @@ def api_periods(wb: WB, filters: F, freq: Freq = "year") -> dict[str, Any]:
 
 
 @router.get("/api/map", tags=["events"])
-def api_map(wb: WB, filters: F,
+def api_map(wb: WorkbenchDep, filters: FiltersDep,
             period: Annotated[str | None, Query(
                 description="One period: a label (YYYY, YYYY-Qn, YYYY-MM) or a first day "
                             "(YYYY-MM-DD) with freq; default the whole range.")] = None,

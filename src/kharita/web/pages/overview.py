@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from kharita.web.common import Page, Workbench, records, workbench
+from kharita.web.common import Page, WorkbenchDep, records
 
 router = APIRouter()
-WB = Annotated[Workbench, Depends(workbench)]
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def overview_page(wb: WB) -> HTMLResponse:
+def overview_page(wb: WorkbenchDep) -> HTMLResponse:
     return wb.render("overview.html.j2", "overview", "Overview", brief=wb.overview())
 
 
 @router.get("/api/summary", tags=["store"])
-def api_summary(wb: WB) -> dict[str, Any]:
+def api_summary(wb: WorkbenchDep) -> dict[str, Any]:
     """What the store holds: counts, date range, sources, files, quarantine, KB versions."""
     i = wb.info
     return {"synthetic": i.synthetic, "any_synthetic": i.any_synthetic,
@@ -32,7 +31,7 @@ def api_summary(wb: WB) -> dict[str, Any]:
 
 
 @router.get("/api/overview", tags=["store"])
-def api_overview(wb: WB) -> dict[str, Any]:
+def api_overview(wb: WorkbenchDep) -> dict[str, Any]:
     """The overview's (the brief's) sections: id, title, status and reason."""
     b = wb.overview()
     return {"title": b.title, "synthetic": b.synthetic, "kb_version": b.kb_version,
