@@ -50,19 +50,26 @@ def status_for(exc: KharitaError) -> int:
 
 
 def create_app(store: Store | str | pathlib.Path, *, kb: KnowledgeBase | None = None,
-               engine: str = "duckdb", spark_master: str | None = None,
+               engine: str | None = None, spark_master: str | None = None,
                command: str = "") -> FastAPI:
     """The workbench on ``store``: an open :class:`~kharita.store.base.Store`, or a path
-    opened read-only with ``engine``. ``kb`` defaults to the shipped KB."""
+    opened read-only with ``engine``.
+
+    Unless given, ``kb`` is the shipped KB with the overlays of ``KHARITA_KB_PATH``,
+    ``engine`` is ``KHARITA_ENGINE`` (default duckdb) and ``spark_master``
+    ``KHARITA_SPARK_MASTER`` (the web layer, like the CLI, reads the settings; the
+    library does not)."""
+    from kharita.config import setting, setting_paths
     from kharita.store.base import Store as StoreType
     from kharita.store.base import open_store
 
     if kb is None:
         from kharita.kb import load_kb
 
-        kb = load_kb()
+        kb = load_kb(setting_paths("kb_path"))
     st = store if isinstance(store, StoreType) else open_store(
-        store, engine=engine, read_only=True, spark_master=spark_master)
+        store, engine=engine or setting("engine") or "duckdb", read_only=True,
+        spark_master=spark_master or setting("spark_master") or None)
     wb = Workbench(st, kb, command=command)
     app = FastAPI(title="kharita workbench", version="1", description=(
         "Read-only JSON API over a kharita event store and the knowledge base. "
