@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kharita.analysis.frame import Frame
 from kharita.errors import NotFound
 from kharita.store.sql import views as views_sql
 
 if TYPE_CHECKING:
-    from kharita.analysis.frame import Frame
     from kharita.events.attribute import Explanation
     from kharita.kb.knowledge import KnowledgeBase
     from kharita.store.base import Store
@@ -49,10 +49,6 @@ class EventExplanation:
         return out
 
 
-def _is_frame(obj: object) -> bool:
-    return hasattr(obj, "filters") and hasattr(obj, "store") and hasattr(obj, "sql")
-
-
 def explain(source: Frame | Store, event_id: str, kb: KnowledgeBase | None = None
             ) -> EventExplanation:
     """Explain one event's attribution; ``source`` is a frame (its store and KB are used,
@@ -63,8 +59,8 @@ def explain(source: Frame | Store, event_id: str, kb: KnowledgeBase | None = Non
     """
     from kharita.events.attribute import explain as attribution_explain
 
-    frame: Frame | None = source if _is_frame(source) else None  # type: ignore[assignment]
-    store: Store = frame.store if frame is not None else source  # type: ignore[assignment]
+    frame = source if isinstance(source, Frame) else None
+    store = source.store if isinstance(source, Frame) else source
     if kb is None:
         if frame is not None:
             kb = frame.kb
