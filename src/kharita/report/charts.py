@@ -243,7 +243,8 @@ def map_figure(cells: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
 
 def activity_figure(act: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
                     colors: Mapping[str, str], synthetic: bool, value: str = "events",
-                    title: str = "Events by branch", freq: str = "year") -> dict[str, Any]:
+                    title: str = "Events by branch", freq: str = "year",
+                    y_title: str | None = None) -> dict[str, Any]:
     """Stacked bars of ``value`` per period and entity (DataFrame[period, entity_id, ...]
     with ``period`` the first days, from :func:`kharita.views.activity`); the x axis
     lists every period in date order."""
@@ -262,7 +263,7 @@ def activity_figure(act: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]]
     return {"data": data, "layout": base_layout(
         title, synthetic, barmode="stack", height=420,
         xaxis={"type": "category", "categoryorder": "array", "categoryarray": labels},
-        yaxis={"title": {"text": value}, "rangemode": "tozero"},
+        yaxis={"title": {"text": y_title or value}, "rangemode": "tozero"},
         legend={"orientation": "v", "x": 1.02, "font": {"size": 10}},
         margin={"l": 60, "r": 10, "t": 50, "b": 50})}
 

@@ -32,7 +32,7 @@ def build(data: BriefData) -> Section:
                                    title="Events by branch per " + data.freq)
     fig_f = charts.activity_figure(act, names=data.names, colors=data.colors,
                                    synthetic=data.synthetic, value="fatalities_best",
-                                   freq=data.freq,
+                                   freq=data.freq, y_title="fatalities",
                                    title="Deaths (best estimate) by branch per " + data.freq)
     return Section(ID, TITLE,
                    intro=data.label("Events and deaths attributed to each branch per period."),
