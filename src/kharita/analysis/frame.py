@@ -282,11 +282,16 @@ class Frame:
     @property
     def sql(self) -> str:
         """A ``SELECT`` of :data:`SQL_COLUMNS` (use as a subquery)."""
+        return self.sql_over(self.base)
+
+    def sql_over(self, table: str, extra_columns: tuple[str, ...] = ()) -> str:
+        """The frame's filters and weight applied to ``table``: the base table or a copy
+        of it with ``extra_columns`` (e.g. the read model's ranked browse table)."""
         f = self.filters
         return frame_sql.filtered_sql(
-            self.base, SQL_COLUMNS, ambiguous=f.ambiguous, min_confidence=f.min_confidence,
-            start=f.start, end=f.end, branches=f.branches, countries=f.countries,
-            sources=f.sources, event_types=f.event_types)
+            table, (*SQL_COLUMNS, *extra_columns), ambiguous=f.ambiguous,
+            min_confidence=f.min_confidence, start=f.start, end=f.end, branches=f.branches,
+            countries=f.countries, sources=f.sources, event_types=f.event_types)
 
     def narrow(self, **changes: Any) -> Frame:
         """The same store and KB with some filters changed (``frame.narrow(start=...)``)."""
@@ -353,7 +358,7 @@ def _base_table(store: Store, kb: KnowledgeBase) -> tuple[str, tuple[str, ...]]:
             "to re-attribute, or load the KB they were made with")
     tag = hashlib.sha1(kb.version.encode()).hexdigest()[:10]
     name = f"kh_frame_base_{tag}"
-    cache = _store_cache(store)
+    cache = store_cache(store, "frame")
     stamp = store.rows(frame_sql.stamp_sql())[0]
     if cache.get(name) != stamp or not store.has_table(name):
         prof = network_profile(kb)
@@ -365,12 +370,14 @@ def _base_table(store: Store, kb: KnowledgeBase) -> tuple[str, tuple[str, ...]]:
     return name, ()
 
 
-def _store_cache(store: Store) -> dict[str, Any]:
-    cache = getattr(store, "_kh_frame_cache", None)
-    if cache is None:
-        cache = {}
-        store._kh_frame_cache = cache  # type: ignore[attr-defined]
-    return cache
+def store_cache(store: Store, name: str) -> dict[str, Any]:
+    """A dictionary that lives as long as the open store (one per ``name``), for tables
+    derived from it: the frame's base table, the read model's browse table."""
+    caches: dict[str, dict[str, Any]] | None = getattr(store, "_kh_caches", None)
+    if caches is None:
+        caches = {}
+        store._kh_caches = caches  # type: ignore[attr-defined]
+    return caches.setdefault(name, {})
 
 
 def members_frame(profile: NetworkProfile) -> pd.DataFrame:

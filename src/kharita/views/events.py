@@ -12,18 +12,16 @@ frame's filters are applied to it by the same SQL as to the frame itself
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kharita.analysis.frame import SQL_COLUMNS
+from kharita.analysis.frame import store_cache
 from kharita.errors import UserInputError
-from kharita.store.sql import frame as frame_sql
 from kharita.store.sql import views as views_sql
 
 if TYPE_CHECKING:
     from kharita.analysis.frame import Frame
-    from kharita.store.base import Store
 
 SORTS: tuple[str, ...] = tuple(views_sql.SORTS)
 MAX_PAGE_SIZE = 200
@@ -54,19 +52,11 @@ class _Browse:
     n_rows: int
 
 
-def _cache(store: Store) -> dict[str, Any]:
-    cache = getattr(store, "_kh_views_cache", None)
-    if cache is None:
-        cache = {}
-        store._kh_views_cache = cache  # type: ignore[attr-defined]
-    return cache
-
-
 def browse_table(frame: Frame) -> _Browse:
     """The browse table of the frame's base table (built once per store and base, again
     when the base table changed)."""
     store = frame.store
-    cache = _cache(store)
+    cache = store_cache(store, "browse")
     hit = cache.get(frame.base)
     if hit is not None and store.has_table(hit.table) and hit.n_rows == int(
             store.scalar(views_sql.table_count_sql(frame.base)) or 0):
@@ -81,12 +71,7 @@ def browse_table(frame: Frame) -> _Browse:
 
 def _filtered_rows(frame: Frame, table: str) -> str:
     """The frame's filters applied to ``table`` (a copy of the base table with ``rn``)."""
-    f = frame.filters
-    columns = (*SQL_COLUMNS, "rn", "key_id")
-    return frame_sql.filtered_sql(
-        table, columns, ambiguous=f.ambiguous, min_confidence=f.min_confidence,
-        start=f.start, end=f.end, branches=f.branches, countries=f.countries,
-        sources=f.sources, event_types=f.event_types)
+    return frame.sql_over(table, ("rn", "key_id"))
 
 
 def check_page_args(*, q: str, page: int, size: int, sort: str) -> str:
