@@ -24,6 +24,7 @@ from kharita.cli.options import (
     CountriesOption,
     EngineOption,
     FormatOption,
+    Freq,
     FromOption,
     KbOption,
     MinConfOption,
@@ -47,13 +48,6 @@ from kharita.cli.output import (
 if TYPE_CHECKING:
     from kharita.analysis.frame import Frame
     from kharita.store.base import Store
-
-
-class Freq(StrEnum):
-    week = "week"
-    month = "month"
-    quarter = "quarter"
-    year = "year"
 
 
 class By(StrEnum):

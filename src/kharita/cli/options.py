@@ -24,6 +24,13 @@ class Engine(StrEnum):
     spark = "spark"
 
 
+class Freq(StrEnum):
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
 class Ambiguous(StrEnum):
     SPLIT = "split"
     FULL = "full"

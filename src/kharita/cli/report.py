@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kharita.cli.analysis import Freq
 from kharita.cli.options import (
     EngineOption,
+    Freq,
     FromOption,
     KbOption,
     StoreOption,
