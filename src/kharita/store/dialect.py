@@ -43,7 +43,8 @@ def literal(value: Any) -> exp.Expression:
 @lru_cache(maxsize=512)
 def _parse(query: str) -> list[exp.Expression]:
     try:
-        return [e for e in sqlglot.parse(query, read=SOURCE_DIALECT) if e is not None]
+        return [e for e in sqlglot.parse(query, read=SOURCE_DIALECT)  # type: ignore[misc]
+                if e is not None]
     except sqlglot.errors.ParseError as exc:
         raise StoreError(f"cannot translate query: {str(exc).splitlines()[0]}") from None
 
@@ -69,6 +70,25 @@ def _translate_plain(query: str, dialect: str) -> str:
     return ";\n".join(t.sql(dialect=dialect) for t in trees)
 
 
+def parse(query: str, params: Sequence[Any] = ()) -> list[exp.Expression]:
+    """The statements of ``query`` (DuckDB dialect) as sqlglot trees, ``?`` bound.
+
+    >>> [t.key for t in parse("DELETE FROM t WHERE a = ?; SELECT 1", [2])]
+    ['delete', 'select']
+    """
+    trees = _parse(query)
+    if not params:
+        return [t.copy() for t in trees]
+    values, out = list(params), []
+    for t in trees:
+        k = sum(1 for _ in t.find_all(exp.Placeholder))
+        out.append(bind(t, values[:k]))
+        values = values[k:]
+    if values:
+        raise StoreError(f"query has fewer placeholders than the {len(params)} values given")
+    return out
+
+
 def transpile(query: str, dialect: str, params: Sequence[Any] = ()) -> str:
     """``query`` (DuckDB dialect, ``?`` placeholders) as SQL of ``dialect``.
 
@@ -79,5 +99,4 @@ def transpile(query: str, dialect: str, params: Sequence[Any] = ()) -> str:
         return query
     if not params:
         return _translate_plain(query, dialect)
-    trees = [bind(t, params) for t in _parse(query)]
-    return ";\n".join(t.sql(dialect=dialect) for t in trees)
+    return ";\n".join(t.sql(dialect=dialect) for t in parse(query, params))
