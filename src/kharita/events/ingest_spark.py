@@ -22,8 +22,6 @@ No SQL here: everything is an Ibis expression or a store call.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import tempfile
 import time
 import zipfile
@@ -40,31 +38,15 @@ from kharita.events import pipeline
 from kharita.events.attribute import AttributionReport
 from kharita.events.ingest import IngestReport, sha256_file
 from kharita.events.schema import EVENT_COLUMNS
-from kharita.events.sources import _common
+from kharita.events.sources import _common, registry
+from kharita.events.sources._common import Connector
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.store import spark as sp
 
-#: Source names that read with another source's connector.
-_ALIASES = {"synthetic": "ucdp"}
 
-
-def connector(source: str) -> Any:
-    """The connector of a source (``sniff`` and ``normalize``): the connector
-    registry's when it exists, else the module ``kharita.events.sources.<name>``."""
-    registry: Any = None
-    if importlib.util.find_spec("kharita.events.sources.registry") is not None:
-        registry = importlib.import_module("kharita.events.sources.registry")
-    if registry is not None and hasattr(registry, "get"):
-        found = registry.get(source)
-        return getattr(found, "module", found)
-    name = _ALIASES.get(source, source)
-    if not name.isidentifier() or name.startswith("_"):
-        raise IngestError(f"unknown source {source!r}")
-    try:
-        return importlib.import_module(f"kharita.events.sources.{name}")
-    except ModuleNotFoundError:
-        raise IngestError(f"unknown source {source!r}; expected one of acled, gdelt, gtd, "
-                          "synthetic, ucdp") from None
+def connector(source: str) -> Connector:
+    """The registered connector of a source name (:func:`registry.get`)."""
+    return registry.get(source)
 
 
 def _previous(store: sp.SparkStore, file_id: str) -> dict[str, Any] | None:
@@ -105,11 +87,11 @@ def ingest_file_spark(store: sp.SparkStore, source: str, path: str | Path, *,
         (nothing written).
     """
     t0 = time.perf_counter()
-    mod = connector(source)
+    conn = connector(source)
     p = Path(path)
     if not p.is_file():
         raise IngestError(f"{p}: no such file")
-    plan = mod.sniff(p, source=source, source_version=source_version)
+    plan = conn.read_plan(p, source_version)
     file_id = sha256_file(p)
     report = IngestReport(path=str(p.resolve()), source=source,
                           source_version=plan.source_version, ingest_file_id=file_id,
@@ -129,7 +111,7 @@ def ingest_file_spark(store: sp.SparkStore, source: str, path: str | Path, *,
         read_path = _extract_zip(p, Path(tmp)) if p.suffix.lower() == ".zip" else p
         load = _load(store, plan, read_path, raw_view, multiline)
         try:
-            _ingest(store, mod, plan, load, report, since, countries, started)
+            _ingest(store, conn, plan, load, report, since, countries, started)
         finally:
             store.drop_temp(raw_view)
             store.drop_temp("_kh_norm")
@@ -171,13 +153,12 @@ def filter_expr(t: ir.Table, since: dt.date | None,
     return ibis.cases(*cases, else_=ibis.null("string"))
 
 
-def _ingest(store: sp.SparkStore, mod: Any, plan: _common.ReadPlan,
+def _ingest(store: sp.SparkStore, conn: Connector, plan: _common.ReadPlan,
             load: sp.SparkRawLoad, report: IngestReport, since: dt.date | None,
             countries: Sequence[str] | None, started: dt.datetime) -> None:
     source, file_id, path = report.source, report.ingest_file_id, report.path
     raw = store.table(load.view)
-    expr = mod.normalize(raw, source=source, source_version=plan.source_version,
-                         synthetic=(source == "synthetic"))
+    expr = conn.normalized(raw, plan.source_version)
     expr = expr.mutate(_filter=ibis.ifelse(expr._reason.isnull(),
                                            filter_expr(expr, since, countries),
                                            ibis.null("string")))
@@ -240,7 +221,7 @@ def _ingest(store: sp.SparkStore, mod: Any, plan: _common.ReadPlan,
             "source_version": plan.source_version, "rows_read": report.rows_read,
             "rows_stored": report.rows_stored, "rows_quarantined": report.rows_quarantined,
             "rows_filtered": report.rows_filtered, "started_at": started,
-            "finished_at": finished, "synthetic": source == "synthetic"}]))))
+            "finished_at": finished, "synthetic": conn.synthetic}]))))
 
 
 def _present(v: Any) -> bool:
@@ -266,11 +247,11 @@ def ingest_paths_spark(store: sp.SparkStore, source: str, paths: Sequence[str | 
     """Several files of one source, one transaction each; every file is sniffed first,
     so a wrong file refuses the whole batch before any is written."""
     plist = [Path(p) for p in paths]
-    mod = connector(source)
+    conn = connector(source)
     for p in plist:
         if not p.is_file():
             raise IngestError(f"{p}: no such file")
-        mod.sniff(p, source=source, source_version=source_version)
+        conn.read_plan(p, source_version)
     reports = []
     for i, p in enumerate(plist):
         if on_file is not None:

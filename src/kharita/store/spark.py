@@ -526,14 +526,19 @@ class SparkStore(Store):
             self._tx = None
             for name in tx.changed:
                 self._register_table(name, self._files.get(name, []))
-            shutil.rmtree(tx.staging, ignore_errors=True)
+            self._drop_staging(tx)
             raise
         self._tx = None
         self._commit(tx)
 
+    def _drop_staging(self, tx: _Tx) -> None:
+        shutil.rmtree(tx.staging, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            (self.root / STAGING).rmdir()
+
     def _commit(self, tx: _Tx) -> None:
         if not tx.changed:
-            shutil.rmtree(tx.staging, ignore_errors=True)
+            self._drop_staging(tx)
             return
         new: dict[str, list[str]] = {}
         try:
@@ -555,7 +560,7 @@ class SparkStore(Store):
             # not listed and are removed on the next writable open.
             for name in tx.changed:
                 self._register_table(name, self._files.get(name, []))
-            shutil.rmtree(tx.staging, ignore_errors=True)
+            self._drop_staging(tx)
             raise
         old = {f for fs in self._files.values() for f in fs}
         self._files = new
@@ -564,9 +569,7 @@ class SparkStore(Store):
         for f in old - {f for fs in new.values() for f in fs}:
             with contextlib.suppress(OSError):
                 (self.root / f).unlink()
-        shutil.rmtree(tx.staging, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            (self.root / STAGING).rmdir()
+        self._drop_staging(tx)
 
     def close(self) -> None:
         for name in list(self._temps) + list(self._files):
@@ -775,9 +778,10 @@ def load_raw_delimited(store: SparkStore, path: str | os.PathLike[str],
                          "reason": f"missing columns: Expected Number of Columns: {n} "
                                    f"Found: {found}", "raw": text})
         else:
+            # DuckDB stops counting at the first field too many: its reason says n + 1.
             rows.append({"row_number": int(r[0]), "field": None,
                          "reason": f"too many columns: Expected Number of Columns: {n} "
-                                   f"Found: {found}", "raw": text})
+                                   f"Found: {n + 1}", "raw": text})
     good = df.filter(~F.col("_kh_bad")).drop("_kh_bad", _CORRUPT)
     good.createOrReplaceTempView(view)
     store._temps.add(view)
