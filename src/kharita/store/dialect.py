@@ -64,10 +64,55 @@ def bind(tree: exp.Expression, params: Sequence[Any]) -> exp.Expression:
     return tree.transform(sub)
 
 
+_RANKING = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.PercentRank, exp.CumeDist,
+            exp.Ntile, exp.Lag, exp.Lead)
+
+
+def _spark_node(node: exp.Expression) -> exp.Expression:
+    """One node rewritten where sqlglot's Spark output is not valid Spark SQL."""
+    if isinstance(node, exp.IsInf):
+        # DuckDB isinf(x); sqlglot writes IS_INF, which Spark does not have.
+        x = node.this
+        return exp.paren(exp.func("ABS", x.copy()).eq(
+            exp.cast(exp.Literal.string("Infinity"), "DOUBLE")))
+    if isinstance(node, exp.Window) and isinstance(node.this, _RANKING) \
+            and node.args.get("spec") is not None:
+        # Ibis writes ranking windows with an explicit whole-partition frame; DuckDB
+        # ignores it, Spark refuses any frame on a ranking function.
+        node = node.copy()
+        node.set("spec", None)
+        return node
+    if isinstance(node, (exp.First, exp.Last)) and isinstance(node.this, exp.Order):
+        # DuckDB first(x ORDER BY k DESC) (Ibis' argmax/argmin): Spark has no ordered
+        # aggregates but max_by/min_by (a struct key for several same-direction keys).
+        order = node.this
+        keys = order.expressions
+        desc = {bool(k.args.get("desc")) for k in keys}
+        if len(desc) == 1:
+            key = keys[0].this.copy() if len(keys) == 1 else exp.func(
+                "STRUCT", *[k.this.copy() for k in keys])
+            highest = desc.pop() != isinstance(node, exp.Last)
+            cls = exp.ArgMax if highest else exp.ArgMin
+            return cls(this=order.this.copy(), expression=key)
+    return node
+
+
+#: Fixes applied to a tree before it is written in a dialect.
+_FIXES = {"spark": _spark_node}
+
+
+def to_sql(tree: exp.Expression, dialect: str) -> str:
+    """A sqlglot tree (parsed from kharita's dialect) as SQL of ``dialect``."""
+    fix = _FIXES.get(dialect)
+    if fix is not None:
+        tree = tree.copy().transform(fix)
+    return tree.sql(dialect=dialect)
+
+
 @lru_cache(maxsize=512)
 def _translate_plain(query: str, dialect: str) -> str:
     trees = _parse(query)
-    return ";\n".join(t.sql(dialect=dialect) for t in trees)
+    return ";\n".join(to_sql(t, dialect) for t in trees)
 
 
 def parse(query: str, params: Sequence[Any] = ()) -> list[exp.Expression]:
@@ -94,9 +139,16 @@ def transpile(query: str, dialect: str, params: Sequence[Any] = ()) -> str:
 
     >>> transpile("SELECT regexp_matches(x, '^is') FROM t WHERE y = ?", "spark", ["a"])
     "SELECT x RLIKE '^is' FROM t WHERE y = 'a'"
+    >>> transpile("SELECT first(r ORDER BY k DESC) FROM t", "spark")
+    'SELECT MAX_BY(r, k) FROM t'
+    >>> transpile("SELECT row_number() OVER (ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING "
+    ...           "AND UNBOUNDED FOLLOWING) FROM t", "spark")
+    'SELECT ROW_NUMBER() OVER (ORDER BY b NULLS LAST) FROM t'
+    >>> transpile("SELECT isinf(x) FROM t", "spark")
+    "SELECT (ABS(x) = CAST('Infinity' AS DOUBLE)) FROM t"
     """
     if dialect == SOURCE_DIALECT and not params:
         return query
     if not params:
         return _translate_plain(query, dialect)
-    return ";\n".join(t.sql(dialect=dialect) for t in parse(query, params))
+    return ";\n".join(to_sql(t, dialect) for t in parse(query, params))

@@ -328,7 +328,7 @@ class SparkStore(Store):
             self._run(tree).collect()
 
     def _run(self, tree: exp.Expression) -> DataFrame:
-        text = tree.sql(dialect="spark")
+        text = dialect.to_sql(tree, "spark")
         try:
             return self.session.sql(text)
         except PySparkException as exc:
@@ -704,6 +704,7 @@ class SparkRawLoad:
 
     view: str
     rejects: pd.DataFrame
+    rows: int = 0
 
 
 def _rejects_frame(rows: list[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
@@ -926,3 +927,65 @@ def materialize(session: SparkSession, backend: Any, expr: ir.Table, name: str) 
 def to_pandas(expr: ir.Table) -> pd.DataFrame:
     """Execute an Ibis expression on its engine and return pandas."""
     return expr.to_pandas()
+
+
+# --------------------------------------------------------------------------------------
+# The raw-loader seam of kharita.events.ingest (its RawLoader protocol)
+# --------------------------------------------------------------------------------------
+
+
+class ScanError(IngestError):
+    """Spark's reader gave up on a file (the ingest layer retries with Python's csv)."""
+
+
+class SparkRawLoader:
+    """:class:`kharita.events.ingest.RawLoader` on a :class:`SparkStore`: the generic
+    ingest (``kharita.events.ingest.ingest_file``) reads files with Spark through it.
+    Record numbers are final when the file is loaded (rejected records keep theirs), so
+    :meth:`finish_load` only counts."""
+
+    ScanError = ScanError
+
+    def load_delimited(self, store: SparkStore, path: Path, *, table: str,
+                       columns: Sequence[str], delim: str, quote: str, header: bool,
+                       encoding: str, drop_rows: Sequence[int],
+                       split_tab_fields: int) -> SparkRawLoad:
+        if split_tab_fields:
+            return load_raw_lines(store, path, view=table, fields=split_tab_fields)
+        return load_raw_delimited(store, path, columns, view=table, delim=delim,
+                                  quote=quote, header=header, encoding=encoding,
+                                  drop_rows=drop_rows)
+
+    def load_records(self, store: SparkStore, batches: Any, *, table: str,
+                     schema: pa.Schema) -> SparkRawLoad:
+        return load_raw_records(store, iter(batches), view=table, schema=schema)
+
+    def create_table_as(self, store: SparkStore, name: str, sql: str) -> None:
+        store.create_temp(name, sql)
+
+    def finish_load(self, store: SparkStore, load: SparkRawLoad, norm: str) -> None:
+        load.rows = int(store.session.table(norm).count())
+
+    def raw_rows_sql(self, load: SparkRawLoad) -> str:
+        return f"SELECT _row, _raw FROM {check_identifier(load.view)}"
+
+    def drop_raw(self, store: SparkStore, load: SparkRawLoad) -> None:
+        store.drop_temp(load.view)
+
+    @contextmanager
+    def watch_progress(self, store: SparkStore, callback: Callable[[float], None] | None
+                       ) -> Iterator[None]:
+        yield
+        if callback is not None:
+            callback(100.0)
+
+    @contextmanager
+    def memory_limit(self, store: SparkStore, limit: str | None) -> Iterator[None]:
+        yield  # Spark spills by itself; executors' memory is set when the session starts
+
+
+def raw_loader(store: Store) -> SparkRawLoader:
+    """The raw loaders of :mod:`kharita.events.ingest` for a Spark store."""
+    if not isinstance(store, SparkStore):
+        raise StoreError(f"{store!r} is not a Spark store")
+    return SparkRawLoader()
