@@ -1,5 +1,7 @@
 """One pipeline, two engines: normalisation + attribution + an aggregation on DuckDB
-and on Spark local mode must give identical results on the same files."""
+and on a bare Spark session (:func:`kharita.events.pipeline.run_on_spark`) must give
+identical results on the same files. The store-level parity (ingest reports, every
+analysis) is ``tests/test_engine_parity.py``."""
 
 from __future__ import annotations
 
@@ -11,14 +13,13 @@ from kharita.events import pipeline
 pytestmark = pytest.mark.spark
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def spark():
     pytest.importorskip("pyspark")
     from kharita.store.spark import spark_session
 
-    session = spark_session("local[2]", app_name="kharita-tests")
-    yield session
-    session.stop()
+    # The process's Spark context is shared with the other Spark tests (not stopped).
+    return spark_session(app_name="kharita-tests").newSession()
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +45,17 @@ def _canon(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def duck(inputs, kb, tmp_path_factory):
     from kharita.events.attribute import attribute_store
     from kharita.events.ingest import ingest_file
-    from kharita.store.duckdb import connect
+    from kharita.store.base import open_store
 
-    con = connect(tmp_path_factory.mktemp("duck") / "k.duckdb")
+    store = open_store(tmp_path_factory.mktemp("duck") / "k.duckdb")
     for source, path in inputs:
-        ingest_file(con, source, path)
-    attribute_store(con, kb)
-    import ibis
-
-    backend = ibis.duckdb.from_connection(con)
-    agg = pipeline.events_per_branch_year(backend.table("events"),
-                                          backend.table("attributions")).to_pandas()
-    events = con.execute("SELECT * EXCLUDE (ingest_file_id) FROM events").df()
-    att = con.execute("SELECT * FROM attributions").df()
+        ingest_file(store, source, path)
+    attribute_store(store, kb)
+    agg = pipeline.events_per_branch_year(store.table("events"),
+                                          store.table("attributions")).to_pandas()
+    events = store.sql("SELECT * EXCLUDE (ingest_file_id) FROM events")
+    att = store.sql("SELECT * FROM attributions")
+    store.close()
     return events, att, agg
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from kharita.errors import IngestError
 from kharita.events import pipeline
-from kharita.events.attribute import AttributionReport
+from kharita.events.attribute import AttributionReport, store_register
 from kharita.events.ingest import IngestReport, sha256_file
 from kharita.events.schema import EVENT_COLUMNS
 from kharita.events.sources import _common, registry
@@ -280,7 +280,7 @@ def attribute_spark(store: sp.SparkStore, kb: KnowledgeBase, *,
     events = store.table("events")
     if ingest_file_id is not None:
         events = events.filter(events.ingest_file_id == ingest_file_id)
-    lk = pipeline.register_lookups(sp.store_register(store), kb, events)
+    lk = pipeline.register_lookups(store_register(store), kb, events)
     new = store.materialize("_kh_attributions", pipeline.attribute_expr(events, lk))
     cols = ["event_id", "entity_id", "side", "confidence", "rule", "detail", "kb_version"]
     with store.transaction():

@@ -121,8 +121,8 @@ def register_lookups(register: Callable[[str, pa.Table], ir.Table], kb: Knowledg
 
     ``register(name, arrow_table)`` creates (or replaces) a temporary table in the
     engine and returns it as an Ibis table; each engine adapter provides one
-    (:func:`kharita.events.attribute.duckdb_register`,
-    :func:`kharita.store.spark.spark_register`).
+    (:func:`kharita.events.attribute.store_register` on any store,
+    :func:`kharita.store.spark.spark_register` on a bare Spark session).
     """
     frames = build_lookup_frames(kb, events)
     tables = {name: register(name, _to_arrow(name, df)) for name, df in frames.items()
@@ -255,32 +255,35 @@ class SparkRun:
 
 def run_on_spark(session: Any, kb: KnowledgeBase, inputs: Sequence[tuple[str, Any]], *,
                  multiline: bool = True) -> SparkRun:
-    """Normalise and attribute files on Spark: ``inputs`` are ``(source, path)``.
+    """Normalise and attribute files on a bare Spark session, without a store:
+    ``inputs`` are ``(source, path)``.
 
-    Each file is sniffed by its connector (header, HXL row), loaded as all-string
-    columns (:func:`kharita.store.spark.load_raw_csv`), normalised by the connector's
-    Ibis expression, and the union of events is attributed by :func:`attribute_expr`;
-    events and attributions are materialised in Spark. See ``docs/spark.md``.
+    Each file is sniffed by its registered connector (header, HXL row), loaded as
+    all-string columns (:func:`kharita.store.spark.load_raw_csv`), normalised by the
+    connector's Ibis expression, and the union of events is attributed by
+    :func:`attribute_expr`; events and attributions are materialised in Spark. For a
+    store with ingest accounting use a :class:`~kharita.store.spark.SparkStore`
+    (:func:`kharita.events.ingest_spark.ingest_file_spark`). See ``docs/spark.md``.
     """
-    import importlib
-
+    from kharita.events.schema import EVENT_COLUMNS
+    from kharita.events.sources import registry
     from kharita.store import spark as sp
 
     backend = sp.ibis_connect(session)
     parts = []
     for i, (source, path) in enumerate(inputs):
-        mod = importlib.import_module(
-            f"kharita.events.sources.{'ucdp' if source == 'synthetic' else source}")
-        plan = mod.sniff(Path(path), source=source)
+        conn = registry.get(source)
+        plan = conn.read_plan(Path(path))
         if plan.kind != "delimited":
             raise ValueError(f"{path}: only delimited files run on Spark here (got {plan.kind})")
         view = f"kharita_raw_{i}"
         sp.load_raw_csv(session, path, plan.columns, view=view, delim=plan.delim,
                         header=plan.header, drop_rows=plan.drop_rows, multiline=multiline)
-        parts.append(sp.events_from_raw(backend, view, source,
-                                        source_version=plan.source_version,
-                                        synthetic=(source == "synthetic"),
-                                        ingest_file_id=f"spark:{Path(path).name}"))
+        expr = conn.normalized(backend.table(view), plan.source_version)
+        ok = expr.filter(expr._reason.isnull())
+        cols = {c: ok[c] for c in EVENT_COLUMNS if c in ok.columns}
+        cols["ingest_file_id"] = ibis.literal(f"spark:{Path(path).name}", "string")
+        parts.append(ok.select(**cols))
     events = parts[0]
     for p in parts[1:]:
         events = events.union(p)

@@ -53,7 +53,7 @@ from pyspark.sql.window import Window
 from sqlglot import exp
 
 from kharita.errors import IngestError, StoreError
-from kharita.events.schema import EVENT_COLUMNS, TABLES
+from kharita.events.schema import TABLES
 from kharita.store import dialect
 from kharita.store.base import META_TABLE, Store, check_identifier
 
@@ -865,14 +865,6 @@ def spark_register(session: SparkSession, backend: Any) -> Callable[[str, pa.Tab
     return register
 
 
-def store_register(store: SparkStore) -> Callable[[str, pa.Table], Any]:
-    """The same callback on a :class:`SparkStore` (lookup tables as its temp views)."""
-    def register(name: str, table: pa.Table) -> Any:
-        store.register(name, table)
-        return store.table(name)
-    return register
-
-
 def load_raw_csv(session: SparkSession, path: str | os.PathLike[str], columns: Sequence[str],
                  *, view: str, delim: str = ",", header: bool = True,
                  drop_rows: Sequence[int] = (), multiline: bool = True) -> DataFrame:
@@ -894,23 +886,6 @@ def load_raw_csv(session: SparkSession, path: str | os.PathLike[str], columns: S
         *[F.col(f"_c{i}").alias(c) for i, c in enumerate(columns)])
     df.createOrReplaceTempView(view)
     return df
-
-
-def events_from_raw(backend: Any, raw_view: str, source: str, *,
-                    source_version: str | None = None, synthetic: bool = False,
-                    ingest_file_id: str = "") -> ir.Table:
-    """Normalise a raw view with the source's connector (the same Ibis expression as
-    on DuckDB) and keep the rows that pass its checks, in the events schema."""
-    import importlib
-
-    module = "ucdp" if source == "synthetic" else source
-    mod = importlib.import_module(f"kharita.events.sources.{module}")
-    expr = mod.normalize(backend.table(raw_view), source=source,
-                         source_version=source_version, synthetic=synthetic)
-    ok = expr.filter(expr._reason.isnull())
-    cols = {c: ok[c] for c in EVENT_COLUMNS if c in ok.columns}
-    cols["ingest_file_id"] = ibis.literal(ingest_file_id, "string")
-    return ok.select(**cols)
 
 
 def materialize(session: SparkSession, backend: Any, expr: ir.Table, name: str) -> ir.Table:
