@@ -358,9 +358,14 @@ def test_quarantine_parity_and_rollback(stores, tmp_path, kb, monkeypatch):
 # -- the command line ---------------------------------------------------------------------------
 
 
-def test_cli_ingest_and_activity_on_spark(stores, tmp_path):
-    """``kharita ingest ucdp FILE --engine spark --store DIR`` then ``kharita activity
-    --engine spark`` prints the DuckDB store's figures."""
+#: Analysis commands whose JSON output must be the same on both engines.
+COMMANDS = (("activity",), ("geography",), ("decentralization",), ("shocks",),
+            ("actors",), ("quarantine",))
+
+
+def test_cli_ingest_and_analyses_on_spark(stores, tmp_path):
+    """``kharita ingest ucdp FILE --engine spark --store DIR`` then each analysis
+    command with ``--engine spark`` prints the DuckDB store's figures."""
     import json
 
     from typer.testing import CliRunner
@@ -374,12 +379,14 @@ def test_cli_ingest_and_activity_on_spark(stores, tmp_path):
         res = runner.invoke(app, ["ingest", "ucdp", nga, "--engine", engine, "--store",
                                   str(store), "-f", "json"])
         assert res.exit_code == 0, res.output
-        res = runner.invoke(app, ["activity", "--engine", engine, "--store", str(store),
-                                  "-f", "json"])
-        assert res.exit_code == 0, res.output
-        out[engine] = json.loads(res.stdout)
-    assert out["spark"] == out["duckdb"]
-    assert "is-west-africa" in json.dumps(out["duckdb"])
+        for cmd in COMMANDS:
+            res = runner.invoke(app, [*cmd, "--engine", engine, "--store", str(store),
+                                      "-f", "json"])
+            assert res.exit_code == 0, (cmd, res.output)
+            out[engine, cmd[0]] = json.loads(res.stdout)
+    for cmd in COMMANDS:
+        assert out["spark", cmd[0]] == out["duckdb", cmd[0]], cmd
+    assert "is-west-africa" in json.dumps(out["duckdb", "activity"])
     assert (tmp_path / "sp" / "_kharita_manifest.json").exists()
     # The generic ingest and attribution (kharita.events.ingest / attribute through the
     # Spark raw loader) wrote the same tables as on DuckDB.

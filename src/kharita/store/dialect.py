@@ -82,6 +82,10 @@ def _spark_node(node: exp.Expression) -> exp.Expression:
         node = node.copy()
         node.set("spec", None)
         return node
+    if isinstance(node, exp.GroupConcat):
+        fixed = _distinct_string_agg(node)
+        if fixed is not None:
+            return fixed
     if isinstance(node, (exp.First, exp.Last)) and isinstance(node.this, exp.Order):
         # DuckDB first(x ORDER BY k DESC) (Ibis' argmax/argmin): Spark has no ordered
         # aggregates but max_by/min_by (a struct key for several same-direction keys).
@@ -95,6 +99,29 @@ def _spark_node(node: exp.Expression) -> exp.Expression:
             cls = exp.ArgMax if highest else exp.ArgMin
             return cls(this=order.this.copy(), expression=key)
     return node
+
+
+def _distinct_string_agg(node: exp.GroupConcat) -> exp.Expression | None:
+    """``string_agg(DISTINCT x, sep [ORDER BY x])`` as
+    ``CASE WHEN size(collect_set(x)) = 0 THEN NULL ELSE
+    array_join(array_sort(collect_set(x)), sep) END``: Spark's LISTAGG(DISTINCT ...)
+    fails (ClassCastException) next to another DISTINCT aggregate, collect_set does
+    not. Only for an ascending order on the aggregated value itself (or none)."""
+    inner = node.this
+    order: list[exp.Expression] = []
+    if isinstance(inner, exp.Order):
+        order = list(inner.expressions)
+        inner = inner.this
+    if not isinstance(inner, exp.Distinct) or len(inner.expressions) != 1:
+        return None
+    value = inner.expressions[0]
+    if any(o.args.get("desc") or o.this != value for o in order) or len(order) > 1:
+        return None
+    sep = node.args.get("separator") or exp.Literal.string(",")
+    values = exp.func("COLLECT_SET", value.copy())
+    joined = exp.func("ARRAY_JOIN", exp.func("ARRAY_SORT", values.copy()), sep.copy())
+    empty = exp.func("SIZE", values.copy()).eq(0)
+    return exp.Case(ifs=[exp.If(this=empty, true=exp.Null())], default=joined)
 
 
 #: Fixes applied to a tree before it is written in a dialect.
@@ -144,6 +171,9 @@ def transpile(query: str, dialect: str, params: Sequence[Any] = ()) -> str:
     >>> transpile("SELECT row_number() OVER (ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING "
     ...           "AND UNBOUNDED FOLLOWING) FROM t", "spark")
     'SELECT ROW_NUMBER() OVER (ORDER BY b NULLS LAST) FROM t'
+    >>> sql = transpile("SELECT string_agg(DISTINCT e, ', ' ORDER BY e) FROM t", "spark")
+    >>> "ELSE ARRAY_JOIN(ARRAY_SORT(COLLECT_SET(e)), ', ') END" in sql
+    True
     >>> transpile("SELECT isinf(x) FROM t", "spark")
     "SELECT (ABS(x) = CAST('Infinity' AS DOUBLE)) FROM t"
     """
