@@ -430,3 +430,32 @@ def _scrub(doc: Any) -> Any:
     if isinstance(doc, list):
         return [_scrub(v) for v in doc]
     return doc
+
+
+def test_other_connectors_on_spark(stores, shared_data, tmp_path):
+    """ACLED (CSV, HDX CSV, API JSON read in Python) and GDELT (tab-separated lines)
+    ingest on Spark as on DuckDB."""
+    from pathlib import Path
+
+    from kharita.events.ingest import ingest_file
+    from kharita.events.ingest_spark import ingest_file_spark
+    from kharita.store.base import open_store
+    from kharita.store.spark import SparkStore
+
+    fixtures = Path(__file__).parent / "events" / "fixtures"
+    files = [("acled", fixtures / "acled_fake.csv"), ("acled", fixtures / "acled_fake_hxl.csv"),
+             ("acled", fixtures / "acled_fake_api.json"),
+             ("gdelt", shared_data / "gdelt" / "events.csv")]
+    duck, spark = open_store(":memory:"), SparkStore(tmp_path / "sp")
+    keys = ("rows_read", "rows_stored", "rows_quarantined", "rows_filtered", "reasons")
+    for source, path in files:
+        d, s = ingest_file(duck, source, path), ingest_file_spark(spark, source, path)
+        assert {k: getattr(s, k) for k in keys} == {k: getattr(d, k) for k in keys}, path
+    for table, order in (("events", ["event_id"]),
+                         ("quarantine", ["ingest_file_id", "row_number"])):
+        a, b = duck.sql(f"SELECT * FROM {table}"), spark.sql(f"SELECT * FROM {table}")
+        assert len(a) == len(b) > 0
+        pd.testing.assert_frame_equal(canon(a, order), canon(b, order), check_dtype=False,
+                                      check_exact=False, rtol=1e-12)
+    assert spark.scalar("SELECT count(*) FROM events WHERE source = 'gdelt'") == 710
+    spark.close()
