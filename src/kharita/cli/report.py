@@ -42,8 +42,20 @@ def register(app: typer.Typer) -> None:
 
 
 def _command_line(*parts: object) -> str:
-    """The command as the user could type it again (rebuilt from the parsed options)."""
-    return " ".join(["kharita", *(shlex.quote(str(p)) for p in parts if p is not None)])
+    """The command as the user could type it again (rebuilt from the parsed options).
+
+    Paths are shown by their file name only, so a brief carries no folder of the user's
+    machine.
+    """
+    from kharita.views.store import public_path
+
+    def shown(p: object) -> str:
+        if isinstance(p, Path) or (isinstance(p, str) and p.startswith(("/", "~", "."))
+                                   and "/" in p):
+            return public_path(p)
+        return str(p)
+
+    return " ".join(["kharita", *(shlex.quote(shown(p)) for p in parts if p is not None)])
 
 
 def _progress() -> Progress:

@@ -38,10 +38,38 @@ def read_text(name: str) -> str:
 def outlines() -> dict[str, Any]:
     """Natural Earth 1:110m country outlines: {"source", "countries": [{iso3, name, x, y}]}.
 
-    ``x``/``y`` are longitude/latitude rings separated by ``null``.
+    ``x``/``y`` are longitude/latitude rings separated by ``null``. A ring that crosses
+    the antimeridian (Fiji, Russia, Antarctica) is cut where it jumps by more than 180
+    degrees of longitude, so no line is drawn across the whole map.
 
     >>> any(c["iso3"] == "NGA" for c in outlines()["countries"])
     True
+    >>> fji = next(c for c in outlines()["countries"] if c["iso3"] == "FJI")
+    >>> xs = fji["x"]
+    >>> max(abs(a - b) for a, b in zip(xs, xs[1:]) if a is not None and b is not None) < 180
+    True
     """
     data: dict[str, Any] = json.loads(read_text(OUTLINES_JSON))
+    for c in data["countries"]:
+        c["x"], c["y"] = split_antimeridian(c["x"], c["y"])
     return data
+
+
+def split_antimeridian(xs: list[float | None], ys: list[float | None]
+                       ) -> tuple[list[float | None], list[float | None]]:
+    """Insert a gap (``None``) wherever consecutive longitudes jump by more than 180.
+
+    >>> split_antimeridian([179.0, -179.0, -178.0], [1.0, 1.0, 2.0])
+    ([179.0, None, -179.0, -178.0], [1.0, None, 1.0, 2.0])
+    """
+    ox: list[float | None] = []
+    oy: list[float | None] = []
+    prev: float | None = None
+    for x, y in zip(xs, ys, strict=True):
+        if x is not None and prev is not None and abs(x - prev) > 180:
+            ox.append(None)
+            oy.append(None)
+        ox.append(x)
+        oy.append(y)
+        prev = x
+    return ox, oy

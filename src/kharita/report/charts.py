@@ -187,11 +187,14 @@ def map_figure(cells: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
         data.append({"type": "scatter", "mode": "lines+markers+text",
                      "x": trajectory["lon"].round(3).tolist(),
                      "y": trajectory["lat"].round(3).tolist(),
-                     "text": trajectory["period"].astype(str).tolist(),
-                     "textposition": "top center", "textfont": {"size": 9},
+                     "text": sparse_labels(trajectory["lon"].tolist(),
+                                           trajectory["lat"].tolist(),
+                                           trajectory["period"].astype(str).tolist()),
+                     "customdata": trajectory["period"].astype(str).tolist(),
+                     "textposition": "top right", "textfont": {"size": 9},
                      "line": {"color": "#000000", "width": 2, "dash": "dot"},
                      "marker": {"symbol": "x", "size": 7, "color": "#000000"},
-                     "name": "centre of gravity", "hovertemplate": "%{text}: %{y:.1f}N "
+                     "name": "centre of gravity", "hovertemplate": "%{customdata}: %{y:.1f}N "
                      "%{x:.1f}E<extra>centre of gravity</extra>"})
     first_dynamic = len(data)
     cmax = float(cells.groupby(["entity_id", "lat", "lon"])["events"].sum().max()) \
@@ -232,13 +235,55 @@ def map_figure(cells: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
                                 "scaleratio": 1},
                          plot_bgcolor="#e8eef3", height=560,
                          margin={"l": 10, "r": 10, "t": 50, "b": 80},
-                         legend={"orientation": "v", "x": 1.0, "xanchor": "right", "y": 1.0,
-                                 "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": 10}},
+                         legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1.0,
+                                 "bgcolor": "rgba(255,255,255,0.9)", "font": {"size": 10}},
                          sliders=[{"active": 0, "steps": steps, "x": 0.02, "len": 0.96,
                                    "y": -0.02, "yanchor": "top",
                                    "currentvalue": {"prefix": "Period: ", "font": {"size": 12}},
                                    "pad": {"t": 0, "b": 0}, "bgcolor": "#ffffff"}])
     return {"data": data, "layout": layout, "frames": frames}
+
+
+def sparse_labels(xs: Sequence[float], ys: Sequence[float], labels: Sequence[str],
+                  min_gap: float = 6.0) -> list[str]:
+    """Labels for a path of points, keeping a label only when its point lies at least
+    ``min_gap`` (degrees, Euclidean) from the last labelled point, and always the first
+    and the last, so labels do not pile up where the path stalls. The others are ``""``
+    (the period stays in the hover).
+
+    >>> sparse_labels([0, 0.5, 7, 14], [0, 0, 0, 0], ["a", "b", "c", "d"])
+    ['a', '', 'c', 'd']
+    >>> sparse_labels([0, 7, 7.1], [0, 0, 0], ["a", "b", "c"])
+    ['a', '', 'c']
+    """
+    out = [""] * len(labels)
+    last = -1
+    for k, (x, y, lab) in enumerate(zip(xs, ys, labels, strict=True)):
+        if last < 0 or math.hypot(x - xs[last], y - ys[last]) >= min_gap:
+            out[k], last = lab, k
+    if labels and not out[-1]:
+        if last > 0:
+            out[last] = ""  # the last point's label replaces a close earlier one
+        out[-1] = labels[-1]
+    return out
+
+
+#: plotly.js ``xperiod`` per frequency: bars span their whole period on a date axis.
+XPERIOD = {"year": "M12", "quarter": "M3", "month": "M1", "week": 7 * 86_400_000,
+           "day": 86_400_000}
+#: Tick label format per frequency (d3-time-format).
+TICKFORMAT = {"year": "%Y", "quarter": "%b %Y", "month": "%b %Y", "week": "%d %b %Y",
+              "day": "%d %b %Y"}
+
+
+def date_axis(freq: str | None, **extra: Any) -> dict[str, Any]:
+    """A date x axis whose ticks are labelled at the series' frequency."""
+    axis: dict[str, Any] = {"type": "date"}
+    if freq in TICKFORMAT:
+        axis["tickformat"] = TICKFORMAT[freq]
+        axis["hoverformat"] = TICKFORMAT[freq]
+    axis.update(extra)
+    return axis
 
 
 def activity_figure(act: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]],
@@ -256,13 +301,16 @@ def activity_figure(act: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]]
         s["_day"] = [as_date(v) for v in s["period"]]
         s = s.sort_values("_day")
         data.append({"type": "bar", "name": _name(names, eid),
-                     "x": [label_of[d] for d in s["_day"]],
+                     "x": [d.isoformat() for d in s["_day"]],
+                     "customdata": [label_of[d] for d in s["_day"]],
+                     "xperiod": XPERIOD.get(freq, "M12"), "xperiodalignment": "middle",
                      "y": s[value].astype(float).tolist(),
                      "marker": {"color": colors.get(eid, "#555555")},
-                     "hovertemplate": f"{_name(names, eid)} %{{x}}: %{{y:,.0f}}<extra></extra>"})
+                     "hovertemplate": f"{_name(names, eid)} %{{customdata}}: "
+                                      "%{y:,.0f}<extra></extra>"})
     return {"data": data, "layout": base_layout(
-        title, synthetic, barmode="stack", height=420,
-        xaxis={"type": "category", "categoryorder": "array", "categoryarray": labels},
+        title, synthetic, barmode="stack", height=420, bargap=0.15,
+        xaxis=date_axis(freq),
         yaxis={"title": {"text": y_title or value}, "rangemode": "tozero"},
         legend={"orientation": "v", "x": 1.02, "font": {"size": 10}},
         margin={"l": 60, "r": 10, "t": 50, "b": 50})}
@@ -280,7 +328,7 @@ def lines_figure(df: pd.DataFrame, *, x: str, ys: Sequence[str], synthetic: bool
     data: list[dict[str, Any]] = []
     if freq is not None and len(df):
         df = df.assign(_day=[as_date(v) for v in df[x]]).sort_values("_day")
-        df[x] = [period_label(d, freq) for d in df["_day"]]
+        df[x] = [d.isoformat() for d in df["_day"]]
     for k, col in enumerate(ys):
         color = (colors[k] if colors else PALETTE[k % len(PALETTE)])
         lo = lows[k] if lows else None
@@ -294,9 +342,15 @@ def lines_figure(df: pd.DataFrame, *, x: str, ys: Sequence[str], synthetic: bool
         data.append({"type": "scatter", "mode": "lines+markers", "x": xs,
                      "y": df[col].astype(float).tolist(),
                      "name": labels[k] if labels else col, "line": {"color": color}})
+    xaxis = date_axis(freq) if freq is not None else {"type": "linear"} \
+        if all(_is_number(v) for v in df[x]) else {"type": "category"}
     return {"data": data, "layout": base_layout(title, synthetic, height=360,
                                                 yaxis={"title": {"text": y_title}},
-                                                xaxis={"type": "category"})}
+                                                xaxis=xaxis)}
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def org_graph_figure(layout_data: Mapping[str, Any], *, synthetic: bool,

@@ -60,6 +60,36 @@ def _day(value: Any) -> dt.date | None:
     return pd.Timestamp(value).date()
 
 
+def _public_files(files: pd.DataFrame) -> pd.DataFrame:
+    """Files as shown to readers: the file name only (no local folder), times to the second."""
+    if "path" in files:
+        files = files.assign(path=[public_path(p) for p in files["path"]])
+    if "finished_at" in files:
+        files = files.assign(finished_at=[str(v)[:19].replace("T", " ") if v is not None
+                                          and not pd.isna(v) else "" for v in
+                                          files["finished_at"]])
+    return files
+
+
+def public_path(path: Any) -> str:
+    """The last part of a local path, so outputs carry no folder of the user's machine.
+
+    >>> public_path("/home/ana/data/ucdp/ged.csv"), public_path("s3://b/x.csv")
+    ('ged.csv', 's3://b/x.csv')
+    """
+    text = "" if path is None else str(path)
+    if "://" in text:
+        return text
+    return text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+
+
+def _dated_sources(sources: pd.DataFrame) -> pd.DataFrame:
+    for col in ("first", "last"):
+        if col in sources:
+            sources = sources.assign(**{col: [_day(v) for v in sources[col]]})
+    return sources
+
+
 def store_info(frame: Frame) -> StoreInfo:
     """Counts, sources, files, quarantine and KB versions of the frame's store.
 
@@ -80,8 +110,8 @@ def store_info(frame: Frame) -> StoreInfo:
         synthetic=bool(n) and n_syn == n, any_synthetic=bool(n_syn), n_events=n,
         n_attributed_events=int(store.scalar(views_sql.distinct_events_sql(sql)) or 0),
         date_min=_day(dmin), date_max=_day(dmax),
-        sources=store.sql(views_sql.sources_sql()),
-        files=_table(store, "ingest_files", views_sql.files_sql()),
+        sources=_dated_sources(store.sql(views_sql.sources_sql())),
+        files=_public_files(_table(store, "ingest_files", views_sql.files_sql())),
         quarantine=_table(store, "quarantine", views_sql.quarantine_sql()),
         filtered=_table(store, "filtered", views_sql.filtered_rows_sql()),
         kb_versions=[str(r[0]) for r in store.rows(frame_sql.kb_versions_sql())],

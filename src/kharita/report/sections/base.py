@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Chart:
-    """A plotly.js figure to draw, with a caption."""
+    """A plotly.js figure to draw, with a caption. ``kind="untestable"``: no chart but a
+    panel saying why (``figure`` is then ``{"title", "reason"}``), never empty axes."""
 
     id: str
     figure: dict[str, Any]

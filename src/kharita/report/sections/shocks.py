@@ -19,6 +19,25 @@ def _num(x: Any) -> float:
         return float("nan")
 
 
+def _date_mark(date: str, precision: str, kind: str) -> dict[str, Any]:
+    """A leader's loss on the chart: a line for a day-precise date, a shaded band over
+    the month or year when the date is known only to that precision (so a year-precision
+    death is not drawn as 1 January)."""
+    color = "#8e2b20"
+    dash = "solid" if kind == "death" else "dash"
+    if precision in ("month", "year"):
+        start = pd.Timestamp(date)
+        start = start.replace(day=1) if precision == "month" else start.replace(month=1, day=1)
+        end = start + (pd.DateOffset(months=1) if precision == "month" else
+                       pd.DateOffset(years=1))
+        return {"type": "rect", "xref": "x", "yref": "paper", "x0": start.date().isoformat(),
+                "x1": end.date().isoformat(), "y0": 0, "y1": 1, "fillcolor": color,
+                "opacity": 0.12 if kind == "death" else 0.07,
+                "line": {"color": color, "width": 1, "dash": dash}}
+    return {"type": "line", "xref": "x", "yref": "paper", "x0": date, "x1": date, "y0": 0,
+            "y1": 1, "line": {"color": color, "dash": dash, "width": 1.5}}
+
+
 def build(data: BriefData) -> Section:
     top = data.top_branches
     res = data.shocks
@@ -26,7 +45,8 @@ def build(data: BriefData) -> Section:
     sec = Section(ID, TITLE,
                   intro=data.label("For each loss of a leader of the whole organisation, the "
                                    "network's weekly events a year either side, with the "
-                                   "date of death (solid) and of its announcement (dashed). "
+                                   "date of death (solid) and of its announcement (dashed); a "
+                                   "date known only to the month or year is a shaded band. "
                                    "IRR: the change in the event rate after the date from a "
                                    "negative binomial regression with trend and seasonality "
                                    "(1 = no change), with its 95% interval and a placebo "
@@ -43,13 +63,10 @@ def build(data: BriefData) -> Section:
         lo, hi = dates.min() - pd.Timedelta(weeks=52), dates.max() + pd.Timedelta(weeks=52)
         s = weekly["network"] if "network" in weekly else pd.Series(dtype=float)
         s = s[(s.index >= lo) & (s.index <= hi)]
-        shapes = []
+        shapes = [_date_mark(r.date, getattr(r, "precision", "day"), r.kind)
+                  for r in rows.itertuples()]
         notes = []
         for r in rows.itertuples():
-            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": r.date,
-                           "x1": r.date, "y0": 0, "y1": 1,
-                           "line": {"color": "#8e2b20", "dash": "solid" if r.kind == "death"
-                                    else "dash", "width": 1.5}})
             irr_, lo_, hi_, p_ = (_num(x) for x in (r.irr, r.irr_low, r.irr_high,
                                                     r.placebo_p))
             irr = ("n/a" if pd.isna(irr_) else
@@ -57,6 +74,15 @@ def build(data: BriefData) -> Section:
                    if not pd.isna(lo_) else f"IRR {irr_:.2f}")
             notes.append(f"{r.kind} {r.date}: {irr}")
         name = str(rows["leader"].iloc[0])
+        if rows["irr"].map(_num).isna().all():
+            why = sorted({part.strip().removeprefix("not testable: ")
+                          for n in rows.get("note", pd.Series(dtype=str))
+                          if isinstance(n, str) for part in n.split(";") if part.strip()})
+            sec.charts.append(Chart(
+                f"shock-{leader_id}", {"title": name,
+                                       "reason": "; ".join(why) or "no estimate"},
+                data.label(f"{name}: " + "; ".join(notes)), kind="untestable"))
+            continue
         fig: dict[str, Any] = {
             "data": [{"type": "scatter", "mode": "lines",
                       "x": [pd.Timestamp(d).date().isoformat() for d in s.index],
@@ -65,6 +91,7 @@ def build(data: BriefData) -> Section:
             "layout": charts.base_layout(name, data.synthetic, height=260, shapes=shapes,
                                          margin={"l": 40, "r": 10, "t": 40, "b": 40},
                                          showlegend=False,
+                                         xaxis={"type": "date"},
                                          yaxis={"title": {"text": "events / week"},
                                                 "rangemode": "tozero"})}
         sec.charts.append(Chart(f"shock-{leader_id}", fig,
