@@ -86,7 +86,8 @@ def public_path(path: Any) -> str:
 def _dated_sources(sources: pd.DataFrame) -> pd.DataFrame:
     for col in ("first", "last"):
         if col in sources:
-            sources = sources.assign(**{col: [_day(v) for v in sources[col]]})
+            sources = sources.copy()
+            sources[col] = [_day(v) for v in sources[col]]
     return sources
 
 

@@ -63,7 +63,7 @@ def build(data: BriefData) -> Section:
         lo, hi = dates.min() - pd.Timedelta(weeks=52), dates.max() + pd.Timedelta(weeks=52)
         s = weekly["network"] if "network" in weekly else pd.Series(dtype=float)
         s = s[(s.index >= lo) & (s.index <= hi)]
-        shapes = [_date_mark(r.date, getattr(r, "precision", "day"), r.kind)
+        shapes = [_date_mark(str(r.date), str(getattr(r, "precision", "day")), str(r.kind))
                   for r in rows.itertuples()]
         notes = []
         for r in rows.itertuples():
