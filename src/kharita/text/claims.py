@@ -33,6 +33,7 @@ subject and unit) is *same* when value, low and high agree within 1 %, else
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from typing import Any
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.text.figures import Figure
 from kharita.text.normalize import fold, fold_pattern, fold_text
+from kharita.text.spans import by_start, in_range
 
 _DOC_WORDS = (r"تقارير|تقرير|دراسات|دراسه|دراسة|التقديرات|تقديرات|بيانات|بيان|مصادر|"
               r"معلومات|مسؤولون|باحثون|خبراء|reports?|studies|study|estimates|data|figures|"
@@ -56,7 +58,7 @@ _AFTER = fold_pattern(
     re.IGNORECASE,
 )
 _BEFORE = fold_pattern(
-    rf"(?P<src>(?:[a-z.\-]+\s+){{0,3}}(?:{_DOC_WORDS})(?:\s+[^()،,.:؛\n]{{1,80}}?)?)\s*(?:\((?P<date>[^()]{{1,30}})\))?\s*"
+    rf"(?P<src>(?:[a-z.\-]{{1,25}}\s+){{0,3}}(?:{_DOC_WORDS})(?:\s+[^()،,.:؛\n]{{1,80}}?)?)\s*(?:\((?P<date>[^()]{{1,30}})\))?\s*"
     rf"(?P<cue>{_VERBS_AR}|(?:suggest|indicate|show|say|said|found|estimate|estimated|state|stated)s?)\b",
     re.IGNORECASE,
 )
@@ -121,8 +123,17 @@ class ClaimRef:
     attrs: dict[str, Any] = field(default_factory=dict)
 
 
+# every cue of _AFTER and _BEFORE contains one of these words: sentences without any
+# are not searched with the (slower) full patterns
+_CUE_WORD = fold_pattern(
+    rf"{_VERBS_AR}|وفق|حسب|according|selon|d'apr|suggest|indicate|show|say|said|found"
+    rf"|estimate|state", re.IGNORECASE)
+
+
 def _find_cue(text: str, s: int, e: int) -> dict[str, Any] | None:
     sent = text[s:e]
+    if not _CUE_WORD.search(fold(sent)):
+        return None
     view = fold_text(sent)
     found = [m for m in (_AFTER.search(view.text), _BEFORE.search(view.text)) if m]
     if not found:
@@ -192,40 +203,44 @@ def find_claims(text: str, sentences: list[tuple[int, int]], mentions: list[Any]
                 network_types: tuple[str, ...]) -> list[ClaimRef]:
     """Claims in ``text`` (see module docstring); ``mentions`` are entity mentions."""
     out: list[ClaimRef] = []
-    network = [m for m in mentions if m.kind == "entity"
-               and m.attrs.get("entity_type") in network_types]
+    network, net_starts = by_start(m for m in mentions if m.kind == "entity"
+                                   and m.attrs.get("entity_type") in network_types)
+    ents, ent_starts = by_start(m for m in mentions if m.kind == "entity")
+    figures_sorted, fig_starts = by_start(figures)
     for s, e in sentences:
+        figs = in_range(figures_sorted, fig_starts, s, e)
+        in_sentence = in_range(ents, ent_starts, s, e)
+        if not figs and len(in_sentence) < 2:
+            continue  # neither a figure nor a relation claim is possible
         cue = _find_cue(text, s, e)
         if cue is None:
             continue
         base = dict(sentence_start=s, sentence_end=e, sentence=text[s:e], **cue)
-        figs = [f for f in figures if s <= f.start < e]
+        net_here = in_range(network, net_starts, s, e)
+        k_before_sentence = bisect.bisect_left(net_starts, s)
         for f in figs:
-            before = [m for m in network if s <= m.start < f.start]
+            before = [m for m in net_here if m.start < f.start]
             if before:
                 subj, rule = before[-1].key, "nearest network mention before the figure"
+            elif net_here:
+                subj, rule = net_here[0].key, "network mention in the sentence"
+            elif k_before_sentence > 0:
+                subj = network[k_before_sentence - 1].key
+                rule = "last network mention earlier in the article"
             else:
-                earlier = [m for m in network if m.start < s]
-                after = [m for m in network if s <= m.start < e]
-                if after:
-                    subj, rule = after[0].key, "network mention in the sentence"
-                elif earlier:
-                    subj, rule = earlier[-1].key, "last network mention earlier in the article"
-                else:
-                    subj, rule = None, None
+                subj, rule = None, None
             out.append(ClaimRef(
                 "figure", subject=subj, subject_rule=rule, property=_property(text[s:e], f.unit),
                 unit=f.unit, qualifier=f.qualifier, value=f.value, low=f.low, high=f.high,
                 figure_start=f.start, figure_end=f.end, figure_text=text[f.start:f.end], **base))
         if not figs:
-            ents = []
-            for m in mentions:
-                if (m.kind == "entity" and s <= m.start < e and m.key not in ents
-                        and m.rule != "generic-after-network"):
-                    ents.append(m.key)
-            if len(ents) >= 2:
-                out.append(ClaimRef("relation", subject=ents[0], subject_rule="first entity",
-                                    property="relation", entities=ents, **base))
+            keys: list[str] = []
+            for m in in_sentence:
+                if m.key not in keys and m.rule != "generic-after-network":
+                    keys.append(m.key)
+            if len(keys) >= 2:
+                out.append(ClaimRef("relation", subject=keys[0], subject_rule="first entity",
+                                    property="relation", entities=keys, **base))
     if kb is not None:
         for c in out:
             compare(c, kb)

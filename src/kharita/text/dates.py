@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 
 from kharita.text.normalize import fold, fold_pattern, fold_text
+from kharita.text.spans import SpanIndex
 
 _MONTHS: dict[str, int] = {}
 for _i, _names in enumerate([
@@ -165,13 +166,14 @@ def find_yearless_months(text: str,
     [('نيسان', 4)]
     """
     view = fold_text(text)
+    taken_ix = SpanIndex(taken or [])
     out = []
     for m in _MONTH_ALONE.finditer(view.text):
         name = re.sub(r"\s+", " ", m.group("mon"))
         if name in _AMBIGUOUS_MONTHS or len(name) <= 3 or name not in _MONTHS:
             continue
         s, e = view.span(*m.span("mon"))
-        if any(a < e and s < b for a, b in (taken or [])):
+        if taken_ix.overlaps(s, e):
             continue
         if name in _ENGLISH_MONTHS and not text[s:e][:1].isupper():
             continue  # English month names are capitalised

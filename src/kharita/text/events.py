@@ -31,6 +31,7 @@ from kharita.names import normalize
 from kharita.text.gazetteer import Gazetteer
 from kharita.text.lexicon import Lexicon
 from kharita.text.normalize import View, norm_text
+from kharita.text.spans import by_start, in_range
 
 # type word (normalised) -> kharita event type (kharita.events.schema.EVENT_TYPES)
 TYPE_WORDS: dict[str, str] = {
@@ -126,42 +127,61 @@ def type_words(view: View) -> list[tuple[int, int, str, bool]]:
 
 def find_events(text: str, sentences: list[tuple[int, int]], mentions: list[Any],
                 marks: list[Landmark], view: View | None = None,
-                death_dates: dict[str, list[str]] | None = None) -> list[EventRef]:
+                death_dates: dict[str, list[str]] | None = None,
+                published: str | None = None) -> list[EventRef]:
     """Event references in ``text`` given its sentences (or clauses) and its mentions
-    (:class:`kharita.text.mentions.Mention`); ``view`` is ``norm_text(text)`` if known."""
+    (:class:`kharita.text.mentions.Mention`); ``view`` is ``norm_text(text)`` if known.
+
+    Each clause only looks at the type words and mentions that start inside it
+    (found by bisection), so the work is linear in the number of mentions.
+    ``published`` (ISO date) dates a candidate event whose clause gives no date.
+    """
     all_words = type_words(view if view is not None else norm_text(text))
+    word_starts = [w[0] for w in all_words]
+    death_dates = death_dates or {}
     by_id = {lm.entity_id: lm for lm in marks}
+    marks_by_place: dict[str, list[Landmark]] = {}
+    for lm in marks:
+        for pl in lm.places:
+            marks_by_place.setdefault(pl, []).append(lm)
+    dates_all, date_starts = by_start(m for m in mentions if m.kind == "date")
+    places_all, place_starts = by_start(m for m in mentions if m.kind == "place")
+    ents_all, ent_starts = by_start(m for m in mentions if m.kind == "entity")
     out: list[EventRef] = []
     for s, e in sentences:
-        words = [w for w in all_words if s <= w[0] < e]
+        words = in_range(all_words, word_starts, s, e)
         if not words:
             continue
-        dates = [m for m in mentions if m.kind == "date" and s <= m.start < e]
+        here: list[EventRef] = []
+        dates = in_range(dates_all, date_starts, s, e)
+        ents = in_range(ents_all, ent_starts, s, e)
         for w in (w for w in words if w[3]):
-            for m in mentions:
-                if not (m.kind == "entity" and s <= m.start < e and m.key in (death_dates or {})):
+            for m in ents:
+                if m.key not in death_dates:
                     continue
-                recorded = (death_dates or {})[m.key]
+                recorded = death_dates[m.key]
                 years = [d for d in dates if any(_year_matches(d, int(r[:4])) for r in recorded)]
                 if dates and not years:
                     continue  # a year is given and it is not the year of the recorded death
                 d = min(years, key=lambda d: abs(d.start - m.start)) if years else None
                 lo = min(w[0], m.start, d.start if d else m.start)
                 hi = max(w[1], m.end, d.end if d else m.end)
-                out.append(EventRef(lo, hi, text[lo:hi], m.key, "landmark",
-                                    "death-word+person" + ("+year" if d else ""),
-                                    "strategic_development", None, None, recorded[0],
-                                    {"name": f"death of {m.attrs.get('name')}",
-                                     "kind": "leader_death", "kb_death_dates": recorded}))
+                here.append(EventRef(lo, hi, text[lo:hi], m.key, "landmark",
+                                     "death-word+person" + ("+year" if d else ""),
+                                     "strategic_development", None, None, recorded[0],
+                                     {"name": f"death of {m.attrs.get('name')}",
+                                      "kind": "leader_death", "kb_death_dates": recorded}))
                 break
-        places = [m for m in mentions if m.kind == "place" and s <= m.start < e]
+        # places inside an entity name ("U.S. forces" is no place of the event) are
+        # already left out; a place right before a force/actor word is a modifier
+        places = [p for p in in_range(places_all, place_starts, s, e)
+                  if not p.attrs.get("modifier")]
         if not places:
+            out.extend(here)
             continue
         used_places: set[int] = set()
-        for lm in marks:
-            for p in places:
-                if p.key not in lm.places:
-                    continue
+        for p in places:
+            for lm in marks_by_place.get(p.key, ()):
                 years = [d for d in dates if _year_matches(d, lm.year)]
                 if not years:
                     continue
@@ -169,31 +189,42 @@ def find_events(text: str, sentences: list[tuple[int, int]], mentions: list[Any]
                 w = min(words, key=lambda w: abs(w[0] - p.start))
                 lo, hi = min(w[0], p.start, d.start), max(w[1], p.end, d.end)
                 if any(r.entity_id == lm.entity_id and r.start < hi and lo < r.end
-                       for r in out):
+                       for r in here):
                     continue
                 used_places.add(id(p))
-                out.append(EventRef(lo, hi, text[lo:hi], lm.entity_id, "landmark",
-                                    "type-word+place+year", w[2], p.attrs.get("name"),
-                                    p.attrs.get("iso3"), d.key, {"name": lm.name}))
+                here.append(EventRef(lo, hi, text[lo:hi], lm.entity_id, "landmark",
+                                     "type-word+place+year", w[2], p.attrs.get("name"),
+                                     p.attrs.get("iso3"), d.key, {"name": lm.name}))
                 break
-        if not dates:
-            continue
         for w in words:  # at most one candidate per type word: its nearest place and date
             free = [p for p in places if id(p) not in used_places
-                    and not any(r.start <= p.start < r.end for r in out)]
+                    and not any(r.start <= p.start < r.end for r in here)]
             if not free:
                 break
             p = min(free, key=lambda p: abs(p.start - w[0]))
-            d = min(dates, key=lambda d: abs(d.start - p.start))
             used_places.add(id(p))
-            lo, hi = min(w[0], p.start, d.start), max(w[1], p.end, d.end)
-            out.append(EventRef(lo, hi, text[lo:hi], None, "candidate", "type-word+place+date",
-                                w[2], p.attrs.get("name"), p.attrs.get("iso3"), d.key))
-    for m in mentions:
-        if m.kind == "entity" and m.key in by_id and not any(
-                r.entity_id == m.key and r.start < m.end and m.start < r.end for r in out):
-            out.append(EventRef(m.start, m.end, m.text, m.key, "landmark", "name",
-                                attrs={"name": by_id[m.key].name}))
+            if dates:
+                d = min(dates, key=lambda d: abs(d.start - p.start))
+                lo, hi = min(w[0], p.start, d.start), max(w[1], p.end, d.end)
+                day, rule = d.key, "type-word+place+date"
+            elif published is not None:
+                lo, hi = min(w[0], p.start), max(w[1], p.end)
+                day, rule = published, "type-word+place+publication-date"
+            else:
+                continue
+            here.append(EventRef(lo, hi, text[lo:hi], None, "candidate", rule,
+                                 w[2], p.attrs.get("name"), p.attrs.get("iso3"), day))
+        out.extend(here)
+    refs_by_id: dict[str | None, list[EventRef]] = {}
+    for r in out:
+        refs_by_id.setdefault(r.entity_id, []).append(r)
+    for m in ents_all:
+        if m.key in by_id and not any(r.start < m.end and m.start < r.end
+                                      for r in refs_by_id.get(m.key, ())):
+            ref = EventRef(m.start, m.end, m.text, m.key, "landmark", "name",
+                           attrs={"name": by_id[m.key].name})
+            out.append(ref)
+            refs_by_id.setdefault(m.key, []).append(ref)
     out.sort(key=lambda r: r.start)
     return out
 

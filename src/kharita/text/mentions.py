@@ -31,6 +31,7 @@ Rules (each mention records the one that fired in ``rule``):
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ from kharita.kb.network import NETWORK_TYPES, network_profile
 from kharita.names import is_arabic, normalize
 from kharita.text.lexicon import Lexicon
 from kharita.text.normalize import View
+from kharita.text.spans import SpanIndex
 
 _QUOTES = "\"'«»“”„‘’"
 _BRANCH_WORDS = re.compile(
@@ -164,15 +166,17 @@ class EntityMatcher:
                 rule = f"clitic:{hit.clitic}"
             out.append(self._mention(hit.start, hit.end, surface, entry, rule,
                                      [e.entity_id for e in entries[1:]]))
-        taken = [(m.start, m.end) for m in out]
+        taken = SpanIndex((m.start, m.end) for m in out)
+        sent_starts = [s for s, _ in sentences]
         for hit in self.regions.scan(view):
-            if any(s < hit.end and hit.start < e for s, e in taken):
+            if taken.overlaps(hit.start, hit.end):
                 continue
             before = original[hit.start - 1] if hit.start > 0 else ""
             after = original[hit.end] if hit.end < len(original) else ""
             if before not in _QUOTES or after not in _QUOTES:
                 continue
-            sent = next(((s, e) for s, e in sentences if s <= hit.start < e), (0, len(original)))
+            k = bisect.bisect_right(sent_starts, hit.start) - 1
+            sent = sentences[k] if k >= 0 and hit.start < sentences[k][1] else (0, len(original))
             if not _BRANCH_WORDS.search(original[sent[0]:sent[1]]):
                 continue
             entry = hit.payloads[0]

@@ -22,6 +22,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -74,9 +75,61 @@ def norm_text(text: str) -> View:
     >>> v.text, [v.token_text(i) for i in range(len(v.tokens))]
     ('وداعش في خراسان', ['وداعش', 'في', 'خراسان'])
     """
-    norm, offsets = normalize_with_offsets(text)
+    fast = _fast_normalize(text)
+    norm, offsets = fast if fast is not None else normalize_with_offsets(text)
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(norm)]
     return View(text, norm, offsets, tokens)
+
+
+_WORD_CACHE: dict[str, str] = {}
+
+
+def _fast_normalize(text: str) -> tuple[str, list[int]] | None:
+    """``normalize_with_offsets(text)`` computed with C-level string operations.
+
+    Each distinct character is folded once; text whose characters all fold to at
+    most one character (almost all news text) is then folded with one
+    ``str.translate`` and cut into tokens with one regular expression, so the cost
+    per character is a few C operations. Returns None (use the general function)
+    when a character expands to several ("ß", ligatures, presentation forms).
+    """
+    table: dict[int, str] = {}
+    for ch in set(text):
+        f = _WORD_CACHE.get(ch)
+        if f is None:
+            f = _fold_one(ch)
+            if len(_WORD_CACHE) < 100_000:
+                _WORD_CACHE[ch] = f
+        if len(f) > 1:
+            return None
+        table[ord(ch)] = f
+    folded = text.translate(table)
+    # dropped characters (diacritics, tatweel): map folded positions back
+    keep = ([i for i, ch in enumerate(text) if table[ord(ch)]] if len(folded) != len(text)
+            else None)
+    parts: list[str] = []
+    offsets: list[int] = []
+    prev_end = -1
+    for m in _TOKEN.finditer(folded):
+        s, e = m.span()
+        if prev_end >= 0:
+            parts.append(" ")
+            offsets.append(keep[prev_end] if keep is not None else prev_end)
+        parts.append(m.group())
+        offsets.extend(keep[s:e] if keep is not None else range(s, e))
+        prev_end = e
+    return "".join(parts), offsets
+
+
+def _fold_one(ch: str) -> str:
+    """One character as :func:`kharita.names.normalize_with_offsets` folds it:
+    ``""`` (dropped), ``" "`` (a separator) or its folded letters/digits."""
+    if ch in _DROP:
+        return ""
+    out, _ = normalize_with_offsets(ch)
+    if not out:
+        return " "
+    return out
 
 
 def fold_char(ch: str) -> str:
@@ -100,6 +153,7 @@ _NEEDS_SLOW = re.compile("[" + "".join(sorted(_DROP | {k for k, v in _MAP.items(
                          + "]")
 
 
+@functools.lru_cache(maxsize=2)
 def fold_text(text: str) -> View:
     """The folded view of ``text`` with offsets (see :func:`fold`).
 
@@ -128,4 +182,26 @@ def fold_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
     >>> bool(fold_pattern(r"أكثر\\s+من").search(fold("أكثرُ من")))
     True
     """
-    return re.compile("".join(c if c.isascii() else fold_char(c) for c in pattern), flags)
+    folded = "".join(c if c.isascii() else fold_char(c) for c in pattern)
+    return re.compile(bound_spaces(folded), flags)
+
+
+MAX_SPACES = 4
+_UNBOUNDED_SPACE = re.compile(r"(?<!\\)\\s([+*])(?![+{])")
+
+
+def bound_spaces(pattern: str) -> str:
+    r"""Rewrite ``\s+`` as ``\s{1,4}`` and ``\s*`` as ``\s{0,4}`` (:data:`MAX_SPACES`).
+
+    Patterns that put several whitespace quantifiers side by side
+    (``\s*[/.]?\s*,?\s*``) backtrack polynomially on a long run of spaces; with
+    bounded runs every starting position costs a constant amount of work, so a
+    scan is linear in the length of the text. Real text puts at most a few spaces
+    between the words of a date or figure.
+
+    >>> print(bound_spaces(r"a\s+b\s*?c\\s+"))
+    a\s{1,4}b\s{0,4}?c\\s+
+    """
+    return _UNBOUNDED_SPACE.sub(
+        lambda m: rf"\s{{{1 if m.group(1) == '+' else 0},{MAX_SPACES}}}",
+        pattern)

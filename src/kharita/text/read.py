@@ -13,6 +13,7 @@ it points to is exactly ``text[start:end]``; nothing is generated or rewritten.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import hashlib
@@ -37,6 +38,7 @@ from kharita.text.lang import LANGS, detect_language
 from kharita.text.mentions import EntityMatcher, Mention
 from kharita.text.normalize import norm_text
 from kharita.text.sentences import split_clauses, split_sentences
+from kharita.text.spans import SpanIndex
 
 __all__ = ["Mention", "ReadResult", "read", "read_file"]
 
@@ -187,9 +189,8 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
                                                                         f.high), "figure",
             {"unit": f.unit, "qualifier": f.qualifier, "value": f.value, "low": f.low,
              "high": f.high}))
-    fig_spans = [(f.start, f.end) for f in figures]
-    dates = [d for d in find_dates(text)
-             if not any(s < d.end and d.start < e for s, e in fig_spans)]
+    fig_spans = SpanIndex((f.start, f.end) for f in figures)
+    dates = [d for d in find_dates(text) if not fig_spans.overlaps(d.start, d.end)]
     pub = publication_date(text, dates)
     pub_day = (FuzzyDate.parse(published) if published is not None
                else FuzzyDate.parse(pub.value) if pub is not None else None)
@@ -209,10 +210,10 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     view = norm_text(text)
     entity_mentions = tools.matcher.scan(view, sentences)
     mentions.extend(entity_mentions)
-    org_spans = [(m.start, m.end) for m in entity_mentions
-                 if m.attrs.get("entity_type") != "landmark_event"]
+    org_spans = SpanIndex((m.start, m.end) for m in entity_mentions
+                          if m.attrs.get("entity_type") != "landmark_event")
     for hit, place in gazetteer().scan(view):
-        if any(s <= hit.start and hit.end <= e for s, e in org_spans):
+        if org_spans.covers(hit.start, hit.end):
             continue  # a place inside a group's name ("ولاية خراسان", "al-Qaeda in Iraq")
         mentions.append(Mention(
             "place", hit.start, hit.end, text[hit.start:hit.end], place.id,
@@ -220,8 +221,10 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
             {"name": place.name, "place_kind": place.kind, "iso3": ",".join(place.iso3) or None,
              "lat": place.lat, "lon": place.lon, "coords": place.coords}))
     mentions.sort(key=lambda m: (m.start, -m.end, m.kind))
+    starts = [s for s, _ in sentences]
     for m in mentions:
-        m.sentence = next((i for i, (s, e) in enumerate(sentences) if s <= m.start < e), -1)
+        i = bisect.bisect_right(starts, m.start) - 1
+        m.sentence = i if i >= 0 and m.start < sentences[i][1] else -1
 
     if published is not None:
         pub_value: str | None = str(FuzzyDate.parse(published))
@@ -231,7 +234,8 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     else:
         pub_value, pub_rule = None, None
 
-    events = find_events(text, clauses, mentions, tools.landmarks, view, tools.deaths)
+    events = find_events(text, clauses, mentions, tools.landmarks, view, tools.deaths,
+                         published=pub_value)
     claims = find_claims(text, sentences, entity_mentions, figures, kb, NETWORK_TYPES)
     return ReadResult(text, language, pub_value, pub_rule, sentences, mentions, events,
                       claims, kb.version)
