@@ -164,15 +164,22 @@ def serve_cmd(
         err_console.print(f"[bold yellow]warning:[/bold yellow] serving on {host}:{port}; "
                           "anyone who can reach this address can read the store.")
     knowledge = load_cli_kb(kb)
-    opened = open_cli_store(store, engine, read_only=True)
+    opened = open_cli_store(store, engine, read_only=True, create=False)
+    duck = opened.engine == "duckdb"
+    if duck:
+        # The workbench reads a copy of the file (kharita.web.snapshot), so ingest and
+        # every other command can write the store while serve runs.
+        opened.close()
     try:
-        app = create_app(opened, kb=knowledge, command=_command_line(
-            "serve", "--store", store_path(store, engine),
-            *(["--engine", engine.value] if engine else [])))
+        app = create_app(store_path(store, engine) if duck else opened, kb=knowledge,
+                         command=_command_line(
+                             "serve", "--store", store_path(store, engine),
+                             *(["--engine", engine.value] if engine else [])))
         console.print(f"kharita workbench on http://{host}:{port}/ (Ctrl-C to stop)")
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
-        opened.close()
+        if not duck:
+            opened.close()
 
 
 def _is_loopback(host: str) -> bool:

@@ -67,15 +67,28 @@ def create_app(store: Store | str | pathlib.Path, *, kb: KnowledgeBase | None = 
         from kharita.kb import load_kb
 
         kb = load_kb(setting_paths("kb_path"))
-    st = store if isinstance(store, StoreType) else open_store(
-        store, engine=engine or setting("engine") or "duckdb", read_only=True,
-        spark_master=spark_master or setting("spark_master") or None)
+    snapshot = None
+    eng = engine or setting("engine") or "duckdb"
+    if isinstance(store, StoreType):
+        st = store
+    elif eng == "duckdb" and str(store) != ":memory:":
+        from kharita.web.snapshot import Snapshot
+
+        if not pathlib.Path(store).exists():
+            raise NotFound(f"no store at {pathlib.Path(store).name}: run kharita ingest "
+                           "(or kharita demo) first")
+        snapshot = Snapshot(store)
+        st = snapshot.store
+    else:
+        st = open_store(store, engine=eng, read_only=True,
+                        spark_master=spark_master or setting("spark_master") or None)
     wb = Workbench(st, kb, command=command)
     app = FastAPI(title="kharita workbench", version="1", description=(
         "Read-only JSON API over a kharita event store and the knowledge base. "
         + ("All events in this store are SYNTHETIC." if wb.info.synthetic else "")),
         docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.state.workbench = wb
+    app.state.snapshot = snapshot
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for page in PAGES:
         app.include_router(page.router)
@@ -84,6 +97,12 @@ def create_app(store: Store | str | pathlib.Path, *, kb: KnowledgeBase | None = 
     @app.middleware("http")
     async def security_headers(request: Request,
                                call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if snapshot is not None and not request.url.path.startswith("/static"):
+            fresh = snapshot.changed()
+            if fresh is not None:  # the store was written (e.g. kharita ingest): new data
+                fresh_wb = Workbench(fresh, kb, command=command)
+                fresh_wb.pages.extend(PAGES)
+                app.state.workbench = fresh_wb
         response = await call_next(request)
         csp = CSP
         if request.url.path == "/api/docs":
