@@ -48,12 +48,13 @@ class Snapshot:
         self._checked = 0.0
         self._n = 0
         self.signature: tuple[int, int] | None = None
-        self.store = self._take()
-        if self.store is None:
+        first = self._take()
+        if first is None:
             from kharita.errors import StoreError
 
             raise StoreError(f"{self.path.name} is being written (a .wal file is beside it); "
                              "try kharita serve again when the write has finished")
+        self.store: Store = first
 
     def _take(self) -> Store | None:
         """Copy the file and open the copy; ``None`` when a write is in progress."""
