@@ -9,7 +9,7 @@ written to ``--out`` (default: a temporary folder), and the shared scorer
 category (and, with ``--details``, every miss and false positive).
 
     python benchmarks/bench_news.py /path/to/news-texts [--out DIR] [--details]
-        [--scorer ../shared/data/news/score.py]
+        [--scorer ../shared/data/news/score.py] [--no-metadata]
 """
 
 from __future__ import annotations
@@ -22,7 +22,20 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SCORER = REPO.parent / "shared" / "data" / "news" / "score.py"
+NEWS = REPO.parent / "shared" / "data" / "news"
+DEFAULT_SCORER = NEWS / "score.py"
+
+
+def publication_dates(sources: Path) -> dict[str, str]:
+    """``id -> date`` from the articles' metadata (SOURCES.tsv: the page's own date,
+    as a CMS header gives it), given to the reader as ``--published`` would be."""
+    import csv
+
+    if not sources.exists():
+        return {}
+    with sources.open(encoding="utf-8", newline="") as fh:
+        return {r["id"]: r["date"] for r in csv.DictReader(fh, delimiter="\t")
+                if r.get("date")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="write the JSON outputs here (default: a temp dir)")
     ap.add_argument("--scorer", type=Path, default=DEFAULT_SCORER)
     ap.add_argument("--details", action="store_true", help="list misses and false positives")
+    ap.add_argument("--no-metadata", action="store_true",
+                    help="do not pass the metadata's publication date (SOURCES.tsv) as "
+                         "--published: only datelines in the text date the article")
     a = ap.parse_args(argv)
+    published = {} if a.no_metadata else publication_dates(NEWS / "SOURCES.tsv")
 
     from kharita.cli.output import to_json
     from kharita.kb.load import load_kb
@@ -49,14 +66,15 @@ def main(argv: list[str] | None = None) -> int:
     n_chars = 0
     for path in files:
         t = time.perf_counter()
-        result, sha = read_file(path, kb=kb)
+        result, sha = read_file(path, kb=kb, published=published.get(path.stem))
         read_s += time.perf_counter() - t
         n_chars += len(result.text)
         doc = [{"path": str(path), "sha256": sha, "stored": False, **result.to_dict()}]
         (out / f"{path.stem}.json").write_text(to_json(doc) + "\n", encoding="utf-8")
     total = time.perf_counter() - t0
     print(f"{len(files)} articles, {n_chars:,} characters: read in {read_s:.2f} s "
-          f"({total:.2f} s with KB load and first-use setup); outputs in {out}")
+          f"({total:.2f} s with KB load and first-use setup); outputs in {out}; "
+          f"publication date from metadata for {sum(p.stem in published for p in files)}")
     cmd = [sys.executable, str(a.scorer), str(out)] + (["--details"] if a.details else [])
     return subprocess.call(cmd)
 

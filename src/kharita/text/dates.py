@@ -51,8 +51,10 @@ for _i, _names in enumerate([
         _MONTHS[fold(w)] = _i
         _k += 1
 
-_MONTH_RX = "|".join(sorted((re.escape(m).replace(r"\ ", r"\s+") for m in _MONTHS),
+_MONTH_RX = "|".join(sorted((re.escape(m).replace(r"\ ", r"\s{1,3}") for m in _MONTHS),
                             key=len, reverse=True))
+# a double month name "تشرين الثاني/نوفمبر", "نيسان/أبريل": the first name gives the month
+_MON = rf"(?:{_MONTH_RX})(?:\s{{0,2}}/\s{{0,2}}(?:{_MONTH_RX}))?"
 _YEAR = r"(?:19|20)\d\d"
 _SEP = r"\s*[/.\-]?\s*"
 _DASH = r"\s*[-–—]\s*"
@@ -61,19 +63,24 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("dmy_num", re.compile(
         rf"(?<![\d/])(?P<d>[0-3]?\d)[/.](?P<m>[01]?\d)[/.](?P<y>{_YEAR})(?![\d])")),
     ("dmy", re.compile(
-        rf"(?<![\w])(?P<d>[0-3]?\d)(?:er)?{_SEP}(?:من\s+)?(?P<mon>{_MONTH_RX})"
+        rf"(?<![\w])(?P<d>[0-3]?\d)(?:er)?{_SEP}(?:من\s+)?(?P<mon>{_MON})"
         rf"(?:{_SEP},?\s*(?P<y>{_YEAR}))?(?![\w])")),
     ("mdy", re.compile(
-        rf"(?<![\w])(?P<mon>{_MONTH_RX})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>{_YEAR})"
+        rf"(?<![\w])(?P<mon>{_MON})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y>{_YEAR}))?"
         rf"(?![\w])")),
     ("my", re.compile(
-        rf"(?<![\w])(?P<mon>{_MONTH_RX})(?:{_SEP},?\s*(?:عام\s+|سنة\s+)?(?P<y>{_YEAR}))(?![\w])")),
+        rf"(?<![\w])(?P<mon>{_MON})(?:{_SEP},?\s*(?:عام\s+|سنة\s+)?(?P<y>{_YEAR}))(?![\w])")),
     ("range", re.compile(
         rf"(?<![\w])(?:(?:من|بين)\s+(?:عامي\s+|عام\s+)?|(?:from|between)\s+)?(?P<y>{_YEAR})"
         rf"(?:{_DASH}|\s+(?:إلى|الى|حتى|to|and|et|à)\s+|\s*و\s*)(?P<y2>{_YEAR})(?![\w])")),
     ("year", re.compile(rf"(?<![\w.,٫٬])(?P<y>{_YEAR})(?![\w]|[.,٫٬]\d)")),
 ]
 _PATTERNS = [(k, fold_pattern(p.pattern)) for k, p in _PATTERNS]
+
+
+def _month_of(name: str) -> int | None:
+    """Month number of a (folded) month name, or of the first of a double name."""
+    return _MONTHS.get(re.sub(r"\s+", " ", name.split("/")[0].strip()))
 
 
 @dataclass(frozen=True)
@@ -116,7 +123,7 @@ def find_dates(text: str) -> list[DateMatch]:
                 continue
             g = m.groupdict()
             y = int(g["y"]) if g.get("y") else None
-            month = (_MONTHS.get(re.sub(r"\s+", " ", g["mon"])) if g.get("mon")
+            month = (_month_of(g["mon"]) if g.get("mon")
                      else int(g["m"]) if g.get("m") else None)
             day = int(g["d"]) if g.get("d") else None
             value_end = None
@@ -126,9 +133,19 @@ def find_dates(text: str) -> list[DateMatch]:
                     continue
                 value, precision, value_end = f"{y:04d}", "year", f"{y2:04d}"
             elif day is not None and month is not None:
-                if y is None or not _valid(y, month, day):
+                if y is None:
+                    # day and month without a year ("28 أكتوبر", "December 31"): the
+                    # reader dates it with the publication date; English months are
+                    # capitalised, and "may"/"march" need their capital too
+                    o_s, o_e = view.span(*m.span("mon"))
+                    if not _valid(2000, month, day) or (
+                            text[o_s:o_e].isascii() and not text[o_s:o_e][:1].isupper()):
+                        continue
+                    value, precision = f"--{month:02d}-{day:02d}", "day-without-year"
+                elif not _valid(y, month, day):
                     continue
-                value, precision = f"{y:04d}-{month:02d}-{day:02d}", "day"
+                else:
+                    value, precision = f"{y:04d}-{month:02d}-{day:02d}", "day"
             elif month is not None:
                 if y is None:
                     continue
@@ -151,8 +168,9 @@ _ENGLISH_MONTHS = {"january", "february", "march", "april", "may", "june", "july
                    "september", "october", "november", "december"}
 _AMBIGUOUS_MONTHS = {fold(w) for w in ("مارس", "آب", "may", "march", "mai", "mars")}
 _MONTH_ALONE = fold_pattern(
-    rf"(?<![\w])(?:في|خلال|منذ|حتى|مطلع|أواخر|أوائل|منتصف|in|during|since|until|early|late|"
-    rf"mid|en|depuis)\s+(?:شهر\s+)?(?P<mon>{_MONTH_RX})(?![\w])", re.IGNORECASE)
+    rf"(?<![\w])(?:(?P<pre>في|خلال|منذ|حتى|مطلع|أواخر|أوائل|منتصف|نهاية|بداية|أواسط|أوسط"
+    rf"|in|during|since|until|early|late|mid|end\s+of|en|depuis|fin|début|debut)"
+    rf"(?:\s{{1,3}}|-)(?:شهر\s+)?)?(?P<mon>{_MON})(?![\w])", re.IGNORECASE)
 
 
 def find_yearless_months(text: str,
@@ -169,31 +187,82 @@ def find_yearless_months(text: str,
     taken_ix = SpanIndex(taken or [])
     out = []
     for m in _MONTH_ALONE.finditer(view.text):
-        name = re.sub(r"\s+", " ", m.group("mon"))
-        if name in _AMBIGUOUS_MONTHS or len(name) <= 3 or name not in _MONTHS:
+        double = "/" in m.group("mon")
+        name = re.sub(r"\s+", " ", m.group("mon").split("/")[0].strip())
+        if name not in _MONTHS or (not double and (name in _AMBIGUOUS_MONTHS or len(name) <= 3)):
             continue
         s, e = view.span(*m.span("mon"))
         if taken_ix.overlaps(s, e):
             continue
         if name in _ENGLISH_MONTHS and not text[s:e][:1].isupper():
             continue  # English month names are capitalised
-
+        if not (m.group("pre") or double or name in _ENGLISH_MONTHS):
+            continue  # an Arabic month name alone needs a preposition or its double form
         out.append((s, e, _MONTHS[name]))
     return out
 
 
+_WEEKDAYS = {fold(w): i for i, names in enumerate([
+    "الاثنين monday lundi", "الثلاثاء tuesday mardi", "الأربعاء الاربعاء wednesday mercredi",
+    "الخميس thursday jeudi", "الجمعة friday vendredi", "السبت saturday samedi",
+    "الأحد الاحد sunday dimanche"]) for w in names.split()}
+# "الاثنين" is also "the two", "الجمعة" the Friday prayer: Arabic weekdays need a day word
+_WEEKDAY_RX = fold_pattern(
+    r"(?<![\w])(?:(?P<pre>يوم|أمس|امس|مساء|صباح|فجر|ليل|ليلة|ظهر)\s{1,3})?"
+    r"(?P<day>" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")(?![\w])",
+    re.IGNORECASE)
+
+
+def find_weekdays(text: str) -> list[tuple[int, int, int]]:
+    """``(start, end, weekday)`` (Monday = 0) of weekday names: English and French
+    capitalised, Arabic after a day word ("يوم الأحد", "أمس الخميس").
+
+    >>> t = "قال أمس الخميس إن الاثنين فرا، and on Friday"
+    >>> [(t[s:e], d) for s, e, d in find_weekdays(t)]
+    [('الخميس', 3), ('Friday', 4)]
+    """
+    view = fold_text(text)
+    out = []
+    for m in _WEEKDAY_RX.finditer(view.text):
+        s, e = view.span(*m.span("day"))
+        word = text[s:e]
+        if word.isascii() and not word[:1].isupper():
+            continue
+        if not word.isascii() and not m.group("pre"):
+            continue
+        out.append((s, e, _WEEKDAYS[m.group("day")]))
+    return out
+
+
+def resolve_day(month: int, day: int, published: dt.date) -> dt.date | None:
+    """The date "day month" (no year given) nearest before or on ``published``.
+
+    >>> resolve_day(12, 31, dt.date(2025, 1, 4)), resolve_day(1, 3, dt.date(2025, 1, 4))
+    (datetime.date(2024, 12, 31), datetime.date(2025, 1, 3))
+    """
+    for year in (published.year, published.year - 1):
+        if _valid(year, month, day) and dt.date(year, month, day) <= published:
+            return dt.date(year, month, day)
+    return None
+
+
 def publication_date(text: str, dates: list[DateMatch] | None = None,
-                     head: int = 400, lines: int = 5, rest: int = 30) -> DateMatch | None:
+                     head: int = 400, lines: int = 5, rest: int = 30,
+                     label: int = 12) -> DateMatch | None:
     """The article's own date: the first day-precision date on a dateline among the
     first ``lines`` non-empty lines and the first ``head`` characters.
 
     A dateline is a line whose text besides the date is at most ``rest`` characters
-    ("الأربعاء 05/نوفمبر/2025 - 11:42 ص", "Published 2 April 2024").
+    ("الأربعاء 05/نوفمبر/2025 - 11:42 ص", "Published 2 April 2024"), or a line that
+    starts with the date after at most ``label`` characters ("Published:", "date")
+    and goes on with the headline.
 
     >>> publication_date("عنوان\\nالأربعاء 05/نوفمبر/2025\\nنص ... 2019").value
     '2025-11-05'
     >>> publication_date("Paris was attacked on 13 November 2015 by a network ...") is None
     True
+    >>> publication_date(" date 2021-10-15 Army confirms the death of a leader").value
+    '2021-10-15'
     """
     spans: list[tuple[int, int]] = []
     pos = 0
@@ -207,6 +276,12 @@ def publication_date(text: str, dates: list[DateMatch] | None = None,
         if d.precision != "day" or d.start >= head:
             continue
         for s, e in spans:
-            if s <= d.start < e and len(text[s:e].strip()) - (d.end - d.start) <= rest:
+            if not s <= d.start < e:
+                continue
+            # the line is a dateline ("الأربعاء 05/نوفمبر/2025 - 11:42 ص"), or it starts
+            # with a label and the date and goes on with the headline ("date 2021-10-15
+            # Nigerian military confirms ...")
+            if (len(text[s:e].strip()) - (d.end - d.start) <= rest
+                    or len(text[s:d.start].strip()) <= label):
                 return d
     return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import os
@@ -30,7 +31,13 @@ from kharita.kb.dates import FuzzyDate
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.kb.network import NETWORK_TYPES
 from kharita.text.claims import ClaimRef, find_claims
-from kharita.text.dates import find_dates, find_yearless_months, publication_date
+from kharita.text.dates import (
+    find_dates,
+    find_weekdays,
+    find_yearless_months,
+    publication_date,
+    resolve_day,
+)
 from kharita.text.events import EventRef, Landmark, deaths, find_events, landmarks
 from kharita.text.figures import find_figures
 from kharita.text.gazetteer import gazetteer
@@ -195,13 +202,35 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     pub_day = (FuzzyDate.parse(published) if published is not None
                else FuzzyDate.parse(pub.value) if pub is not None else None)
     if pub_day is not None:
+        p = pub_day.earliest
         # "خلال نيسان": the month before (or of) the publication date
         for s, e, month in find_yearless_months(text, [(d.start, d.end) for d in dates]):
-            p = pub_day.earliest
             year = p.year if month <= p.month else p.year - 1
             mentions.append(Mention("date", s, e, text[s:e], f"{year:04d}-{month:02d}",
                                     "month-without-year", {"precision": "month",
                                                            "year_from": "publication date"}))
+        # "يوم الأحد", "on Thursday": that weekday on or before the publication date
+        taken = SpanIndex((d.start, d.end) for d in dates)
+        for s, e, wd in find_weekdays(text):
+            if taken.overlaps(s, e):
+                continue
+            day = p - dt.timedelta(days=(p.weekday() - wd) % 7)
+            mentions.append(Mention("date", s, e, text[s:e], day.isoformat(), "weekday",
+                                    {"precision": "day", "year_from": "publication date"}))
+    resolved = []
+    for d in dates:
+        if d.precision != "day-without-year":
+            resolved.append(d)
+            continue
+        if pub_day is None:
+            continue  # "28 أكتوبر" cannot be dated without the publication date
+        day_ = resolve_day(int(d.value[2:4]), int(d.value[5:7]), pub_day.earliest)
+        if day_ is not None:
+            mentions.append(Mention("date", d.start, d.end, text[d.start:d.end],
+                                    day_.isoformat(), "day-without-year",
+                                    {"precision": "day", "form": d.form,
+                                     "year_from": "publication date"}))
+    dates = resolved
     for d in dates:
         rule = "publication-date" if pub is not None and d == pub else "date"
         mentions.append(Mention("date", d.start, d.end, text[d.start:d.end], d.value, rule,

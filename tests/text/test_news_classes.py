@@ -1,0 +1,56 @@
+"""One test per error class seen on real news (issue 18), on sentences written for
+these tests (none is taken from an article)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kharita.kb.load import load_kb
+from kharita.text.read import read
+
+
+@pytest.fixture(scope="module")
+def kb():  # type: ignore[no-untyped-def]
+    return load_kb()
+
+
+def _keys(r, kind: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(m.text, m.key) for m in r.mentions if m.kind == kind]
+
+
+# --- dates against the publication date ---------------------------------------------
+
+def test_day_and_month_without_year_use_the_publication_date(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("وصل الوفد إلى المدينة في 28 أكتوبر بعد أسبوع. The talks began on December 31.",
+             kb=kb, published="2025-01-04")
+    dates = dict(_keys(r, "date"))
+    assert dates["28 أكتوبر"] == "2024-10-28"
+    assert dates["December 31"] == "2024-12-31"
+
+
+def test_day_month_without_year_and_without_publication_date_is_not_read(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("The talks began on December 31.", kb=kb)
+    assert _keys(r, "date") == []
+
+
+def test_double_month_names(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("جرى الاجتماع في 3 تشرين الثاني/نوفمبر الماضي، وتكرر في نيسان/أبريل.",
+             kb=kb, published="2025-06-01")
+    dates = dict(_keys(r, "date"))
+    assert dates["3 تشرين الثاني/نوفمبر"] == "2024-11-03"
+    assert dates["نيسان/أبريل"] == "2025-04"
+
+
+def test_dateline_followed_by_a_headline(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read(" date 2022-03-09 Officials open a new bridge over the river\nThe bridge ...", kb=kb)
+    assert r.published == "2022-03-09"
+
+
+def test_weekdays_and_abbreviated_months(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Officials said on Thursday that the market, closed since Oct. 3, reopened. "
+             "وقال مسؤول أمس الأحد إن الاثنين عادا.", kb=kb, published="2023-11-10")
+    dates = dict(_keys(r, "date"))
+    assert dates["Thursday"] == "2023-11-09"
+    assert dates["Oct. 3"] == "2023-10-03"
+    assert dates["الأحد"] == "2023-11-05"
+    assert "الاثنين" not in dates  # "the two", not Monday, without a day word
