@@ -58,11 +58,12 @@ def _origins(h: History, n_origins: int, min_history: int) -> list[int]:
     return list(range(first, last + 1))
 
 
-def backtest(history: History, *, models: Iterable[str] = DEFAULT_MODELS,
+def backtest(history: History, *, models: Iterable[str | Model] = DEFAULT_MODELS,
              horizon: int = 12, n_origins: int = 60, min_history: int = 24,
              n_samples: int = 200, refit_every: int = 12, seed: int = 0,
              model_kwargs: dict[str, dict[str, Any]] | None = None) -> BacktestResult:
-    """Rolling-origin backtest of ``models`` on ``history`` (see the module docstring).
+    """Rolling-origin backtest of ``models`` (names of :data:`MODELS` or
+    :class:`Model` instances) on ``history`` (see the module docstring).
 
     Examples
     --------
@@ -73,13 +74,18 @@ def backtest(history: History, *, models: Iterable[str] = DEFAULT_MODELS,
     >>> r.best
     'climatology'
     """
-    names = list(models)
-    built: dict[str, Model] = {n: make_model(n, **(model_kwargs or {}).get(n, {}))
-                               for n in names}
+    built: dict[str, Model] = {}
+    for m in models:
+        if isinstance(m, Model):
+            built[m.name] = m
+        else:
+            built[m] = make_model(m, **(model_kwargs or {}).get(m, {}))
+    names = list(built)
     rng = np.random.default_rng(seed)
     origins = _origins(history, n_origins, min_history)
     y_all, H = history.events, horizon
     rows: list[pd.DataFrame] = []
+    fitted_on: dict[str, np.ndarray] = {}  # joint models: the units of their last fit
     for i, o in enumerate(origins):
         active = np.nonzero((history.start <= o) & (history.end >= o))[0]
         if active.size == 0:
@@ -93,10 +99,10 @@ def backtest(history: History, *, models: Iterable[str] = DEFAULT_MODELS,
         q90 = np.array([np.quantile(past[history.start[u]:, j], 0.9)
                         for j, u in enumerate(active)])
         for name, model in built.items():
-            if model.joint and (i % refit_every == 0 or getattr(model, "_active", None)
-                                is None or not np.array_equal(model._active, active)):
+            if model.joint and (i % refit_every == 0 or name not in fitted_on
+                                or not np.array_equal(fitted_on[name], active)):
                 model.fit(past)
-                model._active = active  # type: ignore[attr-defined]
+                fitted_on[name] = active
             s = model.sample(past, targets.size, n_samples, rng)
             rows.append(_score(name, s, truth, valid, q90, o, targets - o,
                                [history.units[u] for u in active]))
@@ -133,9 +139,10 @@ def summarize(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str, bo
     cols = ["crps", "brier_any", "brier_surge", "cover50", "cover80", "cover95"]
     summary = scores.groupby("model", sort=False)[cols].mean()
     summary["n"] = scores.groupby("model", sort=False).size()
+    mean_crps: dict[str, float] = {str(k): float(v) for k, v in summary["crps"].items()}
     for b in BASELINES:
-        if b in summary.index:
-            summary[f"skill_vs_{b}"] = 1 - summary.crps / summary.loc[b, "crps"]
+        if b in mean_crps:
+            summary[f"skill_vs_{b}"] = 1 - summary["crps"] / mean_crps[b]
     summary = summary.sort_values("crps")
     by_h = scores.groupby(["model", "horizon"])[cols].mean().reset_index()
     best = str(summary.index[0])
@@ -145,8 +152,8 @@ def summarize(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str, bo
                    else f"only {best}")
         skill = False
     else:
-        best_base = min(base, key=lambda b: summary.loc[b, "crps"]) if base else None
-        sk = float(summary.loc[best, f"skill_vs_{best_base}"]) if best_base else float("nan")
+        best_base = min(base, key=lambda b: mean_crps[b]) if base else None
+        sk = 1 - mean_crps[best] / mean_crps[best_base] if best_base else float("nan")
         skill = bool(sk > 0)
         verdict = (f"{best}: CRPS skill {sk:+.1%} against the best baseline ({best_base})"
                    if skill else "no skill")
