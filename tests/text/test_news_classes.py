@@ -54,3 +54,28 @@ def test_weekdays_and_abbreviated_months(kb) -> None:  # type: ignore[no-untyped
     assert dates["Oct. 3"] == "2023-10-03"
     assert dates["الأحد"] == "2023-11-05"
     assert "الاثنين" not in dates  # "the two", not Monday, without a day word
+
+
+# --- places ---------------------------------------------------------------------------
+
+def test_common_words_and_clitics_are_not_places(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("كان الأثر كبيرا على السكان يوم الخميس، ونشرت صور للسنة الماضية.", kb=kb)
+    assert _keys(r, "place") == []
+
+
+def test_alternate_and_short_city_names(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Convoys left Raqqa for Palmyra and Fallujah. وصلت القافلة من حمص إلى سرت ثم "
+             "إلى الرقة والرقة.", kb=kb)
+    names = {p.attrs["name"] for p in r.mentions if p.kind == "place"}
+    assert {"Ar Raqqah", "Tadmur", "Homs", "Sirte"} <= names
+    assert ("Fallujah", "IRQ") in [(m.text, m.attrs["iso3"]) for m in r.mentions]
+    raqqa = [m for m in r.mentions if m.kind == "place" and m.text == "الرقة"]
+    assert len(raqqa) == 2 and all(m.attrs["iso3"] == "SYR" for m in raqqa)  # "والرقة" too
+
+
+def test_ambiguous_country_name_resolved_with_the_articles_places(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Fighting spread across Ituri. Congo's army said the town was retaken.", kb=kb)
+    congo = next(m for m in r.mentions if m.text == "Congo")
+    assert congo.key == "iso3:COD"
+    r = read("وقعت اشتباكات في إقليم إيتوري شرق الكونغو الديموقراطية.", kb=kb)
+    assert ("الكونغو الديموقراطية", "iso3:COD") in _keys(r, "place")

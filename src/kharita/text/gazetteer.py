@@ -48,7 +48,22 @@ FOCUS_COUNTRIES = frozenset((
     "PSE", "QAT", "SAU", "SOM", "SDN", "SYR", "TUN", "ARE", "YEM", "AFG", "PAK", "IRN", "TUR",
     "NGA", "NER", "MLI", "BFA", "TCD", "CMR", "MOZ", "COD", "UGA", "KEN", "ETH", "TZA", "PHL",
     "IND", "BGD"))
-MIN_ARABIC_CITY_POPULATION = {True: 50_000, False: 1_000_000}
+MIN_ARABIC_CITY_POPULATION = {True: 15_000, False: 1_000_000}
+# three-letter Arabic names (حمص، سرت، دبي) are read for cities of this size only
+SHORT_ARABIC_NAME_POPULATION = 100_000
+_LATIN_PARTICLES = {"al", "el", "ad", "ar", "as", "at", "az", "ash", "an", "ez", "es", "de",
+                    "da", "del", "do", "du", "la", "le", "of", "bin", "bani", "ibn"}
+
+
+def _latin_name(alt: str) -> bool:
+    """A Latin alternate name usable in running text: letters, every word capitalised
+    (but particles such as "al-", "de"), 5+ characters, not an all-capitals code."""
+    if not alt.isascii() or len(alt) < 5 or alt.isupper() or not alt[:1].isupper():
+        return False
+    words = [w for w in re.split(r"[\s\-']+", alt) if w]
+    if not words or len(words) > 3 or any(not w.isalpha() for w in words):
+        return False
+    return all(w[:1].isupper() or w.lower() in _LATIN_PARTICLES for w in words)
 
 
 @dataclass(frozen=True)
@@ -83,10 +98,15 @@ class Gazetteer:
         self.exact_only: set[str] = set()
         self.stop: set[str] = set()
 
-    def add(self, name: str, place: Place) -> None:
+    def add(self, name: str, place: Place, *, weak: bool = False) -> None:
+        """Add ``name`` for ``place``; a ``weak`` name (an alternate name of a city)
+        is not added where a stronger source already has that name."""
         key = normalize(name)
-        if key and key not in self.stop and len(key) >= 3:
-            self.lexicon.add(key, place)
+        if not key or key in self.stop or len(key) < 3:
+            return
+        if weak and any(p.kind != "city" for p in self.lexicon.get(key)):
+            return
+        self.lexicon.add(key, place)
 
     def lookup(self, name: str) -> Place | None:
         """The best place for ``name`` as written (no clitic removal).
@@ -103,11 +123,20 @@ class Gazetteer:
         for hit in self.lexicon.scan(view):
             if hit.article_dropped or (hit.clitic and hit.key in self.exact_only):
                 continue
+            if hit.clitic and (hit.clitic.startswith("ك") or not _strong(hit.payloads)):
+                # "كبيرا" is not ka- + Beira: a clitic is removed only in front of a
+                # country, region, listed town or large city, and never ka- ("like")
+                continue
             surface = view.original[hit.start:hit.end]
             if not is_arabic(hit.key) and not surface[:1].isupper():
                 continue  # Latin place names are proper nouns
             out.append((hit, _best(list(hit.payloads))))
         return out
+
+
+def _strong(places: tuple[Place, ...]) -> bool:
+    """A place that may carry a proclitic: not a city under 100,000 inhabitants."""
+    return any(p.kind != "city" or p.population >= MIN_LATIN_CITY_POPULATION for p in places)
 
 
 def _best(places: list[Place]) -> Place:
@@ -173,12 +202,26 @@ def gazetteer() -> Gazetteer:
             continue
         place = Place(f"geonames:{c['geonameid']}", c["name"], "city", (city_iso3,),
                       c["latitude"], c["longitude"], "point", int(c["population"]))
-        if c["population"] >= MIN_LATIN_CITY_POPULATION:
+        pop = int(c["population"])
+        focus = city_iso3 in FOCUS_COUNTRIES
+        if pop >= MIN_LATIN_CITY_POPULATION or (focus and len(c["name"]) >= 5):
             gaz.add(c["name"], place)
-        if c["population"] < MIN_ARABIC_CITY_POPULATION[city_iso3 in FOCUS_COUNTRIES]:
+        if focus:
+            # the spellings news uses ("Raqqa", "Fallujah", "Palmyra" besides GeoNames'
+            # "Ar Raqqah", "Al Fallujah", "Tadmur"): Latin alternate names
+            for alt in c["alternatenames"]:
+                if _latin_name(alt):
+                    gaz.add(alt, place, weak=True)
+        if pop < MIN_ARABIC_CITY_POPULATION[focus]:
             continue
         for alt in c["alternatenames"]:
-            if (is_arabic(alt) and len(normalize(alt)) >= 4 and not _NON_ARABIC.search(alt)
+            if not (is_arabic(alt) and not _NON_ARABIC.search(alt)
                     and len(alt.split()) <= 3 and "،" not in alt):
-                gaz.add(alt, place)
+                continue
+            letters = len(normalize(alt).replace(" ", ""))
+            # short names (حمص، سرت، دبي، رفح) only for large cities; small towns
+            # need longer names (short ones are too often common words)
+            if letters >= 5 or (letters == 4 and pop >= 50_000) or (
+                    letters == 3 and pop >= SHORT_ARABIC_NAME_POPULATION):
+                gaz.add(alt, place, weak=True)
     return gaz

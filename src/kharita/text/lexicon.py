@@ -28,6 +28,29 @@ _SKIP = {"و": 1, "ف": 1, "ب": 1, "ل": 1, "ك": 1, "وب": 2, "ول": 2, "ف�
          "وال": 1, "فال": 1, "بال": 1, "كال": 1, "ال": 0, "لل": 0, "ولل": 0, "فلل": 0}
 
 
+# Spelling classes of (normalised) Arabic words that news sites write both ways:
+# ديمقراطية / ديموقراطية, أمريكا / أميركا, ألمانيا / المانيا is already one after folding.
+SPELLING_CLASSES: tuple[tuple[str, str], ...] = (
+    ("ديمقراط", "ديموقراط"), ("امريك", "اميرك"), ("فرانس", "فرنس"),
+)
+
+
+def spelling_variants(key: str) -> set[str]:
+    """``key`` and its spellings under :data:`SPELLING_CLASSES` (normalised text).
+
+    >>> sorted(spelling_variants("القوات الديمقراطيه المتحالفه"))
+    ['القوات الديموقراطيه المتحالفه', 'القوات الديمقراطيه المتحالفه']
+    """
+    out = {key}
+    for a, b in SPELLING_CLASSES:
+        for k in list(out):
+            if a in k:
+                out.add(k.replace(a, b))
+            elif b in k:
+                out.add(k.replace(b, a))
+    return out
+
+
 @functools.lru_cache(maxsize=65536)
 def _clitic_readings(token: str) -> tuple[tuple[str, str, int], ...]:
     """(stem, clitic, letters of the stem without the article) of an Arabic token."""
@@ -35,6 +58,10 @@ def _clitic_readings(token: str) -> tuple[tuple[str, str, int], ...]:
         return ()
     return tuple((stem, clitic, len(stem) - (2 if stem.startswith("ال") else 0))
                  for stem, clitic in list(strip_clitic_variants(token))[1:])
+
+
+def _drops_article(key: str, clitic: str) -> bool:
+    return ("ال" in clitic or "لل" in clitic) and not key.startswith("ال")
 
 
 @dataclass(frozen=True)
@@ -52,7 +79,7 @@ class Hit(Generic[T]):
     @property
     def article_dropped(self) -> bool:
         """True if the match needed the Arabic article removed ("السورية" -> "سورية")."""
-        return ("ال" in self.clitic or "لل" in self.clitic) and not self.key.startswith("ال")
+        return _drops_article(self.key, self.clitic)
 
 
 class Lexicon(Generic[T]):
@@ -80,16 +107,18 @@ class Lexicon(Generic[T]):
         return key in self._entries
 
     def add(self, key: str, payload: T) -> None:
-        """Add ``payload`` under the already normalised ``key`` (ignored if empty)."""
+        """Add ``payload`` under the already normalised ``key`` (ignored if empty) and
+        its :func:`spelling_variants`."""
         if not key:
             return
-        items = self._entries.setdefault(key, [])
-        if payload not in items:
-            items.append(payload)
-        words = key.split(" ")
-        self.max_words = max(self.max_words, len(words))
-        for n in range(1, len(words) + 1):
-            self._prefixes.add(" ".join(words[:n]))
+        for k in spelling_variants(key) if is_arabic(key) else (key,):
+            items = self._entries.setdefault(k, [])
+            if payload not in items:
+                items.append(payload)
+            words = k.split(" ")
+            self.max_words = max(self.max_words, len(words))
+            for n in range(1, len(words) + 1):
+                self._prefixes.add(" ".join(words[:n]))
 
     def get(self, key: str) -> list[T]:
         return self._entries.get(key, [])
@@ -114,7 +143,12 @@ class Lexicon(Generic[T]):
                 words = reading
                 j = i + 1
                 while True:
-                    if words in self._entries and (best is None or j > best[0]):
+                    if words in self._entries and (
+                            best is None or j > best[0]
+                            or (j == best[0] and _drops_article(best[1], best[2])
+                                and not _drops_article(words, clitic))):
+                        # longest first; at equal length the reading that keeps the
+                        # article ("والرقة": "الرقة", not "رقة")
                         best = (j, words, clitic)
                     if j >= n or j - i >= self.max_words:
                         break

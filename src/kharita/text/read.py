@@ -241,9 +241,10 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     mentions.extend(entity_mentions)
     org_spans = SpanIndex((m.start, m.end) for m in entity_mentions
                           if m.attrs.get("entity_type") != "landmark_event")
-    for hit, place in gazetteer().scan(view):
-        if org_spans.covers(hit.start, hit.end):
-            continue  # a place inside a group's name ("ولاية خراسان", "al-Qaeda in Iraq")
+    place_hits = [(h, p) for h, p in gazetteer().scan(view)
+                  if not org_spans.covers(h.start, h.end)]
+    # a place inside a group's name ("ولاية خراسان", "al-Qaeda in Iraq") is left out
+    for hit, place in _resolve_places(place_hits):
         mentions.append(Mention(
             "place", hit.start, hit.end, text[hit.start:hit.end], place.id,
             f"gazetteer:{hit.clitic}" if hit.clitic else "gazetteer",
@@ -289,6 +290,28 @@ def read_file(path: str | os.PathLike[str], *, lang: str = "auto",
     except ValueError as exc:
         raise KharitaError(f"{p}: {exc}") from exc
     return result, hashlib.sha256(data).hexdigest()
+
+
+def _resolve_places(hits: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """Names shared by places of several countries ("Congo", "الكونغو") take the
+    country that the article's unambiguous place names point to (the Democratic
+    Republic of the Congo in an article that also names Ituri or Kinshasa); else the
+    gazetteer's default."""
+    sure: dict[str, int] = {}
+    for hit, _ in hits:
+        isos = {tuple(p.iso3) for p in hit.payloads}
+        if len(isos) == 1:
+            for iso in next(iter(isos)):
+                sure[iso] = sure.get(iso, 0) + 1
+    out = []
+    for hit, place in hits:
+        if len({tuple(p.iso3) for p in hit.payloads}) > 1:
+            scored = [(sum(sure.get(i, 0) for i in p.iso3), p) for p in hit.payloads]
+            best = max(n for n, _ in scored)
+            if best > 0:
+                place = next(p for n, p in scored if n == best)
+        out.append((hit, place))
+    return out
 
 
 def _figure_key(unit: str, value: float | None, low: float | None, high: float | None) -> str:
