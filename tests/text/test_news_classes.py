@@ -79,3 +79,30 @@ def test_ambiguous_country_name_resolved_with_the_articles_places(kb) -> None:  
     assert congo.key == "iso3:COD"
     r = read("وقعت اشتباكات في إقليم إيتوري شرق الكونغو الديموقراطية.", kb=kb)
     assert ("الكونغو الديموقراطية", "iso3:COD") in _keys(r, "place")
+
+
+# --- overlapping names and name variants ----------------------------------------------
+
+def test_network_name_followed_by_a_province_region_is_the_branch(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read('هاجم مقاتلو تنظيم "داعش" في غرب إفريقيا قاعدة، وتبنى تنظيم الدولة الإسلامية '
+             "في غرب أفريقيا الهجوم. Fighters of ISIS in Khorasan and IS-Khorasan struck.", kb=kb)
+    ents = [m.key for m in r.mentions if m.kind == "entity"]
+    assert ents.count("is-west-africa") == 2 and ents.count("is-khorasan") == 2
+    assert "is" not in ents
+    assert not [m for m in r.mentions if m.kind == "place"]  # the region is in the name
+
+
+def test_kunya_case_forms_transliterations_and_surname_after_full_name(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("بعد مقتل أبي بكر البغدادي تغيرت القيادة. Abu Hafs al-Hashemi al-Quraishi "
+             "was named. Abdulqadir Mumin spoke; later Mumin left. وقال عبد القادر مؤمن "
+             "إن مؤمن باق.", kb=kb)
+    people = [(m.text, m.key) for m in r.mentions if m.attrs.get("entity_type") == "person"]
+    assert ("أبي بكر البغدادي", "abu-bakr-al-baghdadi") in people
+    assert ("Abu Hafs al-Hashemi al-Quraishi", "abu-hafs-al-hashimi-al-qurashi") in people
+    assert ("Mumin", "abdulqadir-mumin") in people
+    assert ("مؤمن", "abdulqadir-mumin") in people
+
+
+def test_surname_alone_before_any_full_mention_is_not_read(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Mumin left the town.", kb=kb)
+    assert not [m for m in r.mentions if m.kind == "entity"]

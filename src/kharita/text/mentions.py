@@ -32,6 +32,7 @@ Rules (each mention records the one that fired in ``rule``):
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +109,73 @@ def _region_names(kb: KnowledgeBase, root: str) -> dict[str, set[str]]:
     return out
 
 
+def _network_names(kb: KnowledgeBase, root: str) -> dict[str, set[str]]:
+    """Normalised names of the network's root, by script (``ar`` / ``en``)."""
+    names = {normalize(n) for n, _ in kb.entities[root].all_names()} \
+        if root in kb.entities else set()
+    names |= {"تنظيم الدوله", "داعش", "تنظيم داعش", "الدوله الاسلاميه", "تنظيم الدوله الاسلاميه",
+              "islamic state", "is", "isis", "isil"}
+    return {"ar": {n for n in names if is_arabic(n)},
+            "en": {n for n in names if not is_arabic(n) and " of " not in n}}
+
+
+# Transliteration classes of Latin name parts, and kunya case forms of Arabic names
+# (normalised): every KB person name is also matched in each spelling of its class.
+NAME_CLASSES: tuple[tuple[str, ...], ...] = (
+    ("qurashi", "quraishi", "qurayshi", "qureshi"),
+    ("hashimi", "hashemi"),
+    ("husayni", "husseini", "husaini", "hussaini"),
+    ("husayn", "hussein", "husain", "hussain"),
+    ("mumin", "mu min", "moumin"),
+    ("muhammad", "mohammed", "mohamed", "muhammed", "mohammad"),
+    ("abdallah", "abdullah", "abd allah"),
+    ("abdul", "abdel", "abd al"),
+    ("baghdadi", "bagdadi"),
+    ("muhajir", "mouhajir"),
+)
+# name parts shared by many leaders: never a surname-only mention
+_COMMON_NAME_PARTS = frozenset({"qurashi", "quraishi", "qurayshi", "hashimi", "hashemi",
+                                "القرشي", "الهاشمي", "الحسيني", "husayni", "husseini",
+                                "muhammad", "mohammed", "mohamed", "ahmed", "ahmad", "محمد",
+                                "احمد", "الله", "allah", "rahman", "الرحمن"})
+# Arabic kunya: nominative ابو, genitive ابي ("مقتل أبي بكر"), accusative ابا
+_KUNYA_FORMS = ("ابو", "ابي", "ابا")
+
+
+def name_variants(key: str) -> set[str]:
+    """Spellings of a normalised person name: transliteration classes
+    (:data:`NAME_CLASSES`), the kunya in its three case forms, "abu al-X" / "abu X",
+    and a kunya with its last nisba only ("أبو حفص القرشي" for "أبو حفص الهاشمي القرشي").
+
+    >>> sorted(name_variants("ابو بكر البغدادي"))
+    ['ابا بكر البغدادي', 'ابو بكر البغدادي', 'ابي بكر البغدادي']
+    >>> "abu hafs al hashemi al quraishi" in name_variants("abu hafs al hashimi al qurashi")
+    True
+    """
+    words = key.split(" ")
+    out = {key}
+    if is_arabic(key):
+        if words[0] in _KUNYA_FORMS:
+            if len(words) >= 4:
+                out.add(" ".join(words[:2] + words[-1:]))
+            out = {" ".join([k, *w.split(" ")[1:]]) for w in out for k in _KUNYA_FORMS}
+        return out
+    if words[0] == "abu" and len(words) >= 3:
+        if words[1] == "al":
+            out.add(" ".join(["abu", *words[2:]]))
+        if len(words) >= 5 and words[-2] == "al":
+            out.add(" ".join(words[:2] + words[-2:]) if words[1] != "al"
+                    else " ".join(words[:3] + words[-2:]))
+    for cls in NAME_CLASSES:
+        for k in list(out):
+            padded = f" {k} "
+            for a in cls:
+                if f" {a} " in padded:
+                    for b in cls:
+                        out.add(padded.replace(f" {a} ", f" {b} ").strip())
+    return out
+
+
 class EntityMatcher:
     """KB names, aliases and branch patterns -> entity mentions (build once per KB)."""
 
@@ -116,19 +184,35 @@ class EntityMatcher:
         self.network_id = network_profile(kb).root
         self.lexicon: Lexicon[_Entry] = Lexicon(min_stem=2)
         self.regions: Lexicon[_Entry] = Lexicon(min_stem=3)
-        for key, rows in kb.name_index().items():
+        index = kb.name_index()
+        for key, rows in index.items():
             for eid, written, lang in rows:
-                self.lexicon.add(key, _Entry(eid, written, lang, "name"))
+                entry = _Entry(eid, written, lang, "name")
+                self.lexicon.add(key, entry)
+                ent = kb.entities.get(eid)
+                if ent is not None and ent.type == "person":
+                    for variant in name_variants(key) - {key}:
+                        if variant not in index:
+                            self.lexicon.add(variant, _Entry(eid, written, lang, "name-variant"))
+        net_names = _network_names(kb, self.network_id)
         for eid, regions in _region_names(kb, self.network_id).items():
             for r in regions:
                 if is_arabic(r):
                     keys = [f"فرع {r}", f"ولايه {r}", f"فرع التنظيم في {r}",
                             f"فرع داعش في {r}", f"فرعه في {r}"]
+                    # the network's name followed by "في <region>" is the branch
+                    # ("تنظيم الدولة الإسلامية في غرب أفريقيا", 'فرع تنظيم "داعش" في الصومال')
+                    for n in net_names["ar"]:
+                        keys += [f"{n} في {r}", f"فرع {n} في {r}", f"{n} {r}",
+                                 f"{n} ولايه {r}"]
                 else:
                     keys = [f"{r} branch", f"{r} province", f"branch in {r}",
                             f"{r} affiliate", f"affiliate in {r}", f"province in {r}",
                             f"province du {r}", f"province de {r}", f"etat islamique au {r}",
                             f"etat islamique en {r}"]
+                    for n in net_names["en"]:
+                        keys += [f"{n} in {r}", f"{n} in the {r}", f"{n} {r}", f"{n} of {r}",
+                                 f"{n} {r} province", f"{n} in {r} province"]
                 for k in keys:
                     if k not in kb.name_index():
                         self.lexicon.add(k, _Entry(eid, k, "ar" if is_arabic(r) else "en",
@@ -182,8 +266,72 @@ class EntityMatcher:
             entry = hit.payloads[0]
             out.append(self._mention(hit.start, hit.end, original[hit.start:hit.end], entry,
                                      entry.rule, [e.entity_id for e in hit.payloads[1:]]))
+        out.extend(self._short_names(view, out))
         out.sort(key=lambda m: m.start)
         return self._resolve_generic(out)
+
+    def _short_names(self, view: View, found: list[Mention]) -> list[Mention]:
+        """Surname-only and kunya-only mentions ("Mumin", "مؤمن", "Abu Ibrahim") of a
+        KB person, after the article has named that person in full (rule
+        ``short-name-after-full``). A short form shared by two persons named in the
+        article is left out; Latin short forms must be capitalised."""
+        first: dict[str, int] = {}
+        for m in found:
+            if m.attrs.get("entity_type") == "person":
+                first.setdefault(m.key, m.end)
+        if not first:
+            return []
+        forms: dict[str, set[str]] = {}
+        for pid in first:
+            for form in self._person_short_forms(pid):
+                forms.setdefault(form, set()).add(pid)
+        taken = SpanIndex((m.start, m.end) for m in found)
+        out: list[Mention] = []
+        toks = view.tokens
+        original = view.original
+        last_end = -1
+        for i in range(len(toks)):
+            if toks[i][0] < last_end:
+                continue
+            for width in (2, 1):
+                if i + width > len(toks):
+                    continue
+                key = view.text[toks[i][0]:toks[i + width - 1][1]]
+                pids = forms.get(key)
+                if not pids or len(pids) != 1:
+                    continue
+                pid = next(iter(pids))
+                start, end = view.span(toks[i][0], toks[i + width - 1][1])
+                if start < first[pid] or taken.overlaps(start, end):
+                    continue
+                surface = original[start:end]
+                if not is_arabic(key) and not surface[:1].isupper():
+                    continue
+                entry = _Entry(pid, surface, "ar" if is_arabic(key) else "en",
+                               "short-name-after-full")
+                out.append(self._mention(start, end, surface, entry, entry.rule, []))
+                last_end = toks[i + width - 1][1]
+                break
+        return out
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one matcher per KB, kept for its life
+    def _person_short_forms(self, pid: str) -> frozenset[str]:
+        """A person's surname (last word of a name that is not a kunya, 4+ letters, not
+        a nisba of the Prophet's lineage) and kunya ("abu X", "ابو X")."""
+        ent = self.kb.entities[pid]
+        out: set[str] = set()
+        for name, _ in ent.all_names():
+            words = normalize(name).split(" ")
+            if len(words) < 2:
+                continue
+            if words[0] in ("abu", *_KUNYA_FORMS):
+                if words[1] != "al":
+                    out.add(" ".join(words[:2]))
+                continue
+            last = words[-1]
+            if len(last) >= 4 and last not in _COMMON_NAME_PARTS:
+                out.add(last)
+        return frozenset(out)
 
     def _mention(self, start: int, end: int, surface: str, entry: _Entry, rule: str,
                  others: list[str]) -> Mention:
