@@ -72,6 +72,9 @@ def ingest_cmd(
     ] = None,
     attribute: Annotated[bool, typer.Option(
         "--attribute/--no-attribute", help="Attribute the new events to KB entities.")] = True,
+    mapping: Annotated[Path | None, typer.Option(
+        "--map", help="Mapping file of a `table` list (default: FILE's stem + .map.yaml "
+                      "beside it; see docs/interop.md).")] = None,
     kb: KbOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -84,6 +87,12 @@ def ingest_cmd(
 
     since_date = _date("--since", since)
     name = str(source.value)
+    if name == "table":  # the user's own lists: mapping + the gazetteer as geocoder
+        from kharita.events.sources.table import bind_mapping
+        from kharita.text.gazetteer import gazetteer
+
+        for p in paths:
+            bind_mapping(p, mapping, geocoder=gazetteer().lookup)
     with open_cli_store(store, engine, read_only=False) as con:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,

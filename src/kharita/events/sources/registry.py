@@ -14,7 +14,7 @@ Adding a connector: write ``kharita/events/sources/<name>.py`` with ``sniff``,
 (see ``docs/events.md``, "Adding a connector").
 
 >>> names()
-('ucdp', 'acled', 'gtd', 'gdelt', 'synthetic')
+('ucdp', 'acled', 'gtd', 'gdelt', 'synthetic', 'table')
 >>> guess(["id", "type_of_violence", "side_a", "side_b", "date_start", "best"])
 'ucdp'
 """
@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from kharita.errors import IngestError
-from kharita.events.sources import acled, gdelt, gtd, ucdp
+from kharita.events.sources import acled, gdelt, gtd, table, ucdp
 from kharita.events.sources._common import Connector, ReadPlan, first_records, head_bytes
 
 __all__ = ["Connector", "ReadPlan", "connectors", "credits", "find", "get", "guess",
@@ -48,6 +48,7 @@ _CONNECTORS: tuple[Connector, ...] = (
     gtd.CONNECTOR,
     gdelt.CONNECTOR,
     SYNTHETIC,
+    table.CONNECTOR,  # the user's own event lists (a mapping file per list)
 )
 _BY_NAME: dict[str, Connector] = {c.name: c for c in _CONNECTORS}
 
