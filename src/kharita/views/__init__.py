@@ -9,6 +9,7 @@ knowledge base), so the same store and filters give the same numbers everywhere.
 =========================  ===============================================================
 :func:`store_info`         counts, sources, files, quarantine, KB versions
 :func:`events_page`        a page of the events table (search, sort, paging)
+:func:`iter_events`        every row of the events table, in chunks (downloads)
 :func:`map_cells`          events per branch and grid cell (and period)
 :func:`periods`            first days of the periods holding events
 :func:`activity`           events and deaths per period and branch (the analysis' own)
@@ -23,7 +24,14 @@ and from the labels shown (``2019``, ``2019-Q3``, ``2019-07``).
 from __future__ import annotations
 
 from kharita.views.activity import activity, countries_by_entity, totals_by_branch
-from kharita.views.events import MAX_PAGE_SIZE, MAX_QUERY_LEN, SORTS, EventsPage, events_page
+from kharita.views.events import (
+    MAX_PAGE_SIZE,
+    MAX_QUERY_LEN,
+    SORTS,
+    EventsPage,
+    events_page,
+    iter_events,
+)
 from kharita.views.explain import EventExplanation, explain
 from kharita.views.maps import map_cells
 from kharita.views.periods import FREQS, period_bounds, period_label, period_labels, periods
@@ -31,7 +39,8 @@ from kharita.views.store import StoreInfo, store_info
 
 __all__ = [
     "FREQS", "MAX_PAGE_SIZE", "MAX_QUERY_LEN", "SORTS", "EventExplanation", "EventsPage",
-    "StoreInfo", "activity", "countries_by_entity", "events_page", "explain", "map_cells",
+    "StoreInfo", "activity", "countries_by_entity", "events_page", "explain", "iter_events",
+    "map_cells",
     "period_bounds", "period_label", "period_labels", "periods", "store_info",
     "totals_by_branch",
 ]

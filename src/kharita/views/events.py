@@ -11,6 +11,7 @@ frame's filters are applied to it by the same SQL as to the frame itself
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -128,3 +129,40 @@ def events_page(frame: Frame, *, q: str = "", page: int = 1, size: int = 50,
         df["date_start"] = pd.to_datetime(df["date_start"]).dt.date
     return EventsPage(total=total, page=page, size=size, rows=df.reset_index(drop=True))
 
+
+
+def iter_events(frame: Frame, *, q: str = "", sort: str = "date_desc",
+                chunk: int = 5_000) -> Iterator[pd.DataFrame]:
+    """Every row of the events table under the frame's filters and the search ``q``, in
+    ``sort`` order, as DataFrames of at most ``chunk`` rows (for streamed downloads: the
+    same rows, and as many, as :func:`events_page` counts in ``total``).
+
+    >>> from kharita.analysis.frame import build_frame
+    >>> from kharita.store.base import open_store
+    >>> from kharita.store.synthetic import insert_synthetic_events
+    >>> store = open_store(":memory:")
+    >>> _ = insert_synthetic_events(store, 300, seed=2)
+    >>> fr = build_frame(store)
+    >>> sum(len(c) for c in iter_events(fr, chunk=70)) == events_page(fr).total
+    True
+    """
+    text = check_page_args(q=q, page=1, size=1, sort=sort)
+    store = frame.store
+    browse = browse_table(frame)
+    rows = _filtered_rows(frame, browse.table)
+    where, params = "", []
+    if text:
+        where = views_sql.search_where(browse.keys)
+        params = [text, text]
+    offset = 0
+    while True:
+        df = store.sql(views_sql.page_sql(rows, where=where, sort=sort, limit=chunk,
+                                          offset=offset), params)
+        if not len(df):
+            return
+        if "date_start" in df:
+            df["date_start"] = pd.to_datetime(df["date_start"]).dt.date
+        yield df.reset_index(drop=True)
+        if len(df) < chunk:
+            return
+        offset += chunk

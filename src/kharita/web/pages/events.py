@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
 from kharita import views
 from kharita.web.common import FiltersDep, Page, WorkbenchDep, jsonable, records
@@ -42,6 +44,48 @@ def api_events(wb: WorkbenchDep, filters: FiltersDep,
                  sort=sort)
     return {"total": res.total, "page": res.page, "size": res.size, "pages": res.pages,
             "synthetic": wb.info.synthetic, "rows": records(res.rows)}
+
+
+def _download(wb: Any, filters: Any, q: str, sort: str, fmt: str) -> StreamingResponse:
+    frame = wb.frame_for(filters)
+    views.events.check_page_args(q=q, page=1, size=1, sort=sort)  # 422 before streaming
+
+    def chunks() -> Iterator[str]:
+        first = True
+        if fmt == "json":
+            yield "["
+        it = views.iter_events(frame, q=q, sort=sort)
+        while (df := wb.run(next, it, None)) is not None:  # one chunk at a time
+            if fmt == "csv":
+                yield df.to_csv(index=False, header=first, lineterminator="\n")
+            else:
+                for rec in records(df):
+                    yield ("" if first else ",\n") + json.dumps(rec, ensure_ascii=False)
+                    first = False
+            first = False
+        if fmt == "json":
+            yield "]\n"
+
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    name = "kharita-events" + ("-SYNTHETIC" if wb.info.synthetic else "") + f".{fmt}"
+    return StreamingResponse(chunks(), media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/api/events.csv", tags=["events"])
+def api_events_csv(wb: WorkbenchDep, filters: FiltersDep, q: str = "",
+                   sort: str = "date_desc") -> StreamingResponse:
+    """Every (event, branch) row under the filters and search, as CSV (streamed; the
+    same rows as ``/api/events``'s ``total``)."""
+    return _download(wb, filters, q, sort, "csv")
+
+
+@router.get("/api/events.json", tags=["events"])
+def api_events_json(wb: WorkbenchDep, filters: FiltersDep, q: str = "",
+                    sort: str = "date_desc") -> StreamingResponse:
+    """Every (event, branch) row under the filters and search, as a JSON array
+    (streamed)."""
+    return _download(wb, filters, q, sort, "json")
 
 
 @router.get("/api/events/{event_id}", tags=["events"])

@@ -9,11 +9,37 @@
   var SYN = document.body.classList.contains("synthetic");
 
   function $(id) { return document.getElementById(id); }
+  /* Loading indicator and visible errors: every API call goes through getJSON. */
+  var pending = 0;
+  function busy(delta) {
+    pending += delta;
+    document.body.classList.toggle("loading", pending > 0);
+    var b = $("busy"); if (b) { b.hidden = pending <= 0; }
+  }
+  function showError(msg) {
+    var e = $("form-error");
+    if (!e) { return; }
+    e.textContent = msg || ""; e.hidden = !msg;
+  }
+  function detailText(d) {
+    if (typeof d === "string") { return d; }
+    if (Array.isArray(d)) {
+      return d.map(function (x) { return (x.loc ? x.loc[x.loc.length - 1] + ": " : "") + (x.msg || JSON.stringify(x)); }).join("; ");
+    }
+    return JSON.stringify(d);
+  }
   function getJSON(url) {
+    busy(1);
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) { return r.json().then(function (b) { throw new Error(JSON.stringify(b.detail)); }); }
+      if (!r.ok) {
+        return r.json().catch(function () { return { detail: r.statusText }; }).then(function (b) {
+          var msg = "Error " + r.status + ": " + detailText(b.detail);
+          showError(msg); throw new Error(msg);
+        });
+      }
+      showError("");
       return r.json();
-    });
+    }).finally(function () { busy(-1); });
   }
   function fillSelect(sel, items) {
     if (!sel) { return; }
@@ -24,21 +50,44 @@
       sel.appendChild(o);
     });
   }
+  /* The filter controls and the query parameters they stand for (the URL is the state:
+     every view is a permalink, Back and Forward restore it). */
+  var FILTERS = [["f-from", "from"], ["f-to", "to"], ["f-branch", "branch"], ["f-country", "country"],
+                 ["f-type", "type"], ["f-source", "source"], ["f-conf", "min_confidence"]];
   function filterParams() {
     var p = new URLSearchParams();
-    var b = $("f-branch"), t = $("f-type"), s = $("f-source"), c = $("f-conf");
-    if (b && b.value) { p.append("branch", b.value); }
-    if (t && t.value) { p.append("type", t.value); }
-    if (s && s.value) { p.append("source", s.value); }
-    if (c && c.value && Number(c.value) > 0) { p.append("min_confidence", c.value); }
+    FILTERS.forEach(function (f) {
+      var el = $(f[0]);
+      if (!el || !el.value || !String(el.value).trim()) { return; }
+      if (f[1] === "min_confidence" && Number(el.value) === 0) { return; }
+      p.append(f[1], String(el.value).trim());
+    });
     return p;
+  }
+  function fromURL(extra) {
+    var q = new URLSearchParams(window.location.search);
+    FILTERS.concat(extra || []).forEach(function (f) {
+      var el = $(f[0]);
+      if (!el) { return; }
+      var v = q.get(f[1]);
+      if (el.tagName === "SELECT" && v && !Array.prototype.some.call(el.options, function (o) { return o.value === v; })) {
+        var o = document.createElement("option"); o.value = v; o.textContent = v; el.appendChild(o);
+      }
+      el.value = v === null ? (f[2] !== undefined ? f[2] : (f[1] === "min_confidence" ? "0" : "")) : v;
+    });
+    return q;
+  }
+  function toURL(params) {
+    var qs = params.toString();
+    var url = window.location.pathname + (qs ? "?" + qs : "");
+    if (url !== window.location.pathname + window.location.search) { history.pushState(null, "", url); }
   }
   function setupFilters(onChange) {
     fillSelect($("f-branch"), DATA.branches || []);
     fillSelect($("f-type"), DATA.types || []);
     fillSelect($("f-source"), DATA.sources || []);
-    ["f-branch", "f-type", "f-source", "f-conf"].forEach(function (id) {
-      if ($(id)) { $(id).addEventListener("change", onChange); }
+    FILTERS.forEach(function (f) {
+      if ($(f[0])) { $(f[0]).addEventListener("change", onChange); }
     });
   }
   function baseLayout(title, extra) {
@@ -56,9 +105,36 @@
   }
 
   /* ---------------------------------------------------------------- map */
+  function splitAntimeridian(xs, ys, ox, oy) {
+    /* a ring crossing +-180 degrees is cut, so no line runs across the whole map */
+    var prev = null;
+    for (var i = 0; i < xs.length; i++) {
+      if (xs[i] !== null && prev !== null && Math.abs(xs[i] - prev) > 180) { ox.push(null); oy.push(null); }
+      ox.push(xs[i]); oy.push(ys[i]); prev = xs[i];
+    }
+  }
   function initMap() {
-    var land = null, periods = [];
+    var land = null, periods = [], firstDays = [], current = "all";
     var div = $("map"), slider = $("time-slider"), label = $("time-label");
+    function nextDay(iso, freq) {
+      var d = new Date(iso + "T00:00:00Z");
+      if (freq === "year") { d.setUTCFullYear(d.getUTCFullYear() + 1); }
+      else if (freq === "quarter") { d.setUTCMonth(d.getUTCMonth() + 3); }
+      else if (freq === "month") { d.setUTCMonth(d.getUTCMonth() + 1); }
+      else { d.setUTCDate(d.getUTCDate() + 7); }
+      d.setUTCDate(d.getUTCDate() - 1);
+      return d.toISOString().slice(0, 10);
+    }
+    function drillParams(eid) {
+      /* the events of one branch in the period shown (and under the filters) */
+      var p = filterParams();
+      p.set("branch", eid);
+      var i = Number(slider.value);
+      if (i > 0 && firstDays[i - 1]) {
+        p.set("from", firstDays[i - 1]); p.set("to", nextDay(firstDays[i - 1], $("f-freq").value));
+      }
+      return p;
+    }
     function drawCells(res) {
       var by = {}, max = 0, total = 0;
       res.cells.forEach(function (c) {
@@ -67,14 +143,17 @@
         total += c[3];
       });
       var traces = [land];
+      var half = (res.cell_deg || 1) / 2;
       Object.keys(by).sort().forEach(function (eid) {
         var rows = by[eid], color = (DATA.colors || {})[eid] || "#555555";
         var name = eid;
         (DATA.branches || []).forEach(function (b) { if (b.id === eid) { name = b.name; } });
-        traces.push({ type: "scatter", mode: "markers", name: name,
+        traces.push({ type: "scatter", mode: "markers", name: name, meta: eid,
           x: rows.map(function (r) { return r[2]; }), y: rows.map(function (r) { return r[1]; }),
-          customdata: rows.map(function (r) { return [r[3].toFixed(1), Math.round(r[4])]; }),
-          hovertemplate: name + "<br>%{customdata[0]} events, %{customdata[1]} deaths<extra></extra>",
+          customdata: rows.map(function (r) { return [r[3].toFixed(1), Math.round(r[4]), eid]; }),
+          hovertemplate: name + "<br>%{customdata[0]} events, %{customdata[1]} deaths (best)<br>" +
+            "cell " + "%{y:.1f}N %{x:.1f}E (" + (2 * half) + "°) · period " + res.period +
+            "<br>click: this branch's events in the period<extra></extra>",
           marker: { color: color, opacity: 0.65, line: { width: 0.5, color: color },
                     size: rows.map(function (r) { return 3 + 22 * Math.sqrt(r[3] / (max || 1)); }) } });
       });
@@ -82,50 +161,78 @@
         xaxis: { range: [-22, 128], visible: false }, plot_bgcolor: "#e8eef3",
         yaxis: { range: [-32, 56], visible: false, scaleanchor: "x", scaleratio: 1 },
         margin: { l: 10, r: 10, t: 50, b: 10 }, height: 620,
-        legend: { x: 1, xanchor: "right", y: 1, bgcolor: "rgba(255,255,255,0.8)", font: { size: 10 } } });
+        legend: { x: 1.01, xanchor: "left", y: 1, bgcolor: "rgba(255,255,255,0.9)", font: { size: 10 } } });
       div.setAttribute("data-period", res.period);
       div.setAttribute("data-cells", String(res.cells.length));
       $("map-status").textContent = res.cells.length + " cells, " + Math.round(total) +
-        " events (weighted)" + (SYN ? " — SYNTHETIC" : "");
-      return Plotly.react(div, traces, layout, CONFIG);
+        " events (weighted)" + (SYN ? " — SYNTHETIC" : "") + ". Click a bubble for its events.";
+      return Plotly.react(div, traces, layout, CONFIG).then(function () {
+        if (!div.getAttribute("data-click")) {
+          div.setAttribute("data-click", "1");
+          div.on("plotly_click", function (ev) {
+            var pt = ev.points && ev.points[0];
+            if (!pt || !pt.customdata) { return; }
+            var p = drillParams(pt.customdata[2]);
+            window.location.href = "/events?" + p.toString();
+          });
+        }
+      });
     }
-    function loadPeriod() {
+    function state() {
+      var p = filterParams();
+      if ($("f-freq").value !== "year") { p.set("freq", $("f-freq").value); }
+      var i = Number(slider.value);
+      if (i > 0 && periods[i - 1]) { p.set("period", periods[i - 1]); }
+      return p;
+    }
+    function loadPeriod(push) {
       var i = Number(slider.value);
       var p = filterParams();
       if (i > 0 && periods[i - 1]) { p.set("period", periods[i - 1]); }
+      current = i > 0 ? periods[i - 1] : "all";
       label.textContent = i > 0 ? periods[i - 1] : "all periods";
+      if (push !== false) { toURL(state()); }
       return getJSON("/api/map?" + p.toString()).then(drawCells);
     }
-    function loadPeriods() {
+    function loadPeriods(push, wanted) {
       var p = filterParams();
       p.set("freq", $("f-freq").value);
       return getJSON("/api/periods?" + p.toString()).then(function (res) {
         periods = res.labels;  /* labels of the first days, in date order */
+        firstDays = res.periods;
         slider.max = String(periods.length);
+        var k = wanted ? periods.indexOf(wanted) : -1;
+        if (wanted !== undefined) { slider.value = String(k + 1); }
         if (Number(slider.value) > periods.length) { slider.value = "0"; }
-        return loadPeriod();
+        return loadPeriod(push);
       });
+    }
+    function restore() {
+      var q = fromURL([["f-freq", "freq", "year"]]);
+      return loadPeriods(false, q.get("period") || null);
     }
     fetch(document.body.getAttribute("data-outlines")).then(function (r) { return r.json(); })
       .then(function (o) {
         var xs = [], ys = [];
         o.countries.forEach(function (c) {
           if (xs.length) { xs.push(null); ys.push(null); }
-          Array.prototype.push.apply(xs, c.x); Array.prototype.push.apply(ys, c.y);
+          splitAntimeridian(c.x, c.y, xs, ys);
         });
         land = { type: "scatter", mode: "lines", x: xs, y: ys, fill: "toself", fillcolor: "#f3f0e8",
                  line: { color: "#a9a396", width: 0.6 }, hoverinfo: "skip", showlegend: false };
-        setupFilters(loadPeriods);
+        setupFilters(function () { loadPeriods(); });
         $("f-freq").addEventListener("change", function () { slider.value = "0"; loadPeriods(); });
-        slider.addEventListener("input", loadPeriod);
+        slider.addEventListener("input", function () { loadPeriod(); });
         $("btn-all").addEventListener("click", function () { slider.value = "0"; loadPeriod(); });
-        return loadPeriods();
+        window.addEventListener("popstate", restore);
+        return restore();
       });
   }
 
   /* ------------------------------------------------------------- events */
   function initEvents() {
     var state = { page: 1, size: 50, total: 0 };
+    var EXTRA = [["q", "q"], ["sort", "sort", "date_desc"]];
     var tbody = document.querySelector("#events-table tbody");
     function cell(tr, text, href) {
       var td = document.createElement("td");
@@ -133,11 +240,22 @@
       else { td.textContent = text === null || text === undefined ? "" : String(text); }
       tr.appendChild(td);
     }
-    function load() {
+    function params() {
       var p = filterParams();
+      if ($("q").value.trim()) { p.set("q", $("q").value.trim()); }
+      if ($("sort").value !== "date_desc") { p.set("sort", $("sort").value); }
+      return p;
+    }
+    function load(push) {
+      var p = params();
+      var shown = new URLSearchParams(p.toString());
+      if (state.page > 1) { shown.set("page", String(state.page)); }
+      if (push !== false) { toURL(shown); }
+      ["csv", "json"].forEach(function (f) {
+        var a = $("dl-" + f); if (a) { a.href = "/api/events." + f + "?" + p.toString(); }
+      });
       p.set("page", String(state.page)); p.set("size", String(state.size));
       p.set("sort", $("sort").value);
-      if ($("q").value.trim()) { p.set("q", $("q").value.trim()); }
       return getJSON("/api/events?" + p.toString()).then(function (res) {
         state.total = res.total;
         tbody.textContent = "";
@@ -153,8 +271,17 @@
         var pages = Math.max(1, Math.ceil(res.total / state.size));
         $("page-info").textContent = "page " + state.page + " of " + pages + " · " +
           res.total.toLocaleString("en") + " rows" + (SYN ? " · SYNTHETIC" : "");
+        $("events-table").setAttribute("data-total", String(res.total));
         $("prev").disabled = state.page <= 1; $("next").disabled = state.page >= pages;
+      }).catch(function () {
+        tbody.textContent = ""; $("page-info").textContent = "no rows (see the error above)";
+        $("events-table").setAttribute("data-total", "error");
       });
+    }
+    function restore() {
+      var q = fromURL(EXTRA);
+      state.page = Math.max(1, parseInt(q.get("page") || "1", 10) || 1);
+      return load(false);
     }
     setupFilters(function () { state.page = 1; load(); });
     var timer = null;
@@ -164,7 +291,8 @@
     $("sort").addEventListener("change", function () { state.page = 1; load(); });
     $("prev").addEventListener("click", function () { if (state.page > 1) { state.page--; load(); } });
     $("next").addEventListener("click", function () { state.page++; load(); });
-    load();
+    window.addEventListener("popstate", restore);
+    restore();
   }
 
   /* ------------------------------------------------------------ network */
