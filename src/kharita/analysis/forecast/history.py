@@ -21,7 +21,7 @@ so forecasts made from several resampled histories carry the attribution uncerta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -56,6 +56,7 @@ class History:
     ambiguous: pd.DataFrame | None = None
     level: str = "branch"
     source: str = ""
+    _draw_plan: tuple[Any, ...] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.events = np.asarray(self.events, dtype=np.float64)
@@ -100,20 +101,23 @@ class History:
         (probability = its weight; to none with 1 - sum of its weights)."""
         if self.ambiguous is None or self.ambiguous.empty:
             return self.events, self.fatalities
-        ev, fat = self.events.copy(), self.fatalities.copy()
-        a = self.ambiguous
-        np.subtract.at(ev, (a.t.to_numpy(), a.u.to_numpy()), a.weight.to_numpy())
-        np.subtract.at(fat, (a.t.to_numpy(), a.u.to_numpy()),
-                       (a.weight * a.fatalities).to_numpy())
+        if self._draw_plan is None:
+            a = self.ambiguous
+            t, u = a.t.to_numpy(), a.u.to_numpy()
+            w, f = a.weight.to_numpy(dtype=float), a.fatalities.to_numpy(dtype=float)
+            keys, inv = np.unique(a.event.to_numpy(), return_inverse=True)
+            cum = pd.Series(w).groupby(inv).cumsum().to_numpy()
+            base_ev, base_fat = self.events.copy(), self.fatalities.copy()
+            np.subtract.at(base_ev, (t, u), w)
+            np.subtract.at(base_fat, (t, u), w * f)
+            self._draw_plan = (t, u, w, f, inv, cum, keys.size, base_ev, base_fat)
+        t, u, w, f, inv, cum, n_keys, base_ev, base_fat = self._draw_plan
+        ev, fat = base_ev.copy(), base_fat.copy()
         # one uniform per event; rows of an event take consecutive slices of [0, 1)
-        keys, inv = np.unique(a.event.to_numpy(), return_inverse=True)
-        draw = rng.random(keys.size)[inv]
-        w = a.weight.to_numpy()
-        cum = pd.Series(w).groupby(inv).cumsum().to_numpy()
+        draw = rng.random(n_keys)[inv]
         chosen = (draw < cum) & (draw >= cum - w)
-        sel = a[chosen]
-        np.add.at(ev, (sel.t.to_numpy(), sel.u.to_numpy()), 1.0)
-        np.add.at(fat, (sel.t.to_numpy(), sel.u.to_numpy()), sel.fatalities.to_numpy())
+        np.add.at(ev, (t[chosen], u[chosen]), 1.0)
+        np.add.at(fat, (t[chosen], u[chosen]), f[chosen])
         return np.clip(ev, 0, None), np.clip(fat, 0, None)
 
 
