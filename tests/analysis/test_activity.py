@@ -166,7 +166,7 @@ def test_docs_sql_reproduces_the_figures(figure, shared_data, kb, tmp_path):
             m = doc.merge(lib, on=["year", "entity_id"], how="outer")
             np.testing.assert_allclose(m.events_x, m.events_y, rtol=1e-9)
         elif figure == "core-share-year":
-            lib = concentration(fr, n_boot=0)
+            lib = concentration(fr, n_boot=0, coverage="all")  # the raw definition
             np.testing.assert_allclose(doc.core_share, lib.core_share, rtol=1e-9)
         elif figure == "region-share-year":
             lib = region_shares(fr)

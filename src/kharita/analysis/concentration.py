@@ -167,7 +167,8 @@ def _pattern_key(d: dict[str, float]) -> str:
 def concentration(frame: Frame, *, freq: str = "year", weighting: str = "events",
                   n_boot: int = 500, seed: int = 0, ci: float = 0.95,
                   include_unassigned: bool = False,
-                  core: Iterable[str] | None = None) -> pd.DataFrame:
+                  core: Iterable[str] | None = None,
+                  coverage: str = "comparable") -> pd.DataFrame:
     """Decentralization of the network per period, with bootstrap intervals.
 
     Definitions in the module docstring. ``K`` (for the normalised entropy) is the
@@ -177,6 +178,13 @@ def concentration(frame: Frame, *, freq: str = "year", weighting: str = "events"
     ``include_unassigned``; the ``unassigned`` column gives their weight. The bootstrap
     (``n_boot`` replicates, events resampled with replacement within each period) gives
     percentile intervals ``<measure>_low`` / ``<measure>_high`` at level ``ci``.
+
+    With ``coverage="comparable"`` (default) only the files and periods every file
+    carrying the frame's events covers are used
+    (:func:`kharita.analysis.coverage.comparable`), so the end of one branch's file is
+    not read as a fall of its share; ``df.attrs["coverage"]`` states the span and why
+    (``testable`` False and no rows when no whole period is left).
+    ``coverage="all"`` uses every row.
 
     Parameters
     ----------
@@ -220,6 +228,21 @@ def concentration(frame: Frame, *, freq: str = "year", weighting: str = "events"
     if not 0 < ci < 1:
         raise UserInputError(f"ci must be in (0, 1), got {ci}")
     check_freq(freq)
+    cov: dict[str, Any] = {"testable": True, "reason": "every row used (coverage='all')"}
+    if coverage == "comparable":
+        from kharita.analysis.coverage import comparable
+
+        cmp = comparable(frame, freq=freq, min_periods=1)
+        cov = cmp.describe()
+        if cmp.frame is None:
+            empty = pd.DataFrame(columns=["period", "total", "unassigned", "n_active", "k",
+                                          *MEASURES])
+            empty.attrs.update(filters=frame.filters.describe(), branches=[], core=[],
+                               weighting=weighting, coverage=cov)
+            return empty
+        frame = cmp.frame
+    elif coverage != "all":
+        raise UserInputError(f"coverage={coverage!r}: expected comparable or all")
     root = frame.profile.root
     pat, decoded = _patterns(frame, freq, weighting, None if include_unassigned else root)
     un = frame.store.sql(conc_sql.unassigned_sql(frame.sql, freq=freq, weighting=weighting,
@@ -266,6 +289,7 @@ def concentration(frame: Frame, *, freq: str = "year", weighting: str = "events"
     out.attrs["branches"] = names
     out.attrs["core"] = sorted(core_ids & set(names))
     out.attrs["weighting"] = weighting
+    out.attrs["coverage"] = cov
     return out
 
 

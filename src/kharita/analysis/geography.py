@@ -213,10 +213,12 @@ class CrossingResult:
     events: Crossing
     fatalities: Crossing
     filters: dict[str, Any] = field(default_factory=dict)
+    #: the comparable span used (:func:`kharita.analysis.coverage.comparable`).
+    coverage: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"events": self.events.to_dict(), "fatalities": self.fatalities.to_dict(),
-                "filters": self.filters}
+                "filters": self.filters, "coverage": self.coverage}
 
     def summary(self) -> pd.DataFrame:
         """One row per measure: first, sustained, bootstrap interval."""
@@ -240,7 +242,7 @@ def _first_crossing(a: np.ndarray, m: np.ndarray) -> tuple[int | None, int | Non
 
 
 def africa_crossing(frame: Frame, *, freq: str = "year", n_boot: int = 1000,
-                    seed: int = 0) -> CrossingResult:
+                    seed: int = 0, coverage: str = "comparable") -> CrossingResult:
     """The first period in which Africa's share of the network's activity exceeds the
     Middle East's, for events and for fatalities, with a bootstrap interval.
 
@@ -251,6 +253,13 @@ def africa_crossing(frame: Frame, *, freq: str = "year", n_boot: int = 1000,
     bootstrap resamples the events of each period with replacement (``n_boot``
     replicates; see :func:`kharita.analysis.frame.multinomial_bootstrap`) and
     reports the distribution of the crossing period and its 95% percentile interval.
+
+    With ``coverage="comparable"`` (default) only the files and periods that every
+    file carrying the frame's events covers are used
+    (:func:`kharita.analysis.coverage.comparable`): the end of one region's file is not
+    read as the other region overtaking it. ``result.coverage`` states the span and
+    why; when fewer than two periods are left, no crossing is computed and
+    ``result.coverage["testable"]`` is False. ``coverage="all"`` uses every row.
 
     Examples
     --------
@@ -273,6 +282,22 @@ def africa_crossing(frame: Frame, *, freq: str = "year", n_boot: int = 1000,
     if n_boot < 1:
         raise UserInputError(f"n_boot must be >= 1, got {n_boot}")
     check_freq(freq)
+    cov: dict[str, Any] = {"testable": True, "reason": "every row used (coverage='all')"}
+    if coverage == "comparable":
+        from kharita.analysis.coverage import comparable
+
+        cmp = comparable(frame, freq=freq)
+        cov = cmp.describe()
+        if cmp.frame is None:
+            empty = pd.DataFrame(columns=["period", "share"])
+            none = [Crossing(m, None, None, (None, None), empty, n_boot)
+                    for m in ("events", "fatalities")]
+            shares = pd.DataFrame(columns=["period", "region", "events", "fatalities_best",
+                                           "events_share", "fatalities_share"])
+            return CrossingResult(shares, none[0], none[1], frame.filters.describe(), cov)
+        frame = cmp.frame
+    elif coverage != "all":
+        raise UserInputError(f"coverage={coverage!r}: expected comparable or all")
     pat = frame.store.sql(geo_sql.crossing_patterns_sql(
         frame.sql, freq=freq, region_a="Africa", region_b="Middle East"))
     pat = pat.rename(columns={"b": "m", "fb": "fm"})
@@ -308,5 +333,6 @@ def africa_crossing(frame: Frame, *, freq: str = "year", n_boot: int = 1000,
                         (at(lo), at(hi)), dist, n_boot)
 
     shares.attrs["filters"] = frame.filters.describe()
+    shares.attrs["coverage"] = cov
     return CrossingResult(shares, crossing("events", 0, 1), crossing("fatalities", 2, 3),
-                          frame.filters.describe())
+                          frame.filters.describe(), cov)

@@ -122,7 +122,8 @@ def shift_to_africa(frame: Frame, *, n_boot: int = 500, seed: int = 0) -> CheckR
         reason = (f"the store's network events run {cov['first_event']} to "
                   f"{cov['last_event']} (countries: {cov['countries'] or 'none'}); the claim "
                   f"needs events before {CALIPHATE_END_YEAR} and after it"
-                  + (f" (last year with data: {last})" if last else ""))
+                  + (f" (last year with data: {last})" if last else "")
+                  + f"; {res.coverage.get('reason', '')}")
         return CheckResult("shift-to-africa", claim, NOT_TESTABLE, reason, figures, tables,
                            res.filters)
     last = years[-1]
@@ -157,6 +158,12 @@ def _y(x: pd.Timestamp | None) -> str:
     return "never" if x is None else str(x.year)
 
 
+#: The last year of a decentralization comparison needs this many network events ...
+MIN_YEAR_EVENTS = 50
+#: ... and this share of the baseline year's.
+MIN_YEAR_SHARE = 0.05
+
+
 def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
                            structure_dates: tuple[str, str] = ("2015-06-01", "2024-06-01")
                            ) -> CheckResult:
@@ -169,7 +176,11 @@ def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
     (1/HHI) rose, both with non-overlapping 95% bootstrap intervals;
     **contradicted** when the core's share rose with non-overlapping intervals;
     otherwise not testable (the change is within the noise, or fewer than two years or
-    branches). Figures also report the KB's structural centralisation on two dates.
+    branches). Only the comparable span is used
+    (:func:`kharita.analysis.coverage.comparable`); not testable when it ends by 2019
+    or when the last year has fewer than :data:`MIN_YEAR_EVENTS` events or
+    :data:`MIN_YEAR_SHARE` of the baseline's. Figures also report the KB's structural
+    centralisation on two dates.
     """
     claim = ("After 2019 the network became decentralised: the core in Iraq and Syria "
              "lost weight and the provinces act on their own.")
@@ -202,6 +213,19 @@ def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
         base = c.iloc[0]
     figures["baseline"] = _row(base)
     figures["last"] = _row(last)
+    figures["comparable"] = c.attrs.get("coverage", {})
+    span = figures["comparable"].get("reason", "")
+    if last.year <= CALIPHATE_END_YEAR:
+        return CheckResult("decentralization", claim, NOT_TESTABLE,
+                           f"the comparable data end in {last.year} ({span}): the claim is "
+                           f"about the network after {CALIPHATE_END_YEAR}", figures, tables,
+                           fr.filters.describe())
+    if last.total < MIN_YEAR_EVENTS or last.total < MIN_YEAR_SHARE * base.total:
+        return CheckResult("decentralization", claim, NOT_TESTABLE,
+                           f"{last.year} has {last.total:g} network events against "
+                           f"{base.total:g} in {base.year}: too few to compare (need "
+                           f"{MIN_YEAR_EVENTS} and {MIN_YEAR_SHARE:.0%} of the baseline)",
+                           figures, tables, fr.filters.describe())
     fell = last.core_share_high < base.core_share_low
     rose = last.core_share_low > base.core_share_high
     more = last.n_eff_hhi_low > base.n_eff_hhi_high
@@ -215,9 +239,6 @@ def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
         verdict, reason = CONTRADICTED, words + " (the core gained weight)."
     else:
         verdict, reason = NOT_TESTABLE, words + " (the change is within the bootstrap noise)."
-    if last.year <= CALIPHATE_END_YEAR:
-        reason += (f" The data end in {last.year}: this shows the trend up to the fall of "
-                   "the caliphate, not the network after it.")
     return CheckResult("decentralization", claim, verdict, reason, figures, tables,
                        fr.filters.describe())
 

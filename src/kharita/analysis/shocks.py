@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from kharita.analysis.coverage import covered_series, pair_weekly
 from kharita.errors import UserInputError
 from kharita.kb.dates import to_date
 from kharita.kb.network import network_root
@@ -371,6 +372,7 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
     series = weekly_series(frame)
     keep = [c for c in series.columns if c != NETWORK
             and (branches_only is None or c in set(branches_only))]
+    pairs = pair_weekly(frame)
     all_dates = [x.date for x in losses]
     rows: list[dict[str, Any]] = []
     plan: list[tuple[int, LeadershipLoss, str, pd.Series, str]] = []
@@ -382,7 +384,14 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
             ser = series[col].dropna()
             if ser.empty or ser.index[-1] < lo or ser.index[0] > hi:
                 continue  # the branch has no data around this date
-            in_window[col] = ser
+            cut, note = covered_series(pairs[pairs.entity_id == col], loss.date,
+                                       window_weeks, min_weeks)
+            if cut is None:
+                plan.append((k, loss, col, pd.Series(dtype=float), note))
+                continue
+            in_window[col] = cut
+            if note:
+                plan.append((k, loss, col, cut, note))
         # the network: the sum of the branches with enough events in the window, over the
         # span they all cover (so the end of one source's coverage is not read as a drop)
         big = {}
@@ -400,7 +409,9 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
         else:
             net, net_note = pd.Series(dtype=float), ""
         plan.append((k, loss, NETWORK, net, net_note))
-        plan.extend((k, loss, col, ser, "") for col, ser in in_window.items())
+        noted = {c for kk, _l, c, _s, _n in plan if kk == k}
+        plan.extend((k, loss, col, ser, "") for col, ser in in_window.items()
+                    if col not in noted)
     for done, (k, loss, col, s, extra) in enumerate(plan, start=1):
         base = {"leader_id": loss.leader_id, "leader": loss.leader, "kind": loss.kind,
                 "date": loss.date.isoformat(), "precision": loss.precision,
@@ -411,6 +422,8 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
         if loss.precision == "year":
             res = StepChange(float("nan"), float("nan"),
                              note="not testable: date known only to the year")
+        elif s.empty and col != NETWORK:
+            res, extra = StepChange(float("nan"), float("nan"), note=extra), ""
         elif s.empty:
             res = StepChange(0.0, 0.0, note=f"not testable: no branch has {min_events} events "
                                             f"and {min_weeks} weeks of data each side")
