@@ -89,8 +89,8 @@ def coverage(obj: Store | Frame) -> pd.DataFrame:
     >>> store = open_store(":memory:")
     >>> _ = insert_synthetic_events(store, 500, seed=1)
     >>> c = coverage(store)
-    >>> sorted(set(c.kind)), bool((c["first"] <= c["last"]).all())
-    (['complete'], True)
+    >>> sorted(set(c.kind)), bool((c["first"] <= c["last"]).all())  # no ingest record
+    (['unknown'], True)
     """
     store = _store_of(obj)
     df = store.sql(cov_sql.coverage_sql())
@@ -325,7 +325,7 @@ def covered_series(pairs: pd.DataFrame, date: object, window_weeks: int, min_wee
     ...                    "first": d(2016, 1, 1), "last": d(2019, 11, 30),
     ...                    "kind": COMPLETE, "source": "ucdp", "file": "syria.csv"})
     >>> s, why = covered_series(wk, "2019-10-26", 52, 8)
-    >>> s is None, why.startswith("not testable: no complete file covers 8 weeks after")
+    >>> s is None, why.startswith("not testable: no complete file covers 8 weeks before")
     (True, True)
     """
     day = pd.Timestamp(str(date)[:10])
