@@ -59,8 +59,8 @@ class History:
     _draw_plan: tuple[Any, ...] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.events = np.asarray(self.events, dtype=np.float64)
-        self.fatalities = np.asarray(self.fatalities, dtype=np.float64)
+        self.events = np.array(self.events, dtype=np.float64)  # own, writable copy
+        self.fatalities = np.array(self.fatalities, dtype=np.float64)
         T, U = self.events.shape
         if self.start.size == 0:
             self.start = np.zeros(U, dtype=np.int64)
