@@ -131,3 +131,31 @@ def test_iraq_file_end_no_crossing_no_core_collapse(shared_data, kb):
     assert sorted(set(c.period.dt.year)) == [2016, 2017, 2018]
     assert c.attrs["coverage"]["end"] == "2018-12-31"
     assert float(c.core_share.min()) > 0.9
+
+
+def test_cli_coverage_prints_the_table(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from kharita.cli import app
+
+    path = tmp_path / "cli.duckdb"
+    con = connect(path)
+    for i, (d, c, f) in enumerate([("2016-01-01", "SYR", "syr"), ("2019-11-30", "SYR", "syr"),
+                                   ("1990-01-01", "NGA", "nga"), ("2019-12-31", "NGA", "nga")]):
+        add_event(con, f"e{i}", d, country=c)
+        con.execute("UPDATE events SET ingest_file_id = ? WHERE event_id = ?", [f, f"e{i}"])
+    for fid in ("syr", "nga"):
+        con.execute("INSERT INTO ingest_files (ingest_file_id, path, source) VALUES (?, ?, 'ucdp')",
+                    [fid, f"/data/{fid}.csv"])
+    con.close()
+    res = CliRunner().invoke(app, ["coverage", "--store", str(path), "-f", "json"])
+    assert res.exit_code == 0, res.output
+    rows = {r["file"]: r for r in json.loads(res.output)}
+    assert rows["syr.csv"]["first"][:10] == "2016-01-01"
+    assert rows["syr.csv"]["last"][:10] == "2019-11-30"
+    assert rows["nga.csv"]["kind"] == COMPLETE and rows["nga.csv"]["countries"] == 1
+    res = CliRunner().invoke(app, ["coverage", "--store", str(path), "--by", "country",
+                                   "--countries", "Syria", "-f", "csv"])
+    assert res.exit_code == 0 and "SYR" in res.output and "NGA" not in res.output

@@ -360,3 +360,53 @@ def covered_series(pairs: pd.DataFrame, date: object, window_weeks: int, min_wee
     if (ok.kind == SAMPLE).all():
         note = "; ".join(x for x in (note, "only sample files") if x)
     return out, note
+
+
+#: Views :func:`coverage_table` gives.
+COVERAGE_VIEWS: tuple[str, ...] = ("file", "country")
+
+
+def coverage_table(obj: Store | Frame, *, by: str = "file",
+                   countries: Iterable[str] | None = None,
+                   sources: Iterable[str] | None = None) -> pd.DataFrame:
+    """:func:`coverage` for display: one row per file (``by="file"``: span, kind, number
+    of countries and events, the countries) or per (file, country) (``by="country"``),
+    optionally limited to ``countries`` (ISO3) and ``sources``.
+
+    >>> from kharita.store.base import open_store
+    >>> from kharita.store.synthetic import insert_synthetic_events
+    >>> store = open_store(":memory:")
+    >>> _ = insert_synthetic_events(store, 300, seed=1)
+    >>> list(coverage_table(store).columns)[:4]
+    ['source', 'source_version', 'file', 'kind']
+    """
+    from kharita.errors import UserInputError
+
+    if by not in COVERAGE_VIEWS:
+        raise UserInputError(f"by={by!r}: expected one of {', '.join(COVERAGE_VIEWS)}")
+    cov = coverage(obj)
+    if countries:
+        cov = cov[cov.country_iso3.isin([c.upper() for c in countries])]
+    if sources:
+        cov = cov[cov.source.isin([s.lower() for s in sources])]
+    cov = cov.assign(path=cov.file.fillna(""),
+                     file=[str(f).replace("\\", "/").rsplit("/", 1)[-1] if isinstance(f, str)
+                           else "(no ingest record)" for f in cov.file])
+    open_ = (cov["first"] == dt.date.min) | (cov["last"] == dt.date.max)
+    cov = cov.assign(first=cov["first"].where(~open_, None),
+                     last=cov["last"].where(~open_, None))
+    if by == "country":
+        return cov[["source", "source_version", "file", "country_iso3", "kind", "first",
+                    "last", "n_events", "kind_rule", "path"]].reset_index(drop=True)
+    rows = []
+    for _key, g in cov.groupby(["ingest_file_id", "file"], sort=False, dropna=False):
+        names = sorted(c for c in g.country_iso3 if c)
+        rows.append({"source": g.source.iloc[0], "source_version": g.source_version.iloc[0],
+                     "file": g.file.iloc[0], "kind": g.kind.iloc[0],
+                     "first": g["first"].iloc[0], "last": g["last"].iloc[0],
+                     "countries": len(names), "n_events": int(g.n_events.sum()),
+                     "country_list": ",".join(names[:12]) + (" ..." if len(names) > 12 else ""),
+                     "kind_rule": g.kind_rule.iloc[0], "path": g.path.iloc[0]})
+    return pd.DataFrame(rows, columns=["source", "source_version", "file", "kind", "first",
+                                       "last", "countries", "n_events", "country_list",
+                                       "kind_rule", "path"])
