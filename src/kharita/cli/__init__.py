@@ -31,9 +31,11 @@ def _register() -> None:
     from kharita.cli import text as _text; _text.register(app)  # noqa: E702, I001
     from kharita.cli import ingest as _ingest; _ingest.register(app)  # noqa: E702, I001
     from kharita.cli import contagion as _contagion; _contagion.register(app)  # noqa: E702, I001
+    from kharita.cli import coverage as _coverage; _coverage.register(app)  # noqa: E702, I001
     from kharita.cli import attribute as _attribute; _attribute.register(app)  # noqa: E702, I001
     from kharita.cli import analysis as _analysis; _analysis.register(app)  # noqa: E702, I001
     from kharita.cli import outlook as _outlook; _outlook.register(app)  # noqa: E702, I001
+    from kharita.cli import export as _export; _export.register(app)  # noqa: E702, I001
 
 
 _register()
