@@ -35,7 +35,6 @@ def _register() -> None:
     from kharita.cli import attribute as _attribute; _attribute.register(app)  # noqa: E702, I001
     from kharita.cli import analysis as _analysis; _analysis.register(app)  # noqa: E702, I001
     from kharita.cli import outlook as _outlook; _outlook.register(app)  # noqa: E702, I001
-    from kharita.cli import export as _export; _export.register(app)  # noqa: E702, I001
 
 
 _register()
