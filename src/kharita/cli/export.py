@@ -1,0 +1,72 @@
+"""``kharita export events``: the attributed events as CSV, Parquet, GeoParquet or
+GeoJSON (for QGIS, R, pandas), with the dataset credits in the file's metadata."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kharita.cli.options import (
+    Ambiguous,
+    AmbiguousOption,
+    BranchesOption,
+    CountriesOption,
+    EngineOption,
+    FromOption,
+    KbOption,
+    MinConfOption,
+    SourcesOption,
+    StoreOption,
+    ToOption,
+    TypesOption,
+    caption,
+    cli_frame,
+    load_cli_kb,
+    open_cli_store,
+)
+from kharita.cli.output import console
+
+export_app = typer.Typer(help="Export the attributed events for QGIS, R and pandas.",
+                         no_args_is_help=True)
+
+
+class EventsFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    geoparquet = "geoparquet"
+    geojson = "geojson"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")
+
+
+@export_app.command("events")
+def events_cmd(
+    fmt: Annotated[EventsFormat, typer.Option("--format", "-f", help="File format.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    store: StoreOption = None, engine: EngineOption = None, date_from: FromOption = None,
+    date_to: ToOption = None, branches: BranchesOption = None,
+    countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
+    ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
+    event_types: TypesOption = None, kb: KbOption = None,
+) -> None:
+    """One row per event and branch (the analysis frame's rows) with weight, confidence,
+    attribution rule and KB version; credits and filters in the file's metadata (CSV: a
+    CSVW <file>-metadata.json beside it)."""
+    from kharita.views.export import write_events
+
+    knowledge = load_cli_kb(kb)
+    opened = open_cli_store(store, engine)
+    try:
+        frame = cli_frame(opened, knowledge, date_from=date_from, date_to=date_to,
+                          branches=branches, countries=countries,
+                          min_confidence=min_confidence, ambiguous=ambiguous,
+                          sources=sources, event_types=event_types)
+        path = write_events(frame, output, fmt.value)
+    finally:
+        opened.close()
+    console.print(f"wrote {path} ({fmt.value}); {caption(frame)}")
