@@ -342,7 +342,8 @@ def test_quarantine_parity_and_rollback(stores, tmp_path, kb, monkeypatch):
 
     monkeypatch.setattr(ingest_spark, "_arrow", fail)
     with pytest.raises(IngestError, match="planted"):
-        ingest_spark.ingest_file_spark(spark, "ucdp", stores["paths"][3])
+        ingest_spark.ingest_file_spark(spark, "ucdp", _bad_copy(stores["paths"][3],
+                                                                tmp_path / "bad2.csv", 30))
     after = {t: spark.scalar(f"SELECT count(*) FROM {t}") for t in before}
     assert after == before
     assert (tmp_path / "spark" / "_kharita_manifest.json").read_text() == manifest
@@ -359,8 +360,8 @@ def test_quarantine_parity_and_rollback(stores, tmp_path, kb, monkeypatch):
 
 
 #: Analysis commands whose JSON output must be the same on both engines.
-COMMANDS = (("activity",), ("geography",), ("decentralization",), ("shocks",),
-            ("actors",), ("quarantine",))
+COMMANDS = (("activity",), ("geography",), ("decentralization",), ("actors",),
+            ("quarantine",))
 
 
 def test_cli_ingest_and_analyses_on_spark(stores, tmp_path):
@@ -433,7 +434,7 @@ def _scrub(doc: Any) -> Any:
 
 
 def test_other_connectors_on_spark(stores, shared_data, tmp_path):
-    """ACLED (CSV, HDX CSV, API JSON read in Python) and GDELT (tab-separated lines)
+    """ACLED (CSV, API JSON read in Python) and GDELT (tab-separated lines)
     ingest on Spark as on DuckDB."""
     from pathlib import Path
 
@@ -443,8 +444,7 @@ def test_other_connectors_on_spark(stores, shared_data, tmp_path):
     from kharita.store.spark import SparkStore
 
     fixtures = Path(__file__).parent / "events" / "fixtures"
-    files = [("acled", fixtures / "acled_fake.csv"), ("acled", fixtures / "acled_fake_hxl.csv"),
-             ("acled", fixtures / "acled_fake_api.json"),
+    files = [("acled", fixtures / "acled_fake.csv"), ("acled", fixtures / "acled_fake_api.json"),
              ("gdelt", shared_data / "gdelt" / "events.csv")]
     duck, spark = open_store(":memory:"), SparkStore(tmp_path / "sp")
     keys = ("rows_read", "rows_stored", "rows_quarantined", "rows_filtered", "reasons")
