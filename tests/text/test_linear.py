@@ -67,7 +67,8 @@ def test_fast_fold_used_on_news_like_text() -> None:
     assert _fast_normalize("قُتِلَ ـ قائد «داعش»، and U.S. forces") is not None
 
 
-_PATHOLOGICAL = [" ", "1", ".", "-", "a", "ا", "March ", "1 ", "، ", "(", "$", "في ", "ال"]
+_PATHOLOGICAL = ["1 1 ", "killed 1 ", " ", "1", ".", "-", "a", "ا", "March ", "1 ", "، ", "(",
+                 "$", "في ", "ال"]
 
 
 @settings(deadline=30_000, max_examples=8,
@@ -80,3 +81,13 @@ def test_pathological_inputs_do_not_hang(unit: str, head: str) -> None:
     text = head + unit * (20_000 // len(unit))
     r = read(text, lang="en")
     assert all(text[m.start:m.end] == m.text for m in r.mentions)
+
+
+@given(st.text(_CHARS, max_size=60))
+def test_fold_text_equals_character_fold(text: str) -> None:
+    from kharita.text.normalize import fold_char, fold_text
+
+    v = fold_text(text)
+    assert v.text == "".join(fold_char(c) for c in text)
+    assert len(v.offsets) == len(v.text)
+    assert all(v.text[i] in fold_char(text[o]) for i, o in enumerate(v.offsets))

@@ -106,3 +106,37 @@ def test_kunya_case_forms_transliterations_and_surname_after_full_name(kb) -> No
 def test_surname_alone_before_any_full_mention_is_not_read(kb) -> None:  # type: ignore[no-untyped-def]
     r = read("Mumin left the town.", kb=kb)
     assert not [m for m in r.mentions if m.kind == "entity"]
+
+
+# --- figures --------------------------------------------------------------------------
+
+def _figs(r):  # type: ignore[no-untyped-def]
+    return [(m.text, m.attrs.get("value"), m.attrs.get("low"), m.attrs.get("high"),
+             m.attrs.get("qualifier")) for m in r.mentions if m.kind == "figure"]
+
+
+def test_spelled_out_numbers_and_implied_units(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Eighteen villagers fled and twenty-six others stayed; the blast killed 12 and "
+             "four or five senior commanders escaped. قتل 7 وأصيب 10 آخرين، وعثر على ست جثث.",
+             kb=kb)
+    got = {t: (v, lo, hi) for t, v, lo, hi, _ in _figs(r)}
+    assert got["Eighteen"] == (18.0, None, None)
+    assert got["twenty-six"] == (26.0, None, None)
+    assert got["12"] == (12.0, None, None)
+    assert got["four or five"] == (None, 4.0, 5.0)
+    assert got["7"] == (7.0, None, None) and got["10"] == (10.0, None, None)
+    assert got["ست"] == (6.0, None, None)
+
+
+def test_at_least_is_a_qualifier_not_exactly(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("أسفر الهجوم عن مقتل ما لا يقل عن 20 شخصا. At least 9 soldiers died.", kb=kb)
+    quals = {t: q for t, _, _, _, q in _figs(r)}
+    assert quals["ما لا يقل عن 20 شخصا"] == "at_least"
+    assert quals["At least 9 soldiers"] == "at_least"
+
+
+def test_a_bare_number_or_a_date_is_not_a_count(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Page 12 of the report, published on November 8 which killed hopes, "
+             "cites resolution 2253.", kb=kb, published="2024-01-01")
+    assert _figs(r) == []
+    assert ("November 8", "2023-11-08") in _keys(r, "date")

@@ -25,15 +25,17 @@ else ``exactly``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kharita.text.normalize import fold_pattern, fold_text
+from kharita.text.normalize import View, fold_pattern, fold_text
+from kharita.text.spans import SpanIndex
 
 _SCALES = {
     "الف": 1e3, "الاف": 1e3, "الفا": 1e3, "thousand": 1e3, "thousands": 1e3, "mille": 1e3,
     "k": 1e3, "مليون": 1e6, "ملايين": 1e6, "million": 1e6, "millions": 1e6, "m": 1e6,
     "mn": 1e6, "مليار": 1e9, "مليارات": 1e9, "بليون": 1e9, "billion": 1e9, "billions": 1e9,
-    "milliard": 1e9, "milliards": 1e9, "bn": 1e9,
+    "milliard": 1e9, "milliards": 1e9, "bn": 1e9, "الالاف": 1e3, "الملايين": 1e6,
 }
 _WORDS = {
     "واحد": 1, "اثنان": 2, "اثنين": 2, "ثلاثه": 3, "ثلاث": 3, "اربعه": 4, "اربع": 4,
@@ -44,7 +46,20 @@ _WORDS = {
     "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12,
     "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100,
     "hundreds": 100, "dozens": 12, "deux": 2, "trois": 3, "cinq": 5, "dix": 10,
+    "eleven": 11, "thirteen": 13, "fourteen": 14, "sixteen": 16, "seventeen": 17,
+    "eighteen": 18, "nineteen": 19, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "dozen": 12, "a dozen": 12, "scores": 20, "thousands": 1000, "tens": 10,
+    "الاف": 1000, "ملايين": 1e6, "اثنتين": 2, "اثنتان": 2, "ستين": 60, "ستون": 60,
+    "سبعين": 70, "سبعون": 70, "ثمانين": 80, "ثمانون": 80, "تسعين": 90, "تسعون": 90,
+    "احد عشر": 11, "اثنا عشر": 12, "اثني عشر": 12,
 }
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+         "eighty": 80, "ninety": 90}
+_ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+         "eight": 8, "nine": 9}
+# "twenty-six", "thirty one": compound number words
+_WORDS.update({f"{t}{sep}{o}": tv + ov for t, tv in _TENS.items() for o, ov in _ONES.items()
+               for sep in ("-", " ")})
 _UNITS: list[tuple[str, str]] = [
     ("USD", r"دولار(?:ا|ات)?(?:\s+امريكي|\s+أمريكي)?|us\$|\$|usd|dollars?|dollars?\s+americains?"),
     ("EUR", r"يورو|€|eur|euros?"),
@@ -61,14 +76,17 @@ _UNITS: list[tuple[str, str]] = [
     ("soldiers", r"جندي(?:ا)?|جنود|عسكري(?:ا|ين)?|soldiers|troops|policemen|soldats"),
 ]
 # digits with , . ٫ ٬ separators, or thin/no-break/plain spaces between groups of three
+# single words of number words ("twenty-six" -> "twenty", "six"), for _anchors
+_NUMBER_WORDS = frozenset(w for k in _WORDS for w in re.split(r"[\s\-]+", k))
 _NUM = r"(?:\d{1,3}(?:[\u00a0\u202f ]\d{3})+(?![\d.,٫٬])|\d+(?:[.,٫٬]\d+)*)"
 _WORD_RX = "|".join(sorted(_WORDS, key=len, reverse=True))
 _NUMBER = rf"(?:{_NUM}|(?:{_WORD_RX}))"
 _SCALE_RX = "|".join(sorted(_SCALES, key=len, reverse=True))
 _UNIT_RX = "|".join(f"(?P<u_{name}>{rx})" for name, rx in _UNITS)
 _QUAL = {
+    "at_least": r"ما\s+لا\s+يقل\s+(?:عن|على)|لا\s+يقل\s+(?:عن|على)|at\s+least|au\s+moins",
     "more_than": r"اكثر\s+من|ازيد\s+من|ما\s+يزيد\s+(?:على|عن)|يزيد\s+(?:على|عن)|يتجاوز|تتجاوز"
-                 r"|more\s+than|over|above|in\s+excess\s+of|plus\s+de|au\s+moins|at\s+least",
+                 r"|more\s+than|over|above|in\s+excess\s+of|plus\s+de",
     "less_than": r"اقل\s+من|ما\s+يقل\s+عن|less\s+than|fewer\s+than|under|below|moins\s+de",
     "about": r"نحو|حوالي|حوالى|قرابه|تقارب|يقارب|ما\s+يقارب|تقريبا|زهاء|about|around|some"
              r"|approximately|roughly|nearly|almost|an\s+estimated|environ|près\s+de|pres\s+de",
@@ -77,12 +95,15 @@ _QUAL = {
 }
 _QUAL_RX = "|".join(f"(?P<q_{k}>{v})" for k, v in _QUAL.items())
 # no letter/digit right before, except the conjunctions wa-/fa- ("وأقل من 15%")
-_B = r"(?:(?<![\w.,])|(?<=(?<!\w)[وف]))"
+_B = r"(?:(?<![\w.,])|(?<=(?<!\w)[وفب]))"
 _CUR = r"us\$|\$|€|usd|eur"
 _SC = rf"(?:\s*(?P<{{n}}>{_SCALE_RX})(?![\w]))?"
 
+# every figure starts at a letter, digit or currency sign: the lookahead makes the
+# other positions (spaces, punctuation) fail at once
+_START = r"(?=[^\W_]|[$€])"
 _FIGURE = fold_pattern(
-    rf"{_B}(?:(?:{_QUAL_RX})\s+)?"
+    rf"{_START}{_B}(?:(?:{_QUAL_RX})\s+)?"
     rf"(?:(?P<cur_pre>{_CUR})\s*)?"
     rf"(?:"
     rf"(?:بين|between|entre)\s+(?:(?P<cur_a>{_CUR})\s*)?(?P<a1>{_NUMBER}){_SC.format(n='s1')}"
@@ -97,6 +118,41 @@ _FIGURE = fold_pattern(
 )
 
 
+_TOKEN_RX = re.compile(r"[^\W\d_]+|\d|[$€]")
+_BEFORE_ANCHOR, _AFTER_ANCHOR = 48, 160
+
+
+def _anchors(text: str) -> list[tuple[int, int]]:
+    """Windows of ``text`` around every digit, currency sign and number word, merged.
+
+    A figure holds one of them, with at most a qualifier or verb before it and a
+    scale, a few words and a unit after it; only these windows are searched with
+    the full patterns, so a long text without numbers costs one tokenising pass.
+    """
+    words = _NUMBER_WORDS
+    out: list[tuple[int, int]] = []
+    for m in _TOKEN_RX.finditer(text):
+        tok = m.group()
+        if not (tok.isdigit() or tok in "$€" or tok in words
+                or (len(tok) > 1 and tok[0] in "وفب" and tok[1:] in words)):
+            continue
+        lo, hi = max(0, m.start() - _BEFORE_ANCHOR), m.end() + _AFTER_ANCHOR
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _scan(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)`` restricted to the :func:`_anchors` windows."""
+    last = 0
+    for lo, hi in _anchors(text):
+        for m in rx.finditer(text, max(lo, last), min(hi, len(text))):
+            last = m.end()
+            yield m
+
+
 @dataclass(frozen=True)
 class Figure:
     """A figure in the text: ``text[start:end]``, its value or range, unit and qualifier."""
@@ -108,6 +164,7 @@ class Figure:
     value: float | None = None
     low: float | None = None
     high: float | None = None
+    rule: str = "unit"
 
 
 def parse_number(token: str) -> float | None:
@@ -148,7 +205,7 @@ def find_figures(text: str) -> list[Figure]:
     """
     view = fold_text(text)
     out: list[Figure] = []
-    for m in _FIGURE.finditer(view.text):
+    for m in _scan(_FIGURE, view.text):
         g = m.groupdict()
         unit = next((name for name, _ in _UNITS if g.get(f"u_{name}")), None)
         cur = g.get("cur_pre") or g.get("cur_a")
@@ -186,4 +243,77 @@ def find_figures(text: str) -> list[Figure]:
             e -= 1
         o_s, o_e = view.span(s, e)
         out.append(Figure(o_s, o_e, fig.unit, fig.qualifier, fig.value, fig.low, fig.high))
+    return out + _implied_counts(view, out)
+
+
+# Nouns that make a bare number a count ("32 fishermen", "ست جثث", "10 others",
+# "seven countries"); Arabic ones also with the article ("مئات الأشخاص").
+_COUNT_NOUNS_EN = (
+    "people|persons|civilians|children|minors|women|men|soldiers|troops|fighters|militants"
+    "|terrorists|jihadists|insurgents|rebels|gunmen|attackers|assailants|members|leaders"
+    "|commanders|officials|officers|police|policemen|villagers|fishermen|traders|farmers"
+    "|worshippers|students|christians|muslims|hostages|captives|bodies|suspects|operatives"
+    "|others|more|countries|vehicles|tanks|trucks|houses|homes|villages|checkpoints|cells"
+    "|events|incidents|bombers|deaths|dead|injured|wounded|casualties|victims|personnes"
+    "|civils|enfants|soldats|morts|blesses|otages")
+_COUNT_NOUNS_AR = (
+    "اشخاص|شخصا|مدنيين|مدنيا|اطفال|طفلا|نساء|رجال|جنود|جنديا|عناصر|عنصرا|مسلحين|مسلحا"
+    "|ارهابيين|ارهابيا|داعشيا|دواعش|قتلى|قتيلا|جرحى|مصابين|مصابا|جثث|جثه|شاحنات|سيارات|اليات"
+    "|منازل|قرى|مهندسين|صيادين|مجندين|ضباط|رهائن|اخرين|اخر|امنيين|عسكريين|مقاتلين|مقاتلا"
+    "|هجمات|عمليات|دول|مدنيين|افراد|اعضاء|قاده|اسرى|معتقلين|ضحايا|مواطنين|عمال|طلاب|مصلين")
+# verbs and nouns of casualties and arrests followed by the number ("killed 22",
+# "wounding 20", "مقتل 15", "اعتقال 600", "rose to 54")
+_COUNT_VERBS = (
+    r"killed|killing|kill|kills|wounded|wounding|injured|injuring|abducted|kidnapped|arrested"
+    r"|detained|rose\s+to|قتل|مقتل|مصرع|اصابه|جرح|اعتقال|خطف|اختطاف|ارتفع\s+(?:الى|إلى)"
+    r"|ارتفعت\s+(?:الى|إلى)|tuant|blessant|tue|tues")
+_QUAL_ANY = "|".join(f"(?:{v})" for v in _QUAL.values())
+_GAP = r"(?:\s+(?!(?:and|or|of|in|on|at|to|from|the|a|an|who|which|that)\b)[a-z][a-z\-’']*){0,2}?"
+_IMPLIED = fold_pattern(
+    rf"{_START}(?:{_B}(?:(?P<q>{_QUAL_RX})\s+)?(?P<n>{_NUMBER})"
+    rf"(?:\s+(?:or|او|أو)\s+(?P<n2>{_NUMBER}))?(?:\s*(?P<sc>{_SCALE_RX}))?"
+    rf"(?:{_GAP}\s+(?:of\s+)?(?:(?:من\s+)?(?:ال)?(?:{_COUNT_NOUNS_AR})|(?:{_COUNT_NOUNS_EN}))"
+    rf"|\s+من\s+(?=\S))(?![\w])"
+    rf"|(?<![\w])(?:{_COUNT_VERBS})\s+(?:(?P<q2>{_QUAL_ANY})\s+)?(?P<n3>{_NUMBER})(?![\w]))",
+    re.IGNORECASE,
+)
+
+
+def _implied_counts(view: View, found: list[Figure]) -> list[Figure]:
+    """Numbers made counts by what follows ("32 fishermen", "10 others", "15 من
+    الدرك") or precedes them ("killed 22", "مقتل 15"): unit ``count`` (rule
+    ``implied-unit``). A digit string of a year (1900-2100) is not counted."""
+    taken = SpanIndex((f.start, f.end) for f in found)
+    out: list[Figure] = []
+    for m in _scan(_IMPLIED, view.text):
+        g = m.groupdict()
+        num = g.get("n") or g.get("n3")
+        if num is None:
+            continue
+        v = parse_number(num)
+        if v is None:
+            continue
+        if num.isdigit() and 1900 <= v <= 2100:
+            continue
+        scale = _SCALES.get(g["sc"], 1.0) if g.get("sc") else 1.0
+        qual = next((k for k in _QUAL if g.get(f"q_{k}")), None)
+        if qual is None and g.get("q2"):
+            qual = next(k for k, v in _QUAL.items()
+                        if fold_pattern(rf"(?:{v})$", re.IGNORECASE).match(g["q2"]))
+        qual = qual or "exactly"
+        s0 = m.start("q") if g.get("q") else m.start("n") if g.get("n") else (
+            m.start("q2") if g.get("q2") else m.start("n3"))
+        e0 = m.end("sc") if g.get("sc") else m.end("n2") if g.get("n2") else (
+            m.end("n") if g.get("n") else m.end("n3"))
+        o_s, o_e = view.span(s0, e0)
+        if taken.overlaps(o_s, o_e):
+            continue
+        if g.get("n2"):
+            hi = parse_number(g["n2"])
+            if hi is None or hi <= v:
+                continue
+            out.append(Figure(o_s, o_e, "count", "between", low=v * scale, high=hi * scale,
+                              rule="implied-unit"))
+        else:
+            out.append(Figure(o_s, o_e, "count", qual, value=v * scale, rule="implied-unit"))
     return out

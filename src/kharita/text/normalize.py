@@ -149,6 +149,8 @@ def fold(text: str) -> str:
 
 
 _ONE_TO_ONE = {ord(k): v for k, v in _MAP.items() if len(v) == 1}
+_WITH_DROPS = {**_ONE_TO_ONE, **{ord(c): None for c in _DROP},
+               **{ord(k): None for k, v in _MAP.items() if v == ""}}
 _NEEDS_SLOW = re.compile("[" + "".join(sorted(_DROP | {k for k, v in _MAP.items() if len(v) != 1}))
                          + "]")
 
@@ -164,6 +166,13 @@ def fold_text(text: str) -> View:
         folded = text.translate(_ONE_TO_ONE).lower()
         if len(folded) == len(text):
             return View(text, folded, range(len(text)))
+    else:
+        # drops (diacritics, tatweel, bidi marks) removed in one translate, offsets
+        # of the kept characters in one pass
+        folded = text.translate(_WITH_DROPS).lower()
+        keep = [i for i, ch in enumerate(text) if ch not in _DROP]
+        if len(folded) == len(keep):
+            return View(text, folded, keep)
     out: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):

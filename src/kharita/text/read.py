@@ -190,14 +190,19 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
 
     mentions: list[Mention] = []
     figures = find_figures(text)
+    all_dates = find_dates(text)
+    fig_spans = SpanIndex((f.start, f.end) for f in figures if f.rule == "unit")
+    dates = [d for d in all_dates if not fig_spans.overlaps(d.start, d.end)]
+    # a count read from its context ("8 which killed") yields to a date ("November 8")
+    date_spans = SpanIndex((d.start, d.end) for d in dates)
+    figures = [f for f in figures
+               if f.rule == "unit" or not date_spans.overlaps(f.start, f.end)]
     for f in figures:
         mentions.append(Mention(
             "figure", f.start, f.end, text[f.start:f.end], _figure_key(f.unit, f.value, f.low,
                                                                         f.high), "figure",
             {"unit": f.unit, "qualifier": f.qualifier, "value": f.value, "low": f.low,
-             "high": f.high}))
-    fig_spans = SpanIndex((f.start, f.end) for f in figures)
-    dates = [d for d in find_dates(text) if not fig_spans.overlaps(d.start, d.end)]
+             "high": f.high, "figure_rule": f.rule}))
     pub = publication_date(text, dates)
     pub_day = (FuzzyDate.parse(published) if published is not None
                else FuzzyDate.parse(pub.value) if pub is not None else None)
