@@ -6,10 +6,36 @@ loads it into a raw all-VARCHAR table (:class:`RawLoader`: DuckDB's in
 :mod:`kharita.store.duckdb`), the connector's engine-neutral ``normalize`` (Ibis) types
 and validates every field, and
 stored rows, quarantined rows (file, row, field, reason, raw text), per-reason filtered
-counts and one ``ingest_files`` row are written inside one transaction. A file whose
-sha256 is already in ``ingest_files`` is skipped (nothing changes).
+counts and one ``ingest_files`` row are written inside one transaction.
 
-Invariant, per file: ``rows_read = rows_stored + rows_quarantined + rows_filtered``.
+**Already ingested.** A file's ``ingest_file_id`` is the sha256 of its bytes, or, when
+``since``/``countries`` filters are given, the sha256 of ``"<bytes' sha256>|<filters>"``
+(:func:`filters_key`). An ingest whose id is in ``ingest_files`` is skipped (nothing
+changes), as is a filtered ingest of bytes already ingested without filters; a
+filtered ingest never blocks a later unfiltered one, which adds the rows it left out.
+
+**Event identity.** An event is identified by (source, source_event_id), i.e.
+``event_id``; ``events`` holds its current version only. When a file carries an event
+already stored, the version that wins (:func:`version_wins`) is the one with the newer
+``source_version`` (compared number by number: ``25.1 > 24.1``), else, when the
+versions are equal or one is unknown, the later-ingested file's. The losing version
+goes to ``events_history`` with the file it came from, the file that superseded it
+and why (``replaced``, ``outdated``; ``duplicate`` for an earlier occurrence of an id
+in the same file, where the last occurrence wins). Attributions of replaced events are
+deleted in the same transaction (re-attribute the file's events afterwards:
+:func:`attribute_if_available`). ``ingest_files.supersedes`` lists the files whose
+versions it replaced.
+
+**Withdrawal.** An unfiltered file is a new *full release of the scope* of an earlier
+file of the same source when its version wins and it carries at least
+:data:`FULL_RELEASE_SHARE` of that file's current events (a corrected export, GED 24.1
+-> 25.1; a country extract and the global sample share a few ids and are different
+scopes). The earlier file's current events the release no longer carries are marked
+``withdrawn`` (never deleted) and the analysis frame leaves them out.
+
+Invariant, per file: ``rows_read = rows_stored + rows_quarantined + rows_filtered``;
+``rows_stored`` counts valid rows, of which ``rows_replaced`` replaced a stored version
+and ``rows_superseded`` are kept only in history.
 
 Every function takes a :class:`kharita.store.base.Store`; the SQL is in
 :mod:`kharita.store.sql.ingest`.
@@ -19,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import tempfile
 import time
 import zipfile
@@ -41,6 +68,9 @@ from kharita.store.sql import ingest as q
 
 #: DuckDB memory limit during an ingest: keeps peak memory flat on large files.
 DEFAULT_MEMORY_LIMIT = "1.5GB"
+#: Share of an earlier file's current events a later unfiltered file of the same source
+#: must carry to count as a new full release of its scope (and withdraw the rest).
+FULL_RELEASE_SHARE = 0.9
 
 
 @dataclass
@@ -56,6 +86,12 @@ class IngestReport:
     rows_stored: int = 0
     rows_quarantined: int = 0
     rows_filtered: int = 0
+    rows_replaced: int = 0
+    rows_superseded: int = 0
+    rows_withdrawn: int = 0
+    supersedes: list[str] = field(default_factory=list)
+    filters: str = ""
+    content_sha256: str = ""
     reasons: dict[str, int] = field(default_factory=dict)
     filtered: dict[str, int] = field(default_factory=dict)
     skipped: bool = False
@@ -73,6 +109,56 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def filters_key(since: dt.date | None, countries: Sequence[str] | None) -> str:
+    """Canonical text of the ingest filters (``''`` when none).
+
+    >>> filters_key(dt.date(2020, 1, 1), ["syr", "IRQ"])
+    'since=2020-01-01;country=IRQ,SYR'
+    >>> filters_key(None, [])
+    ''
+    """
+    parts = []
+    if since is not None:
+        parts.append(f"since={since.isoformat()}")
+    if countries:
+        parts.append("country=" + ",".join(sorted({c.upper() for c in countries})))
+    return ";".join(parts)
+
+
+def ingest_id(content_sha256: str, filters: str) -> str:
+    """The ``ingest_file_id`` of a file's bytes under filters (see the module docstring)."""
+    if not filters:
+        return content_sha256
+    return hashlib.sha256(f"{content_sha256}|{filters}".encode()).hexdigest()
+
+
+def version_key(version: Any) -> tuple[int, ...] | None:
+    """A source version as numbers for comparison (``'25.1'`` -> ``(25, 1)``); None when
+    unknown or without digits.
+
+    >>> version_key("25.1") > version_key("24.1.2")
+    True
+    >>> version_key(None), version_key("candidate")
+    (None, None)
+    """
+    if version is None or (isinstance(version, float) and version != version):
+        return None
+    nums = tuple(int(x) for x in re.findall(r"\d+", str(version)))
+    return nums or None
+
+
+def version_wins(new: Any, old: Any) -> bool:
+    """True when a later-ingested file of version ``new`` replaces a stored version
+    from a file of version ``old``: ``new`` is not older (equal or unknown versions: the
+    later file wins).
+
+    >>> version_wins("25.1", "24.1"), version_wins("24.1", "25.1"), version_wins(None, "25.1")
+    (True, False, True)
+    """
+    kn, ko = version_key(new), version_key(old)
+    return kn is None or ko is None or kn >= ko
 
 
 def connector(source: str) -> Connector:
@@ -192,14 +278,20 @@ def ingest_file(store: Store, source: str, path: str | Path, *,
     if not p.is_file():
         raise IngestError(f"{p}: no such file")
     plan = conn.read_plan(p, source_version)
-    file_id = sha256_file(p)
+    content = sha256_file(p)
+    filters = filters_key(since, countries)
+    file_id = ingest_id(content, filters)
     report = IngestReport(path=str(p.resolve()), source=source,
                           source_version=plan.source_version, ingest_file_id=file_id,
-                          notes=list(plan.notes))
+                          notes=list(plan.notes), filters=filters, content_sha256=content)
     prev = already_ingested(store, file_id)
+    if prev is None and filters:
+        df = store.sql(q.unfiltered_ingest_of_content(), [content])
+        prev = None if df.empty else {str(k): v for k, v in df.iloc[0].to_dict().items()}
     if prev is not None:
         report.skipped = True
-        report.notes.append(f"already ingested (same sha256) from {prev['path']} at "
+        how = "with the same filters" if prev.get("filters") == filters else "without filters"
+        report.notes.append(f"already ingested (same sha256, {how}) from {prev['path']} at "
                             f"{prev['finished_at']}; nothing changed")
         for k in ("rows_read", "rows_stored", "rows_quarantined", "rows_filtered"):
             setattr(report, k, int(prev[k]))
@@ -259,7 +351,9 @@ def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_
         store.execute(q.insert_ingest_file(),
                       [file_id, str(p), source, plan.source_version, report.rows_read,
                        report.rows_stored, report.rows_quarantined, report.rows_filtered,
-                       started, finished, connector(source).synthetic])
+                       started, finished, connector(source).synthetic, report.content_sha256,
+                       report.filters, report.rows_replaced, report.rows_superseded,
+                       report.rows_withdrawn, " | ".join(report.supersedes)])
         store.drop_temp(norm)
         loader.drop_raw(store, load)
 
@@ -268,7 +362,7 @@ def _write(store: Store, loader: Any, report: IngestReport, load: Any, norm: str
            file_id: str, path: Path) -> None:
     """Write events, quarantine and filtered counts for one file (inside the transaction)."""
     cols = [c for c in EVENT_COLUMNS if c != "ingest_file_id"]
-    store.execute(q.insert_events(norm, cols), [file_id])
+    _write_current(store, loader, report, norm, cols)
     if store.scalar(q.count_quarantined(norm)):
         # The raw text is fetched only for quarantined rows (a second scan of the file).
         store.execute(q.insert_quarantine(norm, loader.raw_rows_sql(load)),
@@ -298,6 +392,51 @@ def _write(store: Store, loader: Any, report: IngestReport, load: Any, norm: str
         raise IngestError(f"{path}: row accounting failed ({report.rows_read} read != "
                           f"{report.rows_stored} + {report.rows_quarantined} + "
                           f"{report.rows_filtered}); nothing was written")
+
+
+def _write_current(store: Store, loader: Any, report: IngestReport, norm: str,
+                   cols: list[str]) -> None:
+    """Store the file's valid rows under the identity rule (module docstring): replace
+    older versions (to history, attributions deleted), keep outdated and duplicate rows
+    in history, and withdraw what a full release no longer carries."""
+    file_id = report.ingest_file_id
+    new, cur = "_kh_new", "_kh_cur"
+    loader.create_table_as(store, new, q.stage_new(norm, cols))
+    wins: list[str] = []
+    losers: list[str] = []
+    full_release_of: list[str] = []
+    for fid, version, live, overlap, _carried in store.rows(q.colliding_files(new)):
+        if fid == file_id:
+            continue
+        if version_wins(report.source_version, version):
+            wins.append(str(fid))
+            if not report.filters and live and overlap >= FULL_RELEASE_SHARE * live:
+                full_release_of.append(str(fid))
+        else:
+            losers.append(str(fid))
+    loader.create_table_as(store, cur, q.stage_verdicts(new, losers))
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    store.execute(q.history_of_replaced(cur, list(EVENT_COLUMNS)),
+                  [file_id, now])
+    store.delete("attributions", q.replaced_where(cur))
+    store.delete("events", q.replaced_where(cur))
+    store.execute(q.insert_current(cur, cols), [file_id])
+    store.execute(q.history_of_lost(cur, cols), [file_id, file_id, now])
+    replaced, superseded = (int(x) for x in store.rows(q.identity_counts(cur))[0])
+    report.rows_replaced, report.rows_superseded = replaced, superseded
+    report.supersedes = sorted(wins)
+    if full_release_of:
+        where = q.withdrawable_where(full_release_of)
+        report.rows_withdrawn = int(store.scalar(q.count_where("events", where)) or 0)
+        if report.rows_withdrawn:
+            store.execute(q.withdraw(where), [file_id])
+    if replaced or superseded or report.rows_withdrawn:
+        report.notes.append(
+            f"{replaced} events replaced an earlier version, {superseded} rows kept only in "
+            f"history (older version or repeated id), {report.rows_withdrawn} earlier events "
+            "withdrawn")
+    store.drop_temp(cur)
+    store.drop_temp(new)
 
 
 def ingest_paths(store: Store, source: str, paths: Iterable[str | Path], *,

@@ -16,8 +16,8 @@ from typing import Final
 from kharita.geo import priogrid_gid
 
 __all__ = ["ATTRIBUTION_COLUMNS", "DATE_PRECISIONS", "EVENT_COLUMNS", "EVENT_TYPES",
-           "FILTERED_COLUMNS", "INGEST_FILE_COLUMNS", "QUARANTINE_COLUMNS", "TABLES",
-           "priogrid_gid"]
+           "FILTERED_COLUMNS", "HISTORY_COLUMNS", "INGEST_FILE_COLUMNS", "QUARANTINE_COLUMNS",
+           "STORED_EVENT_COLUMNS", "TABLES", "priogrid_gid"]
 
 #: Controlled event-type vocabulary every connector maps to (see docs/events.md).
 EVENT_TYPES: Final[dict[str, str]] = {
@@ -75,6 +75,30 @@ EVENT_COLUMNS: Final[dict[str, str]] = {
     "ingest_row": "BIGINT",
 }
 
+#: The stored ``events`` table: the connector's columns plus the withdrawal mark (set by
+#: ingest, never by a connector). An event is identified by ``event_id`` =
+#: (source, source_event_id): the table holds one row, the current version, per event.
+STORED_EVENT_COLUMNS: Final[dict[str, str]] = {
+    **EVENT_COLUMNS,
+    # TRUE when a newer full release of the same scope no longer carries the event
+    # (see docs/events.md, "Event identity"); NULL otherwise. Withdrawn events are kept
+    # but left out of the analysis frame.
+    "withdrawn": "BOOLEAN",
+    "withdrawn_by": "VARCHAR",  # ingest_file_id of the release that withdrew it
+}
+
+#: events_history: every version of an event that is no longer the current one, with
+#: the file it came from (``ingest_file_id``) and the file that superseded it.
+HISTORY_COLUMNS: Final[dict[str, str]] = {
+    **EVENT_COLUMNS,
+    "superseded_by": "VARCHAR",  # ingest_file_id of the file whose version won
+    # replaced: a later file's version took its place; outdated: the stored version is
+    # newer (higher source_version) than this file's; duplicate: the id occurs again
+    # later in the same file (the last occurrence wins)
+    "history_reason": "VARCHAR",
+    "superseded_at": "TIMESTAMP",
+}
+
 ATTRIBUTION_COLUMNS: Final[dict[str, str]] = {
     "event_id": "VARCHAR",
     "entity_id": "VARCHAR",  # a KB entity id, e.g. is-west-africa
@@ -101,7 +125,8 @@ FILTERED_COLUMNS: Final[dict[str, str]] = {
 }
 
 INGEST_FILE_COLUMNS: Final[dict[str, str]] = {
-    "ingest_file_id": "VARCHAR",  # sha256 of the file's bytes
+    # sha256 of the file's bytes; with filters, sha256 of "<bytes' sha256>|<filters>"
+    "ingest_file_id": "VARCHAR",
     "path": "VARCHAR",
     "source": "VARCHAR",
     "source_version": "VARCHAR",
@@ -112,10 +137,17 @@ INGEST_FILE_COLUMNS: Final[dict[str, str]] = {
     "started_at": "TIMESTAMP",
     "finished_at": "TIMESTAMP",
     "synthetic": "BOOLEAN",
+    "content_sha256": "VARCHAR",  # sha256 of the file's bytes
+    "filters": "VARCHAR",  # canonical ingest filters, '' when none ("since=...;country=...")
+    "rows_replaced": "BIGINT",  # stored rows that replaced an earlier version of the event
+    "rows_superseded": "BIGINT",  # stored rows kept only in history (outdated, duplicate)
+    "rows_withdrawn": "BIGINT",  # earlier events this (full) release withdrew
+    "supersedes": "VARCHAR",  # " | "-joined ingest_file_ids whose versions it replaced
 }
 
 TABLES: Final[dict[str, dict[str, str]]] = {
-    "events": EVENT_COLUMNS,
+    "events": STORED_EVENT_COLUMNS,
+    "events_history": HISTORY_COLUMNS,
     "attributions": ATTRIBUTION_COLUMNS,
     "quarantine": QUARANTINE_COLUMNS,
     "filtered": FILTERED_COLUMNS,

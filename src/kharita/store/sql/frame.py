@@ -1,6 +1,8 @@
 """SQL of the analysis frame (see :mod:`kharita.analysis.frame` for the definitions).
 
-The **base** table holds every (event, network branch) row once, with the confidence
+The **base** table holds every (event, network branch) row once (``events`` holds one
+current version per ``event_id``, see :mod:`kharita.events.ingest`; withdrawn events
+are left out), with the confidence
 share ``w_split`` and the number of candidates on the actor side ``n_candidates``, so
 that each choice of filters (dates, branches, countries, sources, event types, minimum
 confidence, ambiguity rule) is one ``WHERE`` and one weight expression over it.
@@ -57,7 +59,7 @@ kept AS (
 ),
 dated AS (
   SELECT k.*, e.date_start FROM kept k JOIN events e ON e.event_id = k.event_id
-  WHERE e.date_start IS NOT NULL
+  WHERE e.date_start IS NOT NULL AND NOT COALESCE(e.withdrawn, FALSE)
     AND (k.always OR ((k.valid_from IS NULL OR e.date_start >= k.valid_from)
                       AND (k.valid_to IS NULL OR e.date_start <= k.valid_to)))
 )
@@ -112,6 +114,9 @@ def ordered_sql(frame: str) -> str:
 
 def stamp_sql() -> str:
     """Row counts that change whenever events or attributions are written (the base
-    table is rebuilt when they differ from the ones it was built on)."""
+    table is rebuilt when they differ from the ones it was built on): a replacing
+    ingest keeps the event count, so the files and withdrawn events count too."""
     return ("SELECT (SELECT count(*) FROM attributions) AS n_attributions, "
-            "(SELECT count(*) FROM events) AS n_events")
+            "(SELECT count(*) FROM events) AS n_events, "
+            "(SELECT count(*) FROM ingest_files) AS n_files, "
+            "(SELECT count(*) FROM events WHERE withdrawn) AS n_withdrawn")

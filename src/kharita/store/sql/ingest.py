@@ -16,7 +16,9 @@ from kharita.store.sql.common import date_lit, ident, in_list
 #: :func:`insert_ingest_file`'s parameters.
 INGEST_FILE_FIELDS: tuple[str, ...] = (
     "ingest_file_id", "path", "source", "source_version", "rows_read", "rows_stored",
-    "rows_quarantined", "rows_filtered", "started_at", "finished_at", "synthetic")
+    "rows_quarantined", "rows_filtered", "started_at", "finished_at", "synthetic",
+    "content_sha256", "filters", "rows_replaced", "rows_superseded", "rows_withdrawn",
+    "supersedes")
 #: Columns of ``quarantine`` (the order of a rejects frame registered for
 #: :func:`insert_rejects`).
 QUARANTINE_FIELDS: tuple[str, ...] = ("ingest_file_id", "file", "row_number", "field",
@@ -26,6 +28,13 @@ QUARANTINE_FIELDS: tuple[str, ...] = ("ingest_file_id", "file", "row_number", "f
 def ingest_file_row() -> str:
     """The ``ingest_files`` row of a content hash (``?`` = the sha256)."""
     return "SELECT * FROM ingest_files WHERE ingest_file_id = ?"
+
+
+def unfiltered_ingest_of_content() -> str:
+    """The ``ingest_files`` row of an unfiltered ingest of the same bytes (``?`` = the
+    bytes' sha256): a filtered ingest of that content would add nothing."""
+    return ("SELECT * FROM ingest_files WHERE content_sha256 = ? "
+            "AND coalesce(filters, '') = '' LIMIT 1")
 
 
 def filter_case(since: dt.date | None, countries: Sequence[str] | None) -> str:
@@ -132,3 +141,98 @@ def raw_rows(view: str) -> str:
     """``_row, _raw`` of a raw view whose record numbers are final (an engine that
     numbers records in the file, rejected ones included)."""
     return f"SELECT _row, _raw FROM {ident(view)}"
+
+
+# -- event identity (see kharita.events.ingest, "Event identity") ----------------------
+
+
+def stage_new(norm: str, columns: Sequence[str]) -> str:
+    """The rows of ``norm`` that passed, with ``_dup`` = 1 for the last occurrence of
+    each ``event_id`` in the file (by ``ingest_row``), 2, 3 ... for earlier ones."""
+    cols = ", ".join(columns)
+    return (f"SELECT {cols}, row_number() OVER (PARTITION BY event_id "
+            "ORDER BY ingest_row DESC) AS _dup "
+            f"FROM {ident(norm)} WHERE _reason IS NULL AND _filter IS NULL")
+
+
+def colliding_files(new: str) -> str:
+    """Per earlier file whose current events this file also carries: its id, source
+    version, current non-withdrawn events (``live``) and how many of those the new file
+    carries (``overlap``)."""
+    return f"""
+SELECT e.ingest_file_id, max(f.source_version) AS source_version,
+       count(*) FILTER (WHERE NOT coalesce(e.withdrawn, FALSE)) AS live,
+       count(n.event_id) FILTER (WHERE NOT coalesce(e.withdrawn, FALSE)) AS overlap,
+       count(n.event_id) AS carried
+FROM events e
+LEFT JOIN (SELECT event_id FROM {ident(new)} WHERE _dup = 1) n ON n.event_id = e.event_id
+LEFT JOIN ingest_files f ON f.ingest_file_id = e.ingest_file_id
+WHERE e.ingest_file_id IN (SELECT DISTINCT e2.ingest_file_id FROM events e2
+                           JOIN {ident(new)} n2 ON n2.event_id = e2.event_id)
+GROUP BY e.ingest_file_id ORDER BY e.ingest_file_id"""
+
+
+def stage_verdicts(new: str, losers: Sequence[str]) -> str:
+    """``new`` with ``_existed`` (the event is already stored) and ``_lost``: NULL when
+    the row becomes the current version, ``duplicate`` (an earlier occurrence in the
+    file), ``outdated`` (the stored version comes from a file in ``losers``: newer)."""
+    return (f"SELECT n.*, e.event_id IS NOT NULL AS _existed, "
+            "CASE WHEN n._dup > 1 THEN 'duplicate' "
+            f"WHEN e.ingest_file_id IN ({in_list(losers)}) THEN 'outdated' END AS _lost "
+            f"FROM {ident(new)} n LEFT JOIN events e ON e.event_id = n.event_id")
+
+
+def replaced_where(cur: str) -> str:
+    """WHERE clause (of ``events`` or ``attributions``): the events this file replaces."""
+    return (f"event_id IN (SELECT event_id FROM {ident(cur)} "
+            "WHERE _lost IS NULL AND _existed)")
+
+
+def history_of_replaced(cur: str, columns: Sequence[str]) -> str:
+    """Copy the stored versions this file replaces to ``events_history``
+    (``?`` = superseded_by, superseded_at)."""
+    cols = ", ".join(columns)
+    return (f"INSERT INTO events_history ({cols}, superseded_by, history_reason, "
+            f"superseded_at) SELECT {cols}, ?, 'replaced', ? FROM events "
+            f"WHERE {replaced_where(cur)}")
+
+
+def insert_current(cur: str, columns: Sequence[str]) -> str:
+    """Store the rows of ``cur`` that are the current version (``?`` = ingest_file_id)."""
+    cols = ", ".join(columns)
+    return (f"INSERT INTO events ({cols}, ingest_file_id) SELECT {cols}, ? "
+            f"FROM {ident(cur)} WHERE _lost IS NULL")
+
+
+def history_of_lost(cur: str, columns: Sequence[str]) -> str:
+    """Keep this file's rows that are not the current version in ``events_history``
+    (``?`` = ingest_file_id, the file itself as superseded_by of duplicates,
+    superseded_at)."""
+    cols = ", ".join(f"n.{c}" for c in columns)
+    names = ", ".join(columns)
+    return (f"INSERT INTO events_history ({names}, ingest_file_id, superseded_by, "
+            f"history_reason, superseded_at) SELECT {cols}, ?, "
+            "CASE WHEN n._lost = 'outdated' THEN e.ingest_file_id ELSE ? END, n._lost, ? "
+            f"FROM {ident(cur)} n LEFT JOIN events e ON e.event_id = n.event_id "
+            "AND n._lost = 'outdated' WHERE n._lost IS NOT NULL")
+
+
+def identity_counts(cur: str) -> str:
+    """One row: rows that replaced a stored version, rows kept only in history."""
+    return ("SELECT count(*) FILTER (WHERE _lost IS NULL AND _existed), "
+            f"count(*) FILTER (WHERE _lost IS NOT NULL) FROM {ident(cur)}")
+
+
+def withdrawable_where(files: Sequence[str]) -> str:
+    """WHERE clause of ``events``: the current, not yet withdrawn events of ``files``
+    (earlier releases of the scope a full release replaces)."""
+    return (f"ingest_file_id IN ({in_list(files)}) AND NOT coalesce(withdrawn, FALSE)")
+
+
+def count_where(table: str, where: str) -> str:
+    return f"SELECT count(*) FROM {ident(table)} WHERE {where}"
+
+
+def withdraw(where: str) -> str:
+    """Mark events withdrawn (``?`` = the withdrawing file's id)."""
+    return f"UPDATE events SET withdrawn = TRUE, withdrawn_by = ? WHERE {where}"
