@@ -140,3 +140,18 @@ def test_a_bare_number_or_a_date_is_not_a_count(kb) -> None:  # type: ignore[no-
              "cites resolution 2253.", kb=kb, published="2024-01-01")
     assert _figs(r) == []
     assert ("November 8", "2023-11-08") in _keys(r, "date")
+
+
+# --- events ---------------------------------------------------------------------------
+
+def test_candidate_event_in_arabic_with_an_attack_verb(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("هاجمت مجموعة مسلحة ثكنة للجيش، في بلدة قرب الموصل، يوم 3 أيار 2024.", kb=kb)
+    cands = [e for e in r.events if e.status == "candidate"]
+    assert cands and cands[0].iso3 == "IRQ" and cands[0].date == "2024-05-03"
+
+
+def test_event_is_not_placed_at_a_modifier(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("U.S. forces said on 4 June 2023 that an attack near Mogadishu killed 3 people.",
+             kb=kb)
+    cands = [e for e in r.events if e.status == "candidate"]
+    assert cands and all(e.iso3 == "SOM" for e in cands)

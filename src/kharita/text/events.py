@@ -52,6 +52,22 @@ TYPE_WORDS: dict[str, str] = {
     "bataille": "battle", "mort": "strategic_development",
     "مصرع": "strategic_development", "وفاه": "strategic_development",
     "killed": "strategic_development", "died": "strategic_development",
+    # verbs and nouns of news reports of attacks, arrests and strikes (normalised forms;
+    # proclitics are removed by the lexicon: "وهاجمت", "فقتل")
+    "هاجم": "armed_assault", "هاجمت": "armed_assault", "هاجموا": "armed_assault",
+    "قتل": "armed_assault", "قتلت": "armed_assault", "قتلوا": "armed_assault",
+    "استهدف": "armed_assault", "استهدفت": "armed_assault", "كمين": "armed_assault",
+    "هجومين": "armed_assault", "اشتباكات": "battle", "اشتباك": "battle",
+    "غاره": "explosion_remote", "غارات": "explosion_remote", "قصف": "explosion_remote",
+    "انفجارا": "explosion_remote", "التفجيرين": "explosion_remote",
+    "خطف": "armed_assault", "اختطاف": "armed_assault", "اعتقال": "strategic_development",
+    "اعتقلت": "strategic_development", "القبض": "strategic_development",
+    "attacked": "armed_assault", "ambushed": "armed_assault", "ambush": "armed_assault",
+    "raid": "armed_assault", "abducted": "armed_assault", "kidnapped": "armed_assault",
+    "clashes": "battle", "fighting": "battle", "airstrike": "explosion_remote",
+    "strike": "explosion_remote", "arrested": "strategic_development",
+    "withdrawal": "strategic_development", "beheaded": "violence_against_civilians",
+    "massacres": "violence_against_civilians",
 }
 # type words that announce a death (a leader's death is a landmark: see find_events)
 DEATH_WORDS = frozenset({"مقتل", "مصرع", "وفاه", "اغتيال", "killing", "death", "killed",

@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import hashlib
 import os
+import re
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,7 @@ from kharita.text.gazetteer import gazetteer
 from kharita.text.lang import LANGS, detect_language
 from kharita.text.mentions import EntityMatcher, Mention
 from kharita.text.normalize import norm_text
-from kharita.text.sentences import split_clauses, split_sentences
+from kharita.text.sentences import split_sentences
 from kharita.text.spans import SpanIndex
 
 __all__ = ["Mention", "ReadResult", "read", "read_file"]
@@ -185,7 +186,6 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
         except ValueError:
             language = "und"  # no letters at all: undetermined (ISO 639-2)
     sentences = split_sentences(text)
-    clauses = split_clauses(text)
     tools = _tools(kb)
 
     mentions: list[Mention] = []
@@ -250,11 +250,15 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
                   if not org_spans.covers(h.start, h.end)]
     # a place inside a group's name ("ولاية خراسان", "al-Qaeda in Iraq") is left out
     for hit, place in _resolve_places(place_hits):
+        after = text[hit.end:hit.end + 40]
         mentions.append(Mention(
             "place", hit.start, hit.end, text[hit.start:hit.end], place.id,
             f"gazetteer:{hit.clitic}" if hit.clitic else "gazetteer",
             {"name": place.name, "place_kind": place.kind, "iso3": ",".join(place.iso3) or None,
-             "lat": place.lat, "lon": place.lon, "coords": place.coords}))
+             "lat": place.lat, "lon": place.lon, "coords": place.coords,
+             # "U.S. forces", "Nigerian army": the place names an actor, not where
+             # an event happened (events are not placed there)
+             "modifier": bool(_ACTOR_AFTER.match(after)) or None}))
     mentions.sort(key=lambda m: (m.start, -m.end, m.kind))
     starts = [s for s, _ in sentences]
     for m in mentions:
@@ -269,7 +273,9 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     else:
         pub_value, pub_rule = None, None
 
-    events = find_events(text, clauses, mentions, tools.landmarks, view, tools.deaths,
+    # events are read per sentence: a report names the place of an attack in another
+    # clause of the same sentence more often than in the clause of the attack word
+    events = find_events(text, sentences, mentions, tools.landmarks, view, tools.deaths,
                          published=pub_value)
     claims = find_claims(text, sentences, entity_mentions, figures, kb, NETWORK_TYPES)
     return ReadResult(text, language, pub_value, pub_rule, sentences, mentions, events,
@@ -295,6 +301,12 @@ def read_file(path: str | os.PathLike[str], *, lang: str = "auto",
     except ValueError as exc:
         raise KharitaError(f"{p}: {exc}") from exc
     return result, hashlib.sha256(data).hexdigest()
+
+
+_ACTOR_AFTER = re.compile(
+    r"\.?(?:'s)?\s{0,3}(?:special\s+|armed\s+|security\s+|military\s+)?(?:forces|troops|military|"
+    r"army|soldiers|officials|authorities|government|police|embassy|navy|air\s+force|"
+    r"commandos|officers|intelligence)\b", re.IGNORECASE)
 
 
 def _resolve_places(hits: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
