@@ -155,3 +155,11 @@ def test_event_is_not_placed_at_a_modifier(kb) -> None:  # type: ignore[no-untyp
              kb=kb)
     cands = [e for e in r.events if e.status == "candidate"]
     assert cands and all(e.iso3 == "SOM" for e in cands)
+
+
+def test_hijri_dates_are_converted(kb) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("hijridate")
+    r = read("صدر البيان في 1 رمضان 1445 هـ، بعد بيان سابق في رجب 1440هـ.", kb=kb)
+    dates = dict(_keys(r, "date"))
+    assert dates["1 رمضان 1445 هـ"] == "2024-03-11"
+    assert dates["رجب 1440هـ"] == "2019-03"

@@ -9,7 +9,9 @@ Recognised forms (Arabic-Indic digits, diacritics and tatweel are folded first):
   "November 5, 2025");
 * numeric dates ``2025-11-05`` and ``05/11/2025`` (day first);
 * year ranges "2023–2024", "(2023-2024)", "من 2023 إلى 2024", "between 2023 and 2024";
-* years alone (1900-2099) not part of a larger number.
+* years alone (1900-2099) not part of a larger number;
+* Hijri dates with a Hijri year ("1 رمضان 1445 هـ", "رجب 1440"), converted to the
+  Gregorian calendar (Umm al-Qura, with the hijridate library).
 
 Each :class:`DateMatch` holds the original span and an ISO value with its
 precision (``2025-11-05`` day, ``2025-02`` month, ``2019`` year); a range also has
@@ -58,7 +60,22 @@ _MON = rf"(?:{_MONTH_RX})(?:\s{{0,2}}/\s{{0,2}}(?:{_MONTH_RX}))?"
 _YEAR = r"(?:19|20)\d\d"
 _SEP = r"\s*[/.\-]?\s*"
 _DASH = r"\s*[-–—]\s*"
+# Hijri months (Umm al-Qura calendar); read only with a Hijri year (1300-1499), as
+# several are also names or words (رجب، صفر، شعبان، رمضان)
+_HIJRI_MONTHS: dict[str, int] = {}
+for _i, _names in enumerate([
+    "محرم|المحرم", "صفر", "ربيع الأول|ربيع الاول|ربيع أول", "ربيع الثاني|ربيع الآخر|ربيع الاخر",
+    "جمادى الأولى|جمادى الاولى|جمادى الأول", "جمادى الآخرة|جمادى الثانية|جمادى الاخرة",
+    "رجب", "شعبان", "رمضان", "شوال", "ذو القعدة|ذي القعدة", "ذو الحجة|ذي الحجة"], start=1):
+    for _n in _names.split("|"):
+        _HIJRI_MONTHS[fold(_n)] = _i
+_HIJRI_RX = "|".join(sorted((re.escape(m).replace(r"\ ", r"\s{1,3}") for m in _HIJRI_MONTHS),
+                            key=len, reverse=True))
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("hijri", re.compile(
+        rf"(?<![\w])(?:(?P<d>[0-3]?\d)\s*(?:من\s+)?)?(?P<hm>{_HIJRI_RX})\s*[/\-]?\s*"
+        rf"(?:(?:عام|سنة|سنه)\s+)?(?P<y>1[34]\d\d)(?:\s*(?:هـ|ه|هجري(?:ة|ه)?)(?![\w]))?"
+        rf"(?![\w])")),
     ("iso", re.compile(rf"(?<![\d])(?P<y>{_YEAR})-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)(?![\d])")),
     ("dmy_num", re.compile(
         rf"(?<![\d/])(?P<d>[0-3]?\d)[/.](?P<m>[01]?\d)[/.](?P<y>{_YEAR})(?![\d])")),
@@ -76,6 +93,24 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(rf"(?<![\w.,٫٬])(?P<y>{_YEAR})(?![\w]|[.,٫٬]\d)")),
 ]
 _PATTERNS = [(k, fold_pattern(p.pattern)) for k, p in _PATTERNS]
+
+
+def _hijri(year: int, month: int, day: int | None) -> tuple[str, str] | None:
+    """Gregorian ISO value and precision of a Hijri date (Umm al-Qura, via hijridate):
+    a day, or for a month without a day the Gregorian month of its 15th day.
+
+    >>> _hijri(1445, 9, 1), _hijri(1445, 9, None)
+    (('2024-03-11', 'day'), ('2024-03', 'month'))
+    """
+    try:
+        from hijridate import Hijri
+    except ImportError:  # optional: without the library Hijri dates are not read
+        return None
+    try:
+        g = Hijri(year, month, day or 15).to_gregorian()
+    except (ValueError, OverflowError):
+        return None
+    return (g.isoformat(), "day") if day else (f"{g.year:04d}-{g.month:02d}", "month")
 
 
 def _month_of(name: str) -> int | None:
@@ -122,6 +157,16 @@ def find_dates(text: str) -> list[DateMatch]:
             if any(taken[s:e]):
                 continue
             g = m.groupdict()
+            if form == "hijri":
+                conv = _hijri(int(g["y"]), _HIJRI_MONTHS[re.sub(r"\s+", " ", g["hm"])],
+                              int(g["d"]) if g.get("d") else None)
+                if conv is None:
+                    continue
+                for k in range(s, e):
+                    taken[k] = True
+                o_s, o_e = view.span(s, e)
+                out.append(DateMatch(o_s, o_e, conv[0], conv[1], None, form))
+                continue
             y = int(g["y"]) if g.get("y") else None
             month = (_month_of(g["mon"]) if g.get("mon")
                      else int(g["m"]) if g.get("m") else None)
