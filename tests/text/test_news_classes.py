@@ -163,3 +163,22 @@ def test_hijri_dates_are_converted(kb) -> None:  # type: ignore[no-untyped-def]
     dates = dict(_keys(r, "date"))
     assert dates["1 رمضان 1445 هـ"] == "2024-03-11"
     assert dates["رجب 1440هـ"] == "2019-03"
+
+
+# --- claims ---------------------------------------------------------------------------
+
+def test_claim_cues_with_bian_member_states_and_passive(kb) -> None:  # type: ignore[no-untyped-def]
+    text = ("أفاد تقرير جديد للأمم المتحدة، بأن داعش يضم 2000 مقاتل. "
+            "Member States estimate that ISIS has 3,000 fighters. "
+            "ISIS is estimated to have 1,500 fighters in the area.")
+    r = read(text, kb=kb)
+    figs = sorted(c.value for c in r.claims if c.kind == "figure")
+    assert figs == [1500.0, 2000.0, 3000.0]
+
+
+def test_casualties_are_not_compared_with_population_ruled(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("وقال مسؤولون إن هجوم داعش أسفر عن مقتل 40 شخصا.", kb=kb)
+    c = next(c for c in r.claims if c.kind == "figure")
+    assert c.property != "population_ruled"
+    assert not any(k.property == "population_ruled" for k in kb.claims
+                   if k.id in c.kb_claims)

@@ -25,8 +25,8 @@ sentence without a figure that mentions two or more KB entities is a ``relation`
 claim.
 
 Comparison with the KB's sourced claims (``kb.claims``): a KB claim with the same
-subject, unit and property (``figure`` claims with a generic property compare on
-subject and unit) is *same* when value, low and high agree within 1 %, else
+subject, unit and property (never a claim about another property of the same
+unit) is *same* when value, low and high agree within 1 %, else
 *different_value*; with no such KB claim the claim is *new*. A relation claim is
 *same* when the KB has a relation between two of its entities, else *new*.
 """
@@ -45,21 +45,28 @@ from kharita.text.normalize import fold, fold_pattern, fold_text
 from kharita.text.spans import by_start, in_range
 
 _DOC_WORDS = (r"تقارير|تقرير|دراسات|دراسه|دراسة|التقديرات|تقديرات|بيانات|بيان|مصادر|"
-              r"معلومات|مسؤولون|باحثون|خبراء|reports?|studies|study|estimates|data|figures|"
-              r"sources|analysts|officials|experts|researchers")
+              r"معلومات|مسؤولون|باحثون|خبراء|المرصد|مرصد|reports?|studies|study|estimates|data|"
+              r"figures|sources|analysts|officials|experts|researchers|member\s+states|states|"
+              r"authorities|ministry|observatory|monitor|police|army|military")
 _VERBS_AR = (r"تشير|يشير|اشارت|أشارت|اشار|أشار|اكدت|أكدت|اكد|أكد|ذكرت|ذكر|افادت|أفادت|كشفت|كشف"
-             r"|قالت|قال|يقول|تقول|أعلنت|اعلنت|أعلن|اعلن|قدرت|قدر|رجحت|تؤكد|تقدر")
+             r"|قالت|قال|يقول|تقول|أعلنت|اعلنت|أعلن|اعلن|قدرت|قدر|رجحت|تؤكد|تقدر"
+             r"|أفاد|افاد|أوضحت|أوضح|اوضح|صرحت|صرح|نقلت|نقل|أضافت|أضاف|اضاف|تابع|يقدر|تقدر"
+             r"|رصد|رصدت|وثق|وثقت")
 _AFTER = fold_pattern(
     rf"(?<!\w)(?P<cue>(?:[وف])?(?:{_VERBS_AR})|(?:[وف])?(?:وفقا\s+ل|وفقًا\s+ل|وفق|بحسب|حسب)"
-    rf"|according\s+to|selon|d'après|d'apres)"
+    rf"|according\s+to|selon|d'après|d'apres"
+    rf"|(?:is|are|was|were)\s+(?:estimated|believed|thought|reported|said)\s+to)"
     rf"\s*(?P<src>[^()،,.:؛\n]{{0,80}}?)\s*(?:\((?P<date>[^()]{{1,30}})\))?"
-    rf"\s*(?=(?:(?:الى|إلى)\s*)?(?<!\w)(?:ان|أن|إن)(?:ها|ه|هم)?\b|،|,|:|[.؛;]|\s(?:that|the|is|has|had|were|was)\b"
+    rf"\s*(?=(?:(?:الى|إلى)\s*)?(?<!\w)ب?(?:ان|أن|إن)(?:ها|ه|هم)?\b|،|,|:|[.؛;]"
+    rf"|\s(?:that|the|is|has|had|have|were|was|be)\b"
     rf"|$)",
     re.IGNORECASE,
 )
 _BEFORE = fold_pattern(
     rf"(?P<src>(?:[a-z.\-]{{1,25}}\s+){{0,3}}(?:{_DOC_WORDS})(?:\s+[^()،,.:؛\n]{{1,80}}?)?)\s*(?:\((?P<date>[^()]{{1,30}})\))?\s*"
-    rf"(?P<cue>{_VERBS_AR}|(?:suggest|indicate|show|say|said|found|estimate|estimated|state|stated)s?)\b",
+    rf"(?P<cue>{_VERBS_AR}|(?:suggest|indicate|show|say|said|found|estimate|estimated|state"
+    rf"|stated|assess|assessed|report|reported|believe|believed|note|noted|warn|warned"
+    rf"|claim|claimed)s?)\b",
     re.IGNORECASE,
 )
 _DOC_LEAD = fold_pattern(rf"^(?:{_DOC_WORDS})\s+", re.IGNORECASE)
@@ -127,7 +134,7 @@ class ClaimRef:
 # are not searched with the (slower) full patterns
 _CUE_WORD = fold_pattern(
     rf"{_VERBS_AR}|وفق|حسب|according|selon|d'apr|suggest|indicate|show|say|said|found"
-    rf"|estimate|state", re.IGNORECASE)
+    rf"|estimate|state|assess|report|believe|note|warn|claim|thought", re.IGNORECASE)
 
 
 def _find_cue(text: str, s: int, e: int) -> dict[str, Any] | None:
@@ -261,10 +268,11 @@ def compare(claim: ClaimRef, kb: KnowledgeBase) -> None:
         claim.comparison = "same" if rels else "new"
         claim.kb_claims = sorted({r.id for r in rels})
         return
-    generic = claim.property in (claim.unit, "figure")
+    # only KB claims about the same property: a casualty count (unit "people") is
+    # not compared with the population a group rules (also "people")
     cands = [k for k in kb.claims if k.subject == claim.subject
              and k.unit.lower() == (claim.unit or "").lower()
-             and (generic or k.property == claim.property)]
+             and k.property == claim.property]
     if not cands:
         claim.comparison, claim.kb_claims = "new", []
         return
