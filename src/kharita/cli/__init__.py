@@ -22,6 +22,21 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from kharita import __version__
+
+        typer.echo(f"kharita {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """kharita: a sourced, time-aware workbench for decentralized transnational armed
+    networks (reference case: the Islamic State after 2019)."""
+
+
 def _register() -> None:
     # One line per topic module; each adds its commands to ``app``.
     from kharita.cli import kb as _kb
@@ -35,6 +50,7 @@ def _register() -> None:
     from kharita.cli import attribute as _attribute; _attribute.register(app)  # noqa: E702, I001
     from kharita.cli import analysis as _analysis; _analysis.register(app)  # noqa: E702, I001
     from kharita.cli import outlook as _outlook; _outlook.register(app)  # noqa: E702, I001
+    from kharita.cli import export as _export; _export.register(app)  # noqa: E702, I001
 
 
 _register()

@@ -91,8 +91,15 @@ def _frame(store: StoreOption, engine: EngineOption, kb: KbOption, *,
         opened.close()
 
 
-def _emit_sections(sections: dict[str, Any], fmt: Format, title: str) -> None:
-    """Several tables: one JSON object, or one table/CSV block per section."""
+def _emit_sections(sections: dict[str, Any], fmt: Format, title: str,
+                   freq: str | None = None) -> None:
+    """Several tables: one JSON object, one table per section, or, as CSV, exactly one
+    table (several would not parse as one CSV: ``--table NAME`` picks it)."""
+    if fmt == Format.csv and len(sections) > 1:
+        from kharita.errors import UserInputError
+
+        raise UserInputError("--format csv prints one table; choose it with --table "
+                             + "|".join(sections))
     if fmt == Format.json:
         from kharita.cli.output import to_json
 
@@ -103,10 +110,9 @@ def _emit_sections(sections: dict[str, Any], fmt: Format, title: str) -> None:
         emit({k: conv(v) for k, v in sections.items()}, fmt)
         return
     for name, value in sections.items():
-        if fmt == Format.csv:
-            console.print(f"# {name}", markup=False, highlight=False)
         emit(value if isinstance(value, pd.DataFrame) else pd.DataFrame(
-            value if isinstance(value, list) else [value]), fmt, title=f"{title}: {name}")
+            value if isinstance(value, list) else [value]), fmt, title=f"{title}: {name}",
+            freq=freq)
 
 
 def activity_cmd(
@@ -125,9 +131,7 @@ def activity_cmd(
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
                 sources=sources, event_types=event_types) as fr:
         df = activity(fr, by=by.value, freq=freq.value)
-    if fmt == Format.table:
-        df = df.assign(period=df.period.dt.date)
-    emit(df, fmt, title=f"Network activity by {by.value} per {freq.value}",
+    emit(df, fmt, freq=freq.value, title=f"Network activity by {by.value} per {freq.value}",
          caption=caption(fr, "events = weighted count; events_raw = distinct events"))
 
 
@@ -166,10 +170,7 @@ def geography_cmd(
         if table in (GeoTable.crossing, GeoTable.all):
             res = africa_crossing(fr, freq=freq.value, n_boot=n_boot, seed=seed)
             sections["crossing"] = res.summary() if fmt != Format.json else res.to_dict()
-    for v in sections.values():
-        if isinstance(v, pd.DataFrame) and "period" in v and fmt == Format.table:
-            v["period"] = pd.to_datetime(v["period"]).dt.date
-    _emit_sections(sections, fmt, "Geography")
+    _emit_sections(sections, fmt, "Geography", freq=freq.value)
     if fmt == Format.table:
         console.print(f"[dim]{caption(fr)}[/dim]", highlight=False)
 
@@ -200,12 +201,11 @@ def decentralization_cmd(
         df = concentration(fr, freq=freq.value, weighting=weighting, n_boot=n_boot, seed=seed,
                            include_unassigned=include_unassigned)
     if fmt == Format.table:
-        df = df.assign(period=df.period.dt.date)
         df = df[[c for c in df.columns if not c.startswith("entropy_")
                  or c.startswith("entropy_norm")]]
         df = with_intervals(df, ["hhi", "entropy_norm", "n_eff_hhi", "n_eff_entropy",
                                  "core_share"]).drop(columns=["entropy", "k"], errors="ignore")
-    emit(df, fmt, title=f"Decentralization per {freq.value}",
+    emit(df, fmt, freq=freq.value, title=f"Decentralization per {freq.value}",
          caption=caption(fr, f"core = {', '.join(df.attrs.get('core', []))}; intervals: "
                              f"{n_boot} bootstrap replicates"))
 
@@ -258,6 +258,11 @@ def shocks_cmd(
          caption=caption(fr, f"{df.attrs.get('model', '')}; correction {correction.value}"))
 
 
+class StructureTable(StrEnum):
+    measures = "measures"
+    curves = "curves"
+
+
 def structure_cmd(
     as_of: Annotated[str, typer.Option("--as-of", help="Date (YYYY-MM-DD).")] = "2024-06-01",
     compare: Annotated[str | None, typer.Option(
@@ -266,6 +271,9 @@ def structure_cmd(
         "--curves", help="Print the resilience curves too.")] = False,
     k: Annotated[int, typer.Option("--k", help="Size of the key-player set.")] = 3,
     seeds: Annotated[int, typer.Option("--seeds", help="Random-removal orders.")] = 20,
+    table: Annotated[StructureTable | None, typer.Option(
+        "--table", help="Which table: measures or curves (default measures, and curves with "
+                        "--curves).")] = None,
     kb: KbOption = None, fmt: FormatOption = Format.table,
 ) -> None:
     """Centralisation, hierarchy, key players and resilience of the organisation graph."""
@@ -277,8 +285,10 @@ def structure_cmd(
              title=f"Structure: {compare} vs {as_of}")
         return
     s = structure(knowledge, as_of, k=k, seeds=seeds)
-    sections: dict[str, Any] = {"measures": s.table() if fmt != Format.json else s.to_dict()}
-    if curves or fmt == Format.json:
+    sections: dict[str, Any] = {}
+    if table in (None, StructureTable.measures):
+        sections["measures"] = s.table() if fmt != Format.json else s.to_dict()
+    if table == StructureTable.curves or (table is None and (curves or fmt == Format.json)):
         sections["curves"] = s.curves
     _emit_sections(sections, fmt, f"Structure on {as_of}")
 

@@ -105,20 +105,53 @@ def with_intervals(df: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
     return out
 
 
+def is_id_column(name: str) -> bool:
+    """Columns printed verbatim (no thousands separators): ids, codes, grid cells, years.
+
+    >>> [is_id_column(c) for c in ("event_id", "priogrid_gid", "year", "events")]
+    [True, True, True, False]
+    """
+    n = str(name).lower()
+    return (n in ("id", "gid", "year", "code", "iso3", "rn") or n.endswith(("_id", "_gid", "_ids",
+                                                                           "_code", "_year")))
+
+
+def period_text(df: pd.DataFrame, freq: str | None) -> pd.DataFrame:
+    """``period`` (first days) printed at its frequency: ``2019``, ``2019-Q3``, ``2019-07``,
+    a week's first day (nothing else changes).
+
+    >>> df = pd.DataFrame({"period": pd.to_datetime(["2019-07-01"])})
+    >>> period_text(df, "quarter").period.tolist()
+    ['2019-Q3']
+    """
+    if freq is None or "period" not in df or not len(df):
+        return df
+    from kharita.views.periods import as_date, period_label
+
+    return df.assign(period=[period_label(as_date(v), freq) if v is not None and not
+                             (isinstance(v, float) and pd.isna(v)) else "" for v in df["period"]])
+
+
 def emit(data: pd.DataFrame | dict[str, Any] | list[Any], fmt: Format, *,
-         title: str | None = None, caption: str | None = None, max_rows: int = 200) -> None:
+         title: str | None = None, caption: str | None = None, max_rows: int = 200,
+         freq: str | None = None) -> None:
     """Print ``data`` in the chosen format to standard output.
 
     Tables are cut to ``max_rows`` rows in ``table`` format only (with a note);
-    ``csv`` and ``json`` always print everything.
+    ``csv`` and ``json`` always print everything (periods as their first days, ISO
+    dates, for machines). In tables, with ``freq``, a ``period`` column is printed at that
+    frequency (``2019``, not ``2019-01-01``), and id-like columns (:func:`is_id_column`)
+    verbatim.
     """
+    if isinstance(data, pd.DataFrame) and fmt == Format.table:
+        data = period_text(data, freq)
     if fmt == Format.json:
         sys.stdout.write(to_json(data) + "\n")
         return
     df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(
         data if isinstance(data, list) else [data])
     if fmt == Format.csv:
-        df.to_csv(sys.stdout, index=False)
+        df.to_csv(sys.stdout, index=False, lineterminator="\n")
         return
     table = Table(title=title, caption=caption, show_lines=False, header_style="bold")
     for col in df.columns:
@@ -127,8 +160,11 @@ def emit(data: pd.DataFrame | dict[str, Any] | list[Any], fmt: Format, *,
     for column, is_num in zip(table.columns, numeric, strict=True):
         if is_num:
             column.justify = "right"
+    verbatim = [is_id_column(c) for c in df.columns]
     for row in df.head(max_rows).itertuples(index=False):
-        table.add_row(*(escape(format_cell(v)) for v in row))
+        table.add_row(*(escape("" if v is None or (isinstance(v, float) and pd.isna(v))
+                               else str(v) if raw and not isinstance(v, float)
+                               else format_cell(v)) for v, raw in zip(row, verbatim, strict=True)))
     console.print(table)
     if len(df) > max_rows:
         console.print(f"[dim]... {len(df) - max_rows} more rows (use --format csv or json)[/dim]")
