@@ -198,8 +198,10 @@ class Hawkes(Model):
         if p is None:
             return Climatology().sample(y, horizon, n, rng)
         # history's owed excitation per future period (exact integral over each period)
-        hist_t, hist_k = self._events(y[-min(y.shape[0], 24):], rng)
-        hist_t = hist_t - min(y.shape[0], 24)  # origin at 0
+        # history still owed: periods until the slowest kernel has decayed to e^-30
+        back = int(min(y.shape[0], 24, np.ceil(30.0 / float(p.decays.min())) + 1))
+        hist_t, hist_k = self._events(y[-back:], rng)
+        hist_t = hist_t - back  # origin at 0
         a = np.arange(horizon, dtype=np.float64)
         extra = np.zeros((K, horizon))
         for u, beta in enumerate(p.decays):

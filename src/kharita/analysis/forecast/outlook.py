@@ -2,7 +2,8 @@
 
 :func:`outlook` takes the frame, builds the history (:mod:`.history`), chooses the model
 (``model="auto"``: the one that backtests best on this store, :mod:`.backtest`, over the
-last ``select_origins`` origins; "no skill" is stated when a baseline wins) and returns,
+last ``select_origins`` origins (36) with 100 samples per forecast; "no skill" is stated
+when a baseline wins) and returns,
 per unit and future period, the predictive distribution of events and fatalities as
 quantiles and central 50/80/95% intervals, ``p_any`` = P(>= 1 event) and ``p_surge`` =
 P(events above the unit's 90th percentile period). Attribution uncertainty enters by
@@ -91,7 +92,7 @@ def forecast_history(h: History, model: str, *, horizon: int = 6, n_samples: int
 
 def outlook(frame: Frame, *, horizon: int = 6, freq: str = "month", level: str = "branch",
             units: list[str] | None = None, model: str = "auto",
-            run_backtest: bool = False, select_origins: int = 60, n_samples: int = 1000,
+            run_backtest: bool = False, select_origins: int = 36, n_samples: int = 1000,
             seed: int = 0) -> OutlookResult:
     """Forecast of the frame's units (see the module docstring).
 
@@ -112,8 +113,7 @@ def outlook(frame: Frame, *, horizon: int = 6, freq: str = "month", level: str =
     bt = None
     if model == "auto" or run_backtest:
         bt = backtest(h, models=DEFAULT_MODELS, horizon=horizon,
-                      n_origins=select_origins,
-                      n_samples=200, seed=seed)
+                      n_origins=select_origins, n_samples=100, seed=seed)
     chosen = bt.best if model == "auto" and bt is not None else model
     table = forecast_history(h, chosen, horizon=horizon, n_samples=n_samples, seed=seed)
     verdict = bt.verdict if bt is not None else f"{chosen} (chosen by the user; not backtested)"
