@@ -8,6 +8,7 @@ the same run: normalising the same articles with
 ``kharita.names.normalize_with_offsets`` (the floor every reader pays).
 
     python benchmarks/bench_read.py [--n 1000] [--size 5000] [--seed 7] [--store FILE]
+    python benchmarks/bench_read.py --scaling   # 100 KB vs 1 MB, pathological inputs
 """
 
 from __future__ import annotations
@@ -87,13 +88,46 @@ def make_article(rng: random.Random, lang: str, size: int) -> str:
     return "".join(parts)
 
 
+def scaling(seed: int) -> None:
+    """Print read times of 100 KB and 1 MB of generated English (one document each),
+    their ratio (linear: about 10x; target under 12x, 1 MB under 3 s) and the time
+    per 100 KB of pathological inputs (target under 1 s)."""
+    from kharita.kb import load_kb
+    from kharita.text import read
+
+    kb = load_kb()
+    read("warm up", kb=kb, lang="en")
+    rng = random.Random(seed)
+    text = " ".join(make_article(rng, "en", 5000) for _ in range(210))
+
+    def timed(doc: str) -> float:
+        t = time.perf_counter()
+        read(doc, kb=kb, lang="en")
+        return time.perf_counter() - t
+
+    small, big = text[:100_000], text[:1_000_000]
+    t_small, t_big = timed(small), timed(big)
+    print(f"100 KB: {t_small:.2f} s   1 MB: {t_big:.2f} s   ratio {t_big / t_small:.1f}x")
+    for label, unit in [("spaces", " "), ("digits", "1"), ("digits and spaces", "1 "),
+                        ("punctuation", ".,-/"), ("one letter", "a"), ("alef", "ا"),
+                        ("'March' + spaces", None), ("'killed 1 '", "killed 1 ")]:
+        doc = ("March" + " " * 99_995) if unit is None else unit * (100_000 // len(unit))
+        print(f"pathological, {label:18}: {timed(doc):.2f} s per 100 KB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--size", type=int, default=5000, help="bytes (UTF-8) per article")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--store", default=None, help="also write to this DuckDB store")
+    ap.add_argument("--scaling", action="store_true",
+                    help="instead: time one 100 KB and one 1 MB English document and "
+                         "pathological inputs (issue 18: linear reading)")
     args = ap.parse_args()
+    if args.scaling:
+        scaling(args.seed)
+        return
 
     from kharita.kb import load_kb
     from kharita.names import normalize_with_offsets

@@ -263,20 +263,58 @@ _COUNT_NOUNS_AR = (
     "|هجمات|عمليات|دول|مدنيين|افراد|اعضاء|قاده|اسرى|معتقلين|ضحايا|مواطنين|عمال|طلاب|مصلين")
 # verbs and nouns of casualties and arrests followed by the number ("killed 22",
 # "wounding 20", "مقتل 15", "اعتقال 600", "rose to 54")
-_COUNT_VERBS = (
-    r"killed|killing|kill|kills|wounded|wounding|injured|injuring|abducted|kidnapped|arrested"
-    r"|detained|rose\s+to|قتل|مقتل|مصرع|اصابه|جرح|اعتقال|خطف|اختطاف|ارتفع\s+(?:الى|إلى)"
-    r"|ارتفعت\s+(?:الى|إلى)|tuant|blessant|tue|tues")
-_QUAL_ANY = "|".join(f"(?:{v})" for v in _QUAL.values())
-_GAP = r"(?:\s+(?!(?:and|or|of|in|on|at|to|from|the|a|an|who|which|that)\b)[a-z][a-z\-’']*){0,2}?"
+_COUNT_VERBS = frozenset((
+    "killed", "killing", "kill", "kills", "wounded", "wounding", "injured", "injuring",
+    "abducted", "kidnapped", "arrested", "detained", "قتل", "مقتل", "مصرع", "اصابه", "جرح",
+    "اعتقال", "خطف", "اختطاف", "tuant", "blessant", "tue", "tues"))
+_COUNT_VERBS_2 = frozenset({"rose to", "ارتفع الى", "ارتفعت الى", "ارتفع إلى", "ارتفعت إلى"})
+_NOUNS_EN = frozenset(_COUNT_NOUNS_EN.split("|"))
+_NOUNS_AR = frozenset(_COUNT_NOUNS_AR.split("|"))
+_GAP_STOP = frozenset(("and", "or", "of", "in", "on", "at", "to", "from", "the", "a", "an",
+                       "who", "which", "that"))
 _IMPLIED = fold_pattern(
-    rf"{_START}(?:{_B}(?:(?P<q>{_QUAL_RX})\s+)?(?P<n>{_NUMBER})"
-    rf"(?:\s+(?:or|او|أو)\s+(?P<n2>{_NUMBER}))?(?:\s*(?P<sc>{_SCALE_RX}))?"
-    rf"(?:{_GAP}\s+(?:of\s+)?(?:(?:من\s+)?(?:ال)?(?:{_COUNT_NOUNS_AR})|(?:{_COUNT_NOUNS_EN}))"
-    rf"|\s+من\s+(?=\S))(?![\w])"
-    rf"|(?<![\w])(?:{_COUNT_VERBS})\s+(?:(?P<q2>{_QUAL_ANY})\s+)?(?P<n3>{_NUMBER})(?![\w]))",
+    rf"{_START}{_B}(?:(?P<q>{_QUAL_RX})\s+)?(?P<n>{_NUMBER})"
+    rf"(?:\s+(?:or|او|أو)\s+(?P<n2>{_NUMBER}))?(?:\s*(?P<sc>{_SCALE_RX}))?(?![\w])",
     re.IGNORECASE,
 )
+_WORD_AFTER = re.compile(r"\s{1,4}([^\s]{1,30})")
+_WORD_BEFORE = re.compile(r"([^\s]{1,30})\s{1,4}$")
+
+
+def _noun_follows(text: str, pos: int) -> bool:
+    """A count noun within three words after ``pos`` ("32 fishermen", "two prominent
+    traders", "ست جثث", "مئات الأشخاص", "15 من الدرك"); words between are not
+    function words."""
+    for k in range(3):
+        m = _WORD_AFTER.match(text, pos)
+        if m is None:
+            return False
+        word = m.group(1).strip(".,;:!?()\"'«»“”،؛")
+        if k == 0 and word == "من":
+            return True
+        bare = word[2:] if word.startswith("ال") else word
+        if word in _NOUNS_EN or word in _NOUNS_AR or bare in _NOUNS_AR:
+            return True
+        letters = word.replace("-", "").replace("’", "").replace("'", "")
+        if word in _GAP_STOP or not letters.isalpha() or is_arabic_word(word) \
+                or word != m.group(1):
+            return False  # Arabic counts take the noun right after the number
+        pos = m.end()
+    return False
+
+
+def is_arabic_word(word: str) -> bool:
+    return "\u0600" <= word[:1] <= "\u06ff"
+
+
+def _verb_precedes(text: str, pos: int) -> bool:
+    m = _WORD_BEFORE.search(text, max(0, pos - 32), pos)
+    if m is None:
+        return False
+    if m.group(1) in _COUNT_VERBS:
+        return True
+    m2 = _WORD_BEFORE.search(text, max(0, m.start() - 32), m.start())
+    return m2 is not None and f"{m2.group(1)} {m.group(1)}" in _COUNT_VERBS_2
 
 
 def _implied_counts(view: View, found: list[Figure]) -> list[Figure]:
@@ -285,10 +323,11 @@ def _implied_counts(view: View, found: list[Figure]) -> list[Figure]:
     ``implied-unit``). A digit string of a year (1900-2100) is not counted."""
     taken = SpanIndex((f.start, f.end) for f in found)
     out: list[Figure] = []
-    for m in _scan(_IMPLIED, view.text):
+    text = view.text
+    for m in _scan(_IMPLIED, text):
         g = m.groupdict()
-        num = g.get("n") or g.get("n3")
-        if num is None:
+        num = g["n"]
+        if not (_noun_follows(text, m.end()) or _verb_precedes(text, m.start())):
             continue
         v = parse_number(num)
         if v is None:
@@ -296,15 +335,9 @@ def _implied_counts(view: View, found: list[Figure]) -> list[Figure]:
         if num.isdigit() and 1900 <= v <= 2100:
             continue
         scale = _SCALES.get(g["sc"], 1.0) if g.get("sc") else 1.0
-        qual = next((k for k in _QUAL if g.get(f"q_{k}")), None)
-        if qual is None and g.get("q2"):
-            qual = next(k for k, v in _QUAL.items()
-                        if fold_pattern(rf"(?:{v})$", re.IGNORECASE).match(g["q2"]))
-        qual = qual or "exactly"
-        s0 = m.start("q") if g.get("q") else m.start("n") if g.get("n") else (
-            m.start("q2") if g.get("q2") else m.start("n3"))
-        e0 = m.end("sc") if g.get("sc") else m.end("n2") if g.get("n2") else (
-            m.end("n") if g.get("n") else m.end("n3"))
+        qual = next((k for k in _QUAL if g.get(f"q_{k}")), None) or "exactly"
+        s0 = m.start()
+        e0 = m.end()
         o_s, o_e = view.span(s0, e0)
         if taken.overlaps(o_s, o_e):
             continue
