@@ -163,6 +163,9 @@ class SparkStore(Store):
     """
 
     engine: ClassVar[str] = "spark"
+    #: Quoted fields may span lines when files are read (each file is then read in one
+    #: task); set False for large files without line breaks in fields.
+    multiline: bool = True
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
                  create: bool = True, master: str | None = None,
@@ -321,11 +324,43 @@ class SparkStore(Store):
             if name in self._current_files():
                 raise StoreError(f"cannot drop the stored table {name}")
             self.drop_temp(name)
-        elif isinstance(tree, (exp.Update, exp.Merge)):
-            raise StoreError("UPDATE/MERGE are not supported on a Spark store: write "
-                             "a new table with the changed rows instead")
+        elif isinstance(tree, exp.Update):
+            self._update(tree)
+        elif isinstance(tree, exp.Merge):
+            raise StoreError("MERGE is not supported on a Spark store")
         else:
             self._run(tree).collect()
+
+    def _update(self, tree: exp.Update) -> None:
+        """``UPDATE t SET c = v, ... [WHERE cond]`` as a rewrite of ``t`` with
+        ``CASE WHEN cond THEN v ELSE c END`` for each set column (staged like every
+        write; nothing is rewritten when no row matches)."""
+        if tree.args.get("from") is not None:
+            raise StoreError("UPDATE ... FROM is not supported on a Spark store")
+        table = check_identifier(tree.this.name)
+        columns = self._stored_columns(table)
+        sets = {e.this.name: e.expression for e in tree.expressions}
+        unknown = set(sets) - set(columns)
+        if unknown:
+            raise StoreError(f"{table} has no column {sorted(unknown)[0]}")
+        where = tree.args.get("where")
+        cond = where.this if where is not None else None
+        if cond is not None and not self._run(
+                exp.select("1").from_(table).where(cond.copy())).limit(1).collect():
+            return
+        hit = None if cond is None else exp.func("COALESCE", exp.paren(cond.copy()),
+                                                 exp.false())
+        items: list[Any] = []
+        for c in columns:
+            if c not in sets:
+                items.append(exp.column(c))
+                continue
+            value = sets[c].copy()
+            if hit is not None:
+                value = exp.Case(ifs=[exp.If(this=hit.copy(), true=value)],
+                                 default=exp.column(c))
+            items.append(exp.alias_(value, c))
+        self._rewrite(table, self._run(exp.select(*items).from_(table)), columns)
 
     def _run(self, tree: exp.Expression) -> DataFrame:
         text = dialect.to_sql(tree, "spark")
@@ -929,7 +964,7 @@ class SparkRawLoader:
             return load_raw_lines(store, path, view=table, fields=split_tab_fields)
         return load_raw_delimited(store, path, columns, view=table, delim=delim,
                                   quote=quote, header=header, encoding=encoding,
-                                  drop_rows=drop_rows)
+                                  drop_rows=drop_rows, multiline=store.multiline)
 
     def load_records(self, store: SparkStore, batches: Any, *, table: str,
                      schema: pa.Schema) -> SparkRawLoad:
