@@ -182,3 +182,10 @@ def test_casualties_are_not_compared_with_population_ruled(kb) -> None:  # type:
     assert c.property != "population_ruled"
     assert not any(k.property == "population_ruled" for k in kb.claims
                    if k.id in c.kb_claims)
+
+
+def test_city_name_inside_a_persons_name_is_not_a_place(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Defense Secretary Lloyd Austin met officials. Later, in Austin, Texas, he "
+             "spoke. North Kivu and Mogadishu were named.", kb=kb)
+    places = [m.text for m in r.mentions if m.kind == "place"]
+    assert places.count("Austin") == 1 and "Mogadishu" in places

@@ -247,7 +247,8 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     org_spans = SpanIndex((m.start, m.end) for m in entity_mentions
                           if m.attrs.get("entity_type") != "landmark_event")
     place_hits = [(h, p) for h, p in gazetteer().scan(view)
-                  if not org_spans.covers(h.start, h.end)]
+                  if not org_spans.covers(h.start, h.end)
+                  and not _in_person_name(text, h, p)]
     # a place inside a group's name ("ولاية خراسان", "al-Qaeda in Iraq") is left out
     for hit, place in _resolve_places(place_hits):
         after = text[hit.end:hit.end + 40]
@@ -301,6 +302,25 @@ def read_file(path: str | os.PathLike[str], *, lang: str = "auto",
     except ValueError as exc:
         raise KharitaError(f"{p}: {exc}") from exc
     return result, hashlib.sha256(data).hexdigest()
+
+
+_CAPITALISED_BEFORE = re.compile(r"(?<![.!?\n:;\"“«(])\s([A-Z][a-z]+)\s$")
+_NOT_NAME_WORDS = frozenset(("The", "In", "At", "On", "From", "To", "Of", "And", "Near",
+                             "North", "South", "East", "West", "Northern", "Southern",
+                             "Eastern", "Western", "Central", "Greater", "Upper", "Lower",
+                             "New", "Old", "Al", "El", "Ar", "As", "Ad", "Deir", "Tal", "Tell",
+                             "Ras", "Bir", "Ain", "Jabal", "Wadi", "Lake", "Port", "Fort",
+                             "Saint", "San", "Santa", "Sao", "Abu"))
+
+
+def _in_person_name(text: str, hit: Any, place: Any) -> bool:
+    """A Latin city name right after a capitalised word that is not a sentence start
+    nor a place word is part of a person's name ("Lloyd Austin", "Secretary Austin")."""
+    if place.kind != "city" or not text[hit.start:hit.end][:1].isupper() \
+            or not text[hit.start:hit.end].isascii():
+        return False
+    m = _CAPITALISED_BEFORE.search(text, max(0, hit.start - 30), hit.start)
+    return m is not None and m.group(1) not in _NOT_NAME_WORDS
 
 
 _ACTOR_AFTER = re.compile(
