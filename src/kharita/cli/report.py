@@ -99,7 +99,8 @@ def brief_cmd(
     store: StoreOption = None,
     engine: EngineOption = None,
     kb: KbOption = None,
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")]
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write "
+                                                                "(- for standard output).")]
     = Path("kharita-brief.html"),
     date_from: FromOption = None,
     date_to: ToOption = None,
@@ -128,6 +129,15 @@ def brief_cmd(
                                     task, description=f"section: {t}"))
     finally:
         opened.close()
+    if str(output) == "-":
+        import sys
+
+        from kharita.report.brief import render_html
+
+        if pdf:
+            raise typer.BadParameter("--pdf needs a file: give -o FILE.html", param_hint="--pdf")
+        sys.stdout.write(render_html(brief))
+        return
     path = write_brief(brief, output)
     size = path.stat().st_size / 1e6
     missing = [s.title for s in brief.sections if s.status != "ok"]
