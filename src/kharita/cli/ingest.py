@@ -81,7 +81,10 @@ def ingest_cmd(
     """Read event files into the store (one transaction per file) and print a summary.
 
     Rows that cannot be used go to the quarantine (see `kharita quarantine`); a file
-    ingested before (same sha256) is skipped.
+    ingested before with the same filters (same sha256) is skipped. Each event is stored
+    once: an event already stored is replaced by the newer version (newer source
+    version, else the later file; the old one is kept in history), and events a newer
+    full release no longer carries are marked withdrawn (docs/events.md).
     """
     from kharita.events import ingest as ing
 

@@ -468,13 +468,16 @@ def ingest_paths(store: Store, source: str, paths: Iterable[str | Path], *,
 
 
 def summary_frame(reports: Sequence[IngestReport]) -> pd.DataFrame:
-    """One row per file: rows read / stored / quarantined / filtered and the reasons."""
+    """One row per file: rows read / stored / quarantined / filtered, the stored rows
+    that replaced an earlier version (``replaced``) or went only to history
+    (``history_only``), earlier events withdrawn, and the reasons."""
     rows = []
     for r in reports:
         rows.append({
             "file": Path(r.path).name, "source": r.source, "version": r.source_version,
             "read": r.rows_read, "stored": r.rows_stored, "quarantined": r.rows_quarantined,
-            "filtered": r.rows_filtered,
+            "filtered": r.rows_filtered, "replaced": r.rows_replaced,
+            "history_only": r.rows_superseded, "withdrawn": r.rows_withdrawn,
             "reasons": "; ".join(f"{k}: {v}" for k, v in {**r.reasons, **r.filtered}.items()),
             "status": "skipped (already ingested)" if r.skipped else "ingested",
         })
