@@ -139,7 +139,7 @@ PAGES = {"overview": ("/", "#chart-map[data-drawn='1']"), "map": ("/map", "#map[
 def test_every_page_on_real_data(real_server, watched, name, tmp_path) -> None:
     path, ready = PAGES[name]
     pg = watched.page
-    pg.goto(real_server + path)
+    pg.goto(real_server + path, timeout=120_000)  # the overview builds the brief
     pg.wait_for_selector(ready, timeout=90_000)
     pg.wait_for_load_state("networkidle")
     _check_charts(pg)

@@ -185,6 +185,10 @@ def serve_cmd(
                          command=_command_line(
                              "serve", "--store", store_path(store, engine),
                              *(["--engine", engine.value] if engine else [])))
+        import threading
+
+        # build the overview (the brief) while the user opens the first page
+        threading.Thread(target=app.state.workbench.overview, daemon=True).start()
         console.print(f"kharita workbench on http://{host}:{port}/ (Ctrl-C to stop)")
         uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
