@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kharita.analysis.frame import build_frame
 from kharita.errors import NotFound
 from kharita.events.attribute import actors, attribute_store, explain
 from kharita.events.rules import admin1_key, split_actor
@@ -429,3 +430,56 @@ def test_the_umbrella_is_the_profiles_root_not_a_fixed_id(mini, tmp_path):
     assert (want["entity_id"] == "net").any()  # an umbrella left at the root
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True),
                                   check_dtype=False)
+
+JOINT_ROWS = [
+    # id, date, iso3, admin1, actor1
+    ("acled:j1", "2019-06-01", "BFA", "Sahel",
+     "JNIM: Group for Support of Islam and Muslims and/or Islamic State (Greater Sahara)"),
+    ("acled:j2", "2019-06-02", "NGA", "Borno", "Islamic State (West Africa) and/or Boko Haram "
+                                               "- Jamatu Ahli is-Sunnah lid-Dawatai wal-Jihad"),
+    ("acled:j3", "2019-06-03", "BFA", "Sahel",
+     "Katiba Unknown and/or Islamic State (Greater Sahara)"),
+    ("acled:j4", "2019-06-04", "BFA", "Sahel", "Islamic State (Greater Sahara)"),
+    ("acled:j5", "2019-06-05", "MLI", "Mopti", "JNIM: Group for Support of Islam and Muslims"),
+]
+
+
+# -- joint labels on constructed ACLED rows with the shipped KB (issue 12): every group
+# named is a candidate, in the KB or outside it, so --ambiguous split|full|exclude differ
+
+@pytest.fixture(scope="module")
+def joint_store(kb):
+    con = connect(":memory:")
+    df = pd.DataFrame(JOINT_ROWS, columns=["event_id", "date_start", "country_iso3", "admin1",
+                                     "actor1_name"])
+    df["source"] = "acled"
+    df["actor2_name"] = "Civilians"
+    df["date_start"] = pd.to_datetime(df["date_start"]).dt.date
+    df["ingest_file_id"] = "f1"
+    con.register("df_events", df)
+    con.append("events", "SELECT * FROM df_events")
+    attribute_store(con, kb)
+    return con
+
+
+def test_every_group_of_a_joint_label_is_a_candidate(joint_store):
+    att = joint_store.sql("SELECT event_id, entity_id, rule, confidence FROM attributions "
+                    "WHERE side = 1 ORDER BY event_id, entity_id")
+    got = {e: sorted(g.entity_id) for e, g in att.groupby("event_id")}
+    assert got["acled:j1"] == ["is-sahel", "jnim"]
+    assert got["acled:j2"] == ["is-west-africa", "jas"]
+    assert got["acled:j3"] == ["is-sahel", "outside:Katiba Unknown"]
+    assert got["acled:j5"] == ["jnim"]  # JNIM alone: outside the network, no branch
+    out = att[att.entity_id == "outside:Katiba Unknown"].iloc[0]
+    assert out.rule == "acled-joint+outside" and out.confidence == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("mode", "weights"), [
+    ("split", {"acled:j1": 0.5, "acled:j2": 0.5, "acled:j3": 0.5, "acled:j4": 1.0}),
+    ("full", {"acled:j1": 1.0, "acled:j2": 1.0, "acled:j3": 1.0, "acled:j4": 1.0}),
+    ("exclude", {"acled:j4": 1.0}),
+])
+def test_ambiguity_modes_differ(joint_store, kb, mode, weights):
+    df = build_frame(joint_store, kb, ambiguous=mode).df()
+    assert dict(zip(df.event_id, df.weight, strict=True)) == pytest.approx(weights)
+    assert "jnim" not in set(df.entity_id) and "acled:j5" not in set(df.event_id)

@@ -47,6 +47,9 @@ RULES: Final[dict[str, str]] = {
     "alias-clitic": "KB Arabic name or alias after removing a proclitic",
     "acled-joint": "ACLED joint label 'X and/or Y': each candidate kept with confidence / n",
     "coalition": "UCDP side listing several groups 'A, B, IS': each member matched on its own",
+    "outside": "a group a joint label names that the KB does not know: kept as a candidate "
+               "outside the network (entity id 'outside:<name>'), so the network's share "
+               "is split with it",
     "co-actor": "further actors of side 1 (GTD gname2/gname3, ACLED assoc_actor_1), each "
                 "matched on its own",
     "territory": "an umbrella actor (the whole network) narrowed to the branch whose KB "
@@ -66,6 +69,7 @@ MATCH_CONFIDENCE: Final[dict[str, float]] = {
     "alias-exact": 1.0,
     "alias-normalised": 0.95,
     "alias-clitic": 0.9,
+    "outside": 1.0,
 }
 
 #: Confidence factor when an umbrella code cannot be narrowed to a branch.
@@ -247,6 +251,19 @@ def _match_part(idx: KBIndex, source: str, part: ActorPart,
     return out
 
 
+#: Prefix of the entity id given to a joint-label group the KB does not know.
+OUTSIDE_PREFIX = "outside:"
+
+
+def outside_id(name: str) -> str:
+    """The attribution entity id of a joint-label group outside the KB.
+
+    >>> outside_id(" Katiba Serma ")
+    'outside:Katiba Serma'
+    """
+    return OUTSIDE_PREFIX + " ".join(name.split())
+
+
 def learn_ucdp_names(pairs: Iterable[tuple[str | None, str | None]]) -> dict[str, int]:
     """UCDP actor name -> id, from rows whose side is a single actor (no comma).
 
@@ -307,6 +324,12 @@ def actor_map(kb: KnowledgeBase, actors: pd.DataFrame) -> pd.DataFrame:
         parts = split_actor(source, name, sid)
         for p in parts:
             cands = _match_part(idx, source, p, learned)
+            if not cands and p.kind == "acled-joint" and p.name:
+                # a joint label's group outside the KB is still a candidate: the
+                # network's share of the event is split with it (never weight 1)
+                cands = [(outside_id(p.name), "outside", MATCH_CONFIDENCE["outside"],
+                          f"{p.name!r} is not in the knowledge base: a candidate outside "
+                          "the network")]
             for eid, rule, conf, detail in cands:
                 weight = 1.0 / p.n_parts if p.kind == "acled-joint" else 1.0
                 if p.kind:
