@@ -441,6 +441,8 @@ JOINT_ROWS = [
      "Katiba Unknown and/or Islamic State (Greater Sahara)"),
     ("acled:j4", "2019-06-04", "BFA", "Sahel", "Islamic State (Greater Sahara)"),
     ("acled:j5", "2019-06-05", "MLI", "Mopti", "JNIM: Group for Support of Islam and Muslims"),
+    # ISGS's label since its 2022 elevation to a province
+    ("acled:j6", "2023-06-01", "NER", "Tillaberi", "Islamic State (Sahel)"),
 ]
 
 
@@ -470,14 +472,17 @@ def test_every_group_of_a_joint_label_is_a_candidate(joint_store):
     assert got["acled:j2"] == ["is-west-africa", "jas"]
     assert got["acled:j3"] == ["is-sahel", "outside:Katiba Unknown"]
     assert got["acled:j5"] == ["jnim"]  # JNIM alone: outside the network, no branch
+    assert got["acled:j6"] == ["is-sahel"]
     out = att[att.entity_id == "outside:Katiba Unknown"].iloc[0]
     assert out.rule == "acled-joint+outside" and out.confidence == pytest.approx(0.5)
 
 
 @pytest.mark.parametrize(("mode", "weights"), [
-    ("split", {"acled:j1": 0.5, "acled:j2": 0.5, "acled:j3": 0.5, "acled:j4": 1.0}),
-    ("full", {"acled:j1": 1.0, "acled:j2": 1.0, "acled:j3": 1.0, "acled:j4": 1.0}),
-    ("exclude", {"acled:j4": 1.0}),
+    ("split", {"acled:j1": 0.5, "acled:j2": 0.5, "acled:j3": 0.5, "acled:j4": 1.0,
+               "acled:j6": 1.0}),
+    ("full", {"acled:j1": 1.0, "acled:j2": 1.0, "acled:j3": 1.0, "acled:j4": 1.0,
+              "acled:j6": 1.0}),
+    ("exclude", {"acled:j4": 1.0, "acled:j6": 1.0}),
 ])
 def test_ambiguity_modes_differ(joint_store, kb, mode, weights):
     df = build_frame(joint_store, kb, ambiguous=mode).df()
