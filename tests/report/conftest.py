@@ -42,7 +42,9 @@ def build_tiny_store(path: Path, *, synthetic: bool = True, kb_version: str | No
         for ent, side, conf, rule in attrs:
             con.execute("INSERT INTO attributions VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [eid, ent, side, conf, rule, f"detail for {ent}", kb_version])
-    con.execute("INSERT INTO ingest_files VALUES ('f1', 'tiny.csv', 'synthetic', 'test', 7, 6,"
+    con.execute("INSERT INTO ingest_files (ingest_file_id, path, source, source_version,"
+                " rows_read, rows_stored, rows_quarantined, rows_filtered, started_at,"
+                " finished_at, synthetic) VALUES ('f1', 'tiny.csv', 'synthetic', 'test', 7, 6,"
                 " 1, 0, now(), now(), ?)", [synthetic])
     con.execute("INSERT INTO quarantine VALUES ('f1', 'tiny.csv', 8, 'date_start',"
                 " 'bad date', 'x,y,z')")
