@@ -73,7 +73,8 @@ def connect(path: str | os.PathLike[str], *, engine: str = "duckdb", read_only: 
 
     from kharita.store.base import open_store
 
-    return open_store(Path(path) if not isinstance(path, str) else path, engine=engine, read_only=read_only, create=create)
+    where = path if isinstance(path, str) else Path(path)
+    return open_store(where, engine=engine, read_only=read_only, create=create)
 
 
 def __getattr__(name: str) -> Any:
