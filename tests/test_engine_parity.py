@@ -164,13 +164,15 @@ def test_duplicate_file_is_skipped_on_spark(stores):
 
 @pytest.mark.parametrize("table,keys", [
     ("events", ["ingest_file_id", "event_id"]),
+    ("events_history", ["ingest_file_id", "event_id", "ingest_row"]),
     ("attributions", ["event_id", "side", "entity_id"]),
     ("ingest_files", ["ingest_file_id"]),
     ("quarantine", ["ingest_file_id", "row_number"]),
     ("filtered", ["ingest_file_id", "reason"]),
 ])
 def test_same_tables(stores, table, keys):
-    skip = {"ingest_files": ["started_at", "finished_at"]}.get(table, [])
+    skip = {"ingest_files": ["started_at", "finished_at"],
+            "events_history": ["superseded_at"]}.get(table, [])
     d = stores["duckdb"].sql(f"SELECT * FROM {table}").drop(columns=skip)
     s = stores["spark"].sql(f"SELECT * FROM {table}").drop(columns=skip)
     assert list(d.columns) == list(s.columns)
@@ -341,7 +343,9 @@ def test_quarantine_parity_and_rollback(stores, tmp_path, kb, monkeypatch):
     def fail(*a, **k):
         raise IngestError("planted failure after the events were staged")
 
-    monkeypatch.setattr(ingest_spark, "_arrow", fail)
+    from kharita.store.sql import ingest as ingest_sql
+
+    monkeypatch.setattr(ingest_sql, "insert_ingest_file", fail)  # the file's last write
     with pytest.raises(IngestError, match="planted"):
         ingest_spark.ingest_file_spark(spark, "ucdp", _bad_copy(stores["paths"][3],
                                                                 tmp_path / "bad2.csv", 30))
