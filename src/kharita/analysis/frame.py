@@ -133,11 +133,11 @@ def resolve_countries(names: Iterable[str]) -> tuple[str, ...]:
             out.append(code)
             continue
         try:
-            hits = pycountry.countries.search_fuzzy(name)
+            hits: list[Any] = list(pycountry.countries.search_fuzzy(name))
         except LookupError:
             hits = []
-        if len(hits) >= 1 and hits[0].name.lower().startswith(name.strip().lower()[:4]):
-            out.append(hits[0].alpha_3)
+        if hits and str(hits[0].name).lower().startswith(name.strip().lower()[:4]):
+            out.append(str(hits[0].alpha_3))
             continue
         raise UserInputError(f"countries: unknown country {name!r} (use ISO3 codes such as "
                              "IRQ, SYR, NGA)")

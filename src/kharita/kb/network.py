@@ -158,5 +158,5 @@ def _build(kb: KnowledgeBase) -> NetworkProfile:
         out.append(Member(src.id, branch, src.type, region,
                           r.valid.from_.earliest if r.valid.from_ else None,
                           r.valid.to.latest if r.valid.to else None))
-    types = {e.id: e.type for e in kb.entities.values()}
+    types: dict[str, str] = {e.id: str(e.type) for e in kb.entities.values()}
     return NetworkProfile(network_root(kb), kb.version, tuple(out), types)
