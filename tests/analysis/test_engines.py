@@ -42,7 +42,8 @@ def _tables(store, kb) -> dict[str, pd.DataFrame]:
 
 
 def _copy(source, target) -> None:
-    for table in ("events", "attributions"):
+    # ingest_files too: coverage (which file covers which country and period) reads it
+    for table in ("events", "attributions", "ingest_files"):
         target.register("_kh_copy", source.sql(f"SELECT * FROM {table}"))
         target.append(table, "SELECT * FROM _kh_copy")
         target.drop_temp("_kh_copy")
