@@ -192,6 +192,10 @@ def test_brief_renders_offline_in_chromium(web_app, watched, tmp_path) -> None:
     assert box is not None and rail is not None
     pg.mouse.click(box["x"] + box["width"] / 2, rail["y"] + 12)  # the rail takes clicks
     pg.wait_for_selector(f"#chart-map text.slider-label[data-unformatted='Period: {first}']")
+    # the label moves before plotly redraws the frame: wait for the points to change
+    pg.wait_for_function(
+        "n => document.querySelectorAll('#chart-map .scatterlayer .point').length !== n",
+        arg=before, timeout=30_000)
     assert pg.locator("#chart-map .scatterlayer .point").count() != before
     pg.screenshot(path=str(tmp_path / "brief.png"), full_page=True)
     watched.check()
