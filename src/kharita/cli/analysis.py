@@ -9,8 +9,6 @@ nothing is computed here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,9 +31,8 @@ from kharita.cli.options import (
     ToOption,
     TypesOption,
     caption,
-    cli_frame,
     load_cli_kb,
-    open_cli_store,
+    opened_frame,
 )
 from kharita.cli.output import (
     Format,
@@ -46,8 +43,7 @@ from kharita.cli.output import (
 )
 
 if TYPE_CHECKING:
-    from kharita.analysis.frame import Frame
-    from kharita.store.base import Store
+    pass
 
 
 class By(StrEnum):
@@ -70,25 +66,6 @@ def register(app: typer.Typer) -> None:
     app.command("structure")(structure_cmd)
     app.command("presets")(presets_cmd)
     app.command("check")(check_cmd)
-
-
-@contextmanager
-def _frame(store: StoreOption, engine: EngineOption, kb: KbOption, *,
-           date_from: str | None = None, date_to: str | None = None,
-           branches: str | None = None, countries: str | None = None,
-           min_confidence: float = 0.0, ambiguous: Ambiguous = Ambiguous.SPLIT,
-           sources: str | None = None, event_types: str | None = None
-           ) -> Iterator[Frame]:
-    """The command's one analysis frame (the store is closed afterwards)."""
-    knowledge = load_cli_kb(kb)
-    opened: Store = open_cli_store(store, engine)
-    try:
-        yield cli_frame(opened, knowledge, date_from=date_from, date_to=date_to,
-                        branches=branches, countries=countries,
-                        min_confidence=min_confidence, ambiguous=ambiguous, sources=sources,
-                        event_types=event_types)
-    finally:
-        opened.close()
 
 
 def _emit_sections(sections: dict[str, Any], fmt: Format, title: str,
@@ -127,7 +104,7 @@ def activity_cmd(
     """Events and fatalities (best/low/high) of the network by unit and period."""
     from kharita.analysis.activity import activity
 
-    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
                 sources=sources, event_types=event_types) as fr:
         df = activity(fr, by=by.value, freq=freq.value)
@@ -160,7 +137,7 @@ def geography_cmd(
     from kharita.analysis.geography import africa_crossing, geographic_centres, region_shares
 
     sections: dict[str, Any] = {}
-    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
                 sources=sources, event_types=event_types) as fr:
         if table in (GeoTable.centres, GeoTable.all):
@@ -195,7 +172,7 @@ def decentralization_cmd(
     period, with bootstrap intervals."""
     from kharita.analysis.concentration import concentration
 
-    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
                 sources=sources, event_types=event_types) as fr:
         df = concentration(fr, freq=freq.value, weighting=weighting, n_boot=n_boot, seed=seed,
@@ -243,7 +220,7 @@ def shocks_cmd(
     """Event studies of each leadership loss in the KB, per branch and network-wide."""
     from kharita.analysis.shocks import shocks
 
-    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
                 sources=sources, event_types=event_types) as fr, \
             step_progress("event studies") as progress:
@@ -312,7 +289,7 @@ def check_cmd(
     """Check the seed analysis' claims against the store: verdict, reason, figures."""
     from kharita.analysis.presets import run_presets
 
-    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
                 sources=sources, event_types=event_types) as fr, \
             step_progress("checks") as progress:

@@ -20,9 +20,7 @@ from kharita.cli.options import (
     SourcesOption,
     StoreOption,
     TypesOption,
-    cli_frame,
-    load_cli_kb,
-    open_cli_store,
+    opened_frame,
 )
 from kharita.cli.output import Format, console, emit, step_progress, to_json
 
@@ -94,20 +92,15 @@ def contagion_cmd(
 
     from kharita.analysis.contagion import contagion_analysis
 
-    knowledge = load_cli_kb(kb)
-    opened = open_cli_store(store, engine)
-    try:
-        fr = cli_frame(opened, knowledge, date_from=date_from, date_to=date_to,
-                       branches=branches, countries=countries, min_confidence=min_confidence,
-                       ambiguous=ambiguous, sources=sources, event_types=event_types)
-        with step_progress("fitting (first run compiles numba kernels)",
-                           running="bootstrap") as tick:
-            result = contagion_analysis(fr, min_events=min_events, method=method.value,
-                                        background=background.value,
-                                        jitter_seeds=jitter_seeds, bootstrap=bootstrap,
-                                        seed=seed, progress=tick)
-    finally:
-        opened.close()
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to,
+                      branches=branches, countries=countries, min_confidence=min_confidence,
+                      ambiguous=ambiguous, sources=sources, event_types=event_types) as fr, \
+            step_progress("fitting (first run compiles numba kernels)",
+                          running="bootstrap") as tick:
+        result = contagion_analysis(fr, min_events=min_events, method=method.value,
+                                    background=background.value,
+                                    jitter_seeds=jitter_seeds, bootstrap=bootstrap,
+                                    seed=seed, progress=tick)
     if fmt == Format.json:
         sys.stdout.write(to_json(result.to_dict()) + "\n")
         return

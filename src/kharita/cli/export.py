@@ -23,9 +23,7 @@ from kharita.cli.options import (
     ToOption,
     TypesOption,
     caption,
-    cli_frame,
-    load_cli_kb,
-    open_cli_store,
+    opened_frame,
 )
 from kharita.cli.output import console
 
@@ -59,14 +57,8 @@ def events_cmd(
     CSVW <file>-metadata.json beside it)."""
     from kharita.views.export import write_events
 
-    knowledge = load_cli_kb(kb)
-    opened = open_cli_store(store, engine)
-    try:
-        frame = cli_frame(opened, knowledge, date_from=date_from, date_to=date_to,
-                          branches=branches, countries=countries,
-                          min_confidence=min_confidence, ambiguous=ambiguous,
-                          sources=sources, event_types=event_types)
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to,
+                      branches=branches, countries=countries, min_confidence=min_confidence,
+                      ambiguous=ambiguous, sources=sources, event_types=event_types) as frame:
         path = write_events(frame, output, fmt.value)
-    finally:
-        opened.close()
     console.print(f"wrote {path} ({fmt.value}); {caption(frame)}")

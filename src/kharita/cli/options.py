@@ -4,9 +4,11 @@ and builds the analysis frame from its filter options."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -108,6 +110,19 @@ def cli_frame(store: Store, knowledge: KnowledgeBase, *, date_from: str | None =
                      countries=countries, min_confidence=min_confidence,
                      ambiguous=ambiguous.value, sources=sources, event_types=event_types)
     return build_frame(store, knowledge, f)
+
+
+@contextmanager
+def opened_frame(store: Path | None, engine: Engine | None, kb: list[Path] | None,
+                 **filters: Any) -> Iterator[Frame]:
+    """Open the store read-only, load the KB and yield the command's one analysis frame
+    for the filter options (``cli_frame``'s keywords); the store is closed afterwards."""
+    knowledge = load_cli_kb(kb)
+    opened = open_cli_store(store, engine)
+    try:
+        yield cli_frame(opened, knowledge, **filters)
+    finally:
+        opened.close()
 
 
 def caption(frame: Frame, extra: str = "") -> str:

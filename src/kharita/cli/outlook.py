@@ -4,8 +4,6 @@ backtest, and the early-warning list (library: :mod:`kharita.analysis.forecast`)
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,14 +26,12 @@ from kharita.cli.options import (
     ToOption,
     TypesOption,
     caption,
-    cli_frame,
-    load_cli_kb,
-    open_cli_store,
+    opened_frame,
 )
 from kharita.cli.output import Format, console, emit, to_json
 
 if TYPE_CHECKING:
-    from kharita.analysis.frame import Frame
+    pass
 
 
 class Level(StrEnum):
@@ -60,17 +56,6 @@ LevelOption = Annotated[Level, typer.Option(
 def register(app: typer.Typer) -> None:
     app.command("outlook")(outlook_cmd)
     app.command("alerts")(alerts_cmd)
-
-
-@contextmanager
-def _frame(store: StoreOption, engine: EngineOption, kb: KbOption, **filters: object
-           ) -> Iterator[Frame]:
-    knowledge = load_cli_kb(kb)
-    opened = open_cli_store(store, engine)
-    try:
-        yield cli_frame(opened, knowledge, **filters)  # type: ignore[arg-type]
-    finally:
-        opened.close()
 
 
 def _interval(lo: pd.Series, hi: pd.Series) -> pd.Series:
@@ -99,7 +84,7 @@ def outlook_cmd(
     period), from the model that backtests best (or "no skill")."""
     from kharita.analysis.forecast import outlook
 
-    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
                 sources=sources, event_types=event_types) as fr:
         res = outlook(fr, horizon=horizon, freq=freq.value, level=level.value,
@@ -161,7 +146,7 @@ def alerts_cmd(
         from kharita.errors import UserInputError
 
         raise UserInputError("alerts run on weeks or months (--freq week|month)")
-    with _frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
                 sources=sources, event_types=event_types) as fr:
         h = history_from_frame(fr, level=level.value, freq=freq.value)
