@@ -419,7 +419,8 @@ def test_same_workbench_api(stores, kb, url):
 
     got = {}
     for engine in ("duckdb", "spark"):
-        res = TestClient(create_app(stores[engine], kb=kb)).get(url)
+        res = TestClient(create_app(stores[engine], kb=kb),
+                         base_url="http://127.0.0.1").get(url)
         assert res.status_code == 200, res.text
         got[engine] = res.json()
     d, s = _scrub(got["duckdb"]), _scrub(got["spark"])

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 @pytest.fixture(scope="module")
 def client(web_app):
-    with TestClient(web_app) as c:
+    with TestClient(web_app, base_url="http://127.0.0.1") as c:
         yield c
 
 

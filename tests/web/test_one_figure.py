@@ -45,7 +45,7 @@ def test_cli_api_and_brief_give_the_same_branch_years(real_store: Path, kb) -> N
         e for _, e in cli}
 
     with open_store(real_store, read_only=True) as store:
-        with TestClient(create_app(store, kb=kb)) as client:
+        with TestClient(create_app(store, kb=kb), base_url="http://127.0.0.1") as client:
             rows = client.get("/api/activity?freq=year").json()["rows"]
         api = {(r["label"], r["entity_id"]): r["events"] for r in rows}
         activity = [s for s in SECTIONS if s.id == "activity"]

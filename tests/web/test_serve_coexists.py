@@ -20,7 +20,7 @@ def test_writer_works_while_serving_and_new_data_appears(tmp_path) -> None:
     st.close()
     app = create_app(path, kb=load_kb())
     app.state.snapshot.interval = 0.0
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://127.0.0.1")
     before = client.get("/api/summary").json()
     # a writer opens the very file the workbench serves (DuckDB would refuse it if the
     # workbench held it open, even read-only)

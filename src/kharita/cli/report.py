@@ -159,6 +159,11 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="Port.", min=1, max=65535)] = 8000,
     allow_remote: Annotated[bool, typer.Option(
         "--allow-remote", help="Allow binding to a non-loopback address.")] = False,
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        "--allowed-host", metavar="NAME",
+        help="With --allow-remote: a host name clients use to reach the workbench (repeat "
+             "for several). Requests naming any other host are refused (DNS rebinding).")]
+    = None,
 ) -> None:
     """The local, read-only web workbench (map, branches, network, events, JSON API)."""
     import uvicorn
@@ -184,7 +189,8 @@ def serve_cmd(
         app = create_app(store_path(store, engine) if duck else opened, kb=knowledge,
                          command=_command_line(
                              "serve", "--store", store_path(store, engine),
-                             *(["--engine", engine.value] if engine else [])))
+                             *(["--engine", engine.value] if engine else [])),
+                         allowed_hosts=[host, *(allowed_host or [])] if allow_remote else ())
         import threading
 
         # build the overview (the brief) while the user opens the first page

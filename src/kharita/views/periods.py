@@ -96,6 +96,8 @@ def period_bounds(period: str | dt.date, freq: str | None = None) -> tuple[dt.da
             raise UserInputError(f"period {period!r}: expected YYYY, YYYY-Qn, YYYY-MM or "
                                  "YYYY-MM-DD")
         year = int(m.group(1))
+        if not dt.MINYEAR <= year <= dt.MAXYEAR:
+            raise UserInputError(f"period {period!r}: year must be {dt.MINYEAR}-{dt.MAXYEAR}")
         if m.group(2):
             quarter = int(m.group(2))
             if not 1 <= quarter <= 4:

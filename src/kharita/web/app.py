@@ -7,12 +7,19 @@ only :mod:`kharita.views`). Errors are mapped by type: a
 :class:`~kharita.errors.UserInputError` is a 422, :class:`~kharita.errors.NotFound` a
 404. Nothing is fetched from other hosts: the JS, CSS and map outlines are served from
 ``/static`` and the Content-Security-Policy forbids every other origin.
+
+Every request's ``Host`` header must name the workbench itself (:data:`LOOPBACK_HOSTS`,
+plus the bound address when ``serve --allow-remote`` is used); any other host gets a
+400. This defeats DNS rebinding: a web page that re-points its own name at 127.0.0.1
+still sends its own name as the host, so it cannot read the store through the
+analyst's browser (Jackson, C. et al. (2009). Protecting browsers from DNS rebinding
+attacks. ACM TWEB 3(1)).
 """
 
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request
@@ -40,6 +47,27 @@ STATUS: tuple[tuple[type[KharitaError], int], ...] = (
     (NotFound, 404), (UserInputError, 422), (StoreError, 503))
 
 
+#: Host names that always reach the workbench (the loopback interface under its names).
+LOOPBACK_HOSTS: frozenset[str] = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def host_name(header: str) -> str:
+    """The host of an HTTP ``Host`` header, without the port, lower-cased; IPv6 literals
+    without brackets.
+
+    Starlette's ``TrustedHostMiddleware`` splits at the first ``:``, which turns
+    ``[::1]:8000`` into ``[``; hence this parse.
+
+    >>> host_name("LocalHost:8000"), host_name("[::1]:8000"), host_name("127.0.0.1")
+    ('localhost', '::1', '127.0.0.1')
+    """
+    value = header.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        return value[1:end] if end > 0 else ""
+    return value.split(":", 1)[0].rstrip(".")
+
+
 def status_for(exc: KharitaError) -> int:
     """The HTTP status of a kharita error, by its type (never by its message)."""
     for cls in type(exc).__mro__:
@@ -51,14 +79,15 @@ def status_for(exc: KharitaError) -> int:
 
 def create_app(store: Store | str | pathlib.Path, *, kb: KnowledgeBase | None = None,
                engine: str | None = None, spark_master: str | None = None,
-               command: str = "") -> FastAPI:
+               command: str = "", allowed_hosts: Iterable[str] = ()) -> FastAPI:
     """The workbench on ``store``: an open :class:`~kharita.store.base.Store`, or a path
     opened read-only with ``engine``.
 
     Unless given, ``kb`` is the shipped KB with the overlays of ``KHARITA_KB_PATH``,
     ``engine`` is ``KHARITA_ENGINE`` (default duckdb) and ``spark_master``
     ``KHARITA_SPARK_MASTER`` (the web layer, like the CLI, reads the settings; the
-    library does not)."""
+    library does not). Requests must carry a ``Host`` of :data:`LOOPBACK_HOSTS` or of
+    ``allowed_hosts`` (the address ``serve --allow-remote`` binds), else 400."""
     from kharita.config import setting, setting_paths
     from kharita.store.base import Store as StoreType
     from kharita.store.base import open_store
@@ -94,9 +123,14 @@ def create_app(store: Store | str | pathlib.Path, *, kb: KnowledgeBase | None = 
         app.include_router(page.router)
         wb.pages.append(page)
 
+    hosts = LOOPBACK_HOSTS | {host_name(h) for h in allowed_hosts}
+
     @app.middleware("http")
     async def security_headers(request: Request,
                                call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if host_name(request.headers.get("host", "")) not in hosts:
+            return JSONResponse({"detail": "invalid Host header: this workbench answers "
+                                 "only to its own address"}, status_code=400)
         if snapshot is not None and not request.url.path.startswith("/static"):
             fresh = snapshot.changed()
             if fresh is not None:  # the store was written (e.g. kharita ingest): new data

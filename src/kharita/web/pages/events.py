@@ -21,7 +21,7 @@ def events_page(wb: WorkbenchDep) -> HTMLResponse:
     return wb.render("events.html.j2", "events", "Events", data=wb.options)
 
 
-@router.get("/events/{event_id}", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/events/{event_id:path}", response_class=HTMLResponse, include_in_schema=False)
 def event_page(wb: WorkbenchDep, event_id: EventId) -> HTMLResponse:
     why = wb.run(views.explain, wb.frame, event_id)
     return wb.render("event.html.j2", "events", f"Event {event_id}",
@@ -88,7 +88,7 @@ def api_events_json(wb: WorkbenchDep, filters: FiltersDep, q: str = "",
     return _download(wb, filters, q, sort, "json")
 
 
-@router.get("/api/events/{event_id}", tags=["events"])
+@router.get("/api/events/{event_id:path}", tags=["events"])
 def api_event(wb: WorkbenchDep, event_id: EventId, filters: FiltersDep) -> dict[str, Any]:
     """One event and why it is attributed where it is: the stored event, every
     attribution (rule, detail, confidence, KB version), the rules that fired, the
