@@ -39,6 +39,14 @@ def test_mini_fixture_is_valid() -> None:
         ("broken-bad-range.yaml", "bad-range", 6, "low 50.0 > high 25.0"),
         ("broken-unknown-field.yaml", "schema", 4, "colour"),
         ("broken-yaml.yaml", "schema", None, "cannot read YAML"),
+        ("broken-missing-start.yaml", "missing-start", 11, "entity office-timeless (office)"),
+        ("broken-missing-start.yaml", "missing-start", 17, "office-timeless -part_of-> org"),
+        ("broken-part-of-cycle.yaml", "part-of-cycle", 10, "prov-a -> prov-b -> prov-a"),
+        ("broken-part-of-cycle.yaml", "part-of-cycle", 11, "self-loop: prov-c -> prov-c"),
+        ("broken-two-parents.yaml", "two-parents", 13, "prov-sahel has two formal parents"),
+        ("broken-two-offices.yaml", "two-parents", 11, "prov-x has two offices at once"),
+        ("broken-duplicate-key.yaml", "duplicate-key", 9, "'valid' in entities record prov-dup"),
+        ("broken-alias-bomb.yaml", "limits", 3, "YAML alias *a0 refused"),
     ],
 )
 def test_each_rule_reports_file_line_and_message(fixture: str, rule: str, line: int | None,
@@ -78,3 +86,22 @@ def test_cli_validate_exit_codes(tmp_path: Path) -> None:
     assert bad.exit_code == 1
     assert "broken-unknown-id.yaml:6" in bad.output
     assert "ghost-province" in bad.output
+
+
+def test_month_precision_handover_is_not_two_parents() -> None:
+    """The fixture's second transition ("2022-03" -> "2022-03") is a handover: only the
+    year-precision one is reported."""
+    found = [p for p in problems_of("broken-two-parents.yaml") if p.rule == "two-parents"]
+    assert len(found) == 1
+    assert "2022-03–)" not in found[0].message
+
+
+def test_shipped_kb_has_no_timeless_organisation() -> None:
+    """Every directorate, office and province of the shipped KB has a start date, so none
+    is in the network before it existed (issue 12: al-Anfal in 2015)."""
+    kb = load_kb()
+    timeless = [e.id for e in kb.entities.values()
+                if e.type in ("directorate", "office", "province") and e.valid.from_ is None]
+    assert timeless == []
+    assert kb.as_of("2010-06-01").offices() == {}
+    assert "is-office-anfal" not in kb.as_of("2015-06-01").offices()

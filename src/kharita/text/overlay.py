@@ -27,7 +27,7 @@ import pandas as pd
 import yaml
 
 from kharita.errors import KharitaError
-from kharita.kb.load import load_kb
+from kharita.kb.load import KBLimitError, load_kb, read_limited, safe_load_bounded
 from kharita.text.store import get_claims
 
 
@@ -98,8 +98,11 @@ def accept_claims(con: Any, ids: list[str], into: str | Path, *, publisher: str 
     """
     df = get_claims(con, ids)
     path = Path(into)
-    before = path.read_text(encoding="utf-8") if path.exists() else None
-    data: dict[str, Any] = (yaml.safe_load(before) if before else None) or {}
+    try:  # bounded: size, aliases and nesting (an overlay is user input)
+        before = read_limited(path).decode("utf-8") if path.exists() else None
+        data: dict[str, Any] = (safe_load_bounded(before) if before else None) or {}
+    except KBLimitError as exc:
+        raise KharitaError(f"{path}: {exc.problem}") from None
     if not isinstance(data, dict):
         raise KharitaError(f"{path}: not a KB overlay (top level must be a mapping)")
     original_keys = set(data)
@@ -157,7 +160,7 @@ def accept_claims(con: Any, ids: list[str], into: str | Path, *, publisher: str 
     new_text = append_records(before, "sources", new_sources) if before else None
     if new_text is not None:
         new_text = append_records(new_text, "claims", new_claims)
-    if new_text is None or yaml.safe_load(new_text) != data:
+    if new_text is None or safe_load_bounded(new_text) != data:
         new_text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(new_text, encoding="utf-8")
