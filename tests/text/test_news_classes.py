@@ -189,3 +189,60 @@ def test_city_name_inside_a_persons_name_is_not_a_place(kb) -> None:  # type: ig
              "spoke. North Kivu and Mogadishu were named.", kb=kb)
     places = [m.text for m in r.mentions if m.kind == "place"]
     assert places.count("Austin") == 1 and "Mogadishu" in places
+
+
+# --- added with the third round on real news (issue 18) -----------------------------
+
+def test_arabic_number_words_are_looked_up_folded(kb) -> None:  # type: ignore[no-untyped-def]
+    # "مئات" folds to "ميات": the word tables must be folded like the text
+    r = read("ونزح مئات الأشخاص، وأصيب عشرات الجرحى، وبلغت العائدات مئات الملايين من "
+             "الدولارات، وقد ارتفع إلى 9 عدد قتلى الجيش.", kb=kb)
+    figs = _keys(r, "figure")
+    assert figs == [("مئات", "count 100"), ("عشرات", "count 10"),
+                    ("مئات الملايين من الدولارات", "USD 1e+08"), ("9", "count 9")]
+
+
+def test_arabic_two_after_its_noun_but_not_monday(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("وجرح المسلحون مدنيين اثنين يوم الاثنين.", kb=kb, published="2024-03-06")
+    assert ("مدنيين اثنين", "count 2") in _keys(r, "figure")
+    assert _keys(r, "date") == [("الاثنين", "2024-03-04")]
+
+
+def test_ordinal_days_and_day_after_conjunction(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("وقع الهجوم يوم السابع من مايو، ثم ليلة 27 و28 أكتوبر، وفي النصف الأول من "
+             "نيسان/أبريل.", kb=kb, published="2024-11-02")
+    dates = dict(_keys(r, "date"))
+    assert dates["يوم السابع من مايو"] == "2024-05-07"
+    assert dates["28 أكتوبر"] == "2024-10-28"
+    assert dates["نيسان/أبريل"] == "2024-04"  # "النصف الأول" is not the 1st of April
+
+
+def test_month_precision_publication_date_still_gives_the_year(kb) -> None:  # type: ignore[no-untyped-def]
+    # an article of "2024-10" may be of 31 October: 28 October is of that year; a
+    # weekday cannot be dated at all
+    r = read("وفي 28 أكتوبر هاجم مسلحون قاعدة يوم الخميس.", kb=kb, published="2024-10")
+    dates = dict(_keys(r, "date"))
+    assert dates == {"28 أكتوبر": "2024-10-28"}
+
+
+def test_relative_years_and_months(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Attacks doubled this year after a lull last month. In June this year the "
+             "group regrouped; العام الماضي كان أهدأ.", kb=kb, published="2023-08-20")
+    dates = dict(_keys(r, "date"))
+    assert dates["this year"] == "2023"
+    assert dates["last month"] == "2023-07"
+    assert dates["June this year"] == "2023-06"
+    assert dates["العام الماضي"] == "2022"
+    assert "June" not in dates  # one mention, not two
+
+
+def test_two_letter_country_acronyms_only_in_capitals(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("The US and UK said so. Let us see what they told us.", kb=kb)
+    assert _keys(r, "place") == [("US", "iso3:USA"), ("UK", "iso3:GBR")]
+
+
+def test_lower_case_article_and_joined_particles_in_place_names(kb) -> None:  # type: ignore[no-untyped-def]
+    r = read("Fighting near al-Mayadeen spread across Deir Ezzor and al-qaeda cells.", kb=kb)
+    places = dict(_keys(r, "place"))
+    assert "al-Mayadeen" in places and "Deir Ezzor" in places
+    assert len(places) == 2

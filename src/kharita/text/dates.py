@@ -71,6 +71,19 @@ for _i, _names in enumerate([
         _HIJRI_MONTHS[fold(_n)] = _i
 _HIJRI_RX = "|".join(sorted((re.escape(m).replace(r"\ ", r"\s{1,3}") for m in _HIJRI_MONTHS),
                             key=len, reverse=True))
+# Arabic ordinal days ("السابع من مايو", "الحادي والعشرين من آذار")
+_ORDINAL_UNITS = ["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع",
+                  "الثامن", "التاسع"]
+_ORDINAL_DAYS: dict[str, int] = {fold(w): i for i, w in enumerate(_ORDINAL_UNITS, start=1)}
+_ORDINAL_DAYS.update({fold("العاشر"): 10, fold("الحادي عشر"): 11, fold("العشرين"): 20,
+                      fold("الثلاثين"): 30, fold("الحادي والعشرين"): 21,
+                      fold("الحادي والثلاثين"): 31})
+_ORDINAL_DAYS.update({fold(f"{w} عشر"): 10 + i for i, w in enumerate(_ORDINAL_UNITS, 1)
+                      if i > 1})
+_ORDINAL_DAYS.update({fold(f"{w} والعشرين"): 20 + i for i, w in enumerate(_ORDINAL_UNITS, 1)
+                      if i > 1})
+_ORDINAL_RX = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s{1,3}") for w in _ORDINAL_DAYS),
+                              key=len, reverse=True))
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("hijri", re.compile(
         rf"(?<![\w])(?:(?P<d>[0-3]?\d)\s*(?:من\s+)?)?(?P<hm>{_HIJRI_RX})\s*[/\-]?\s*"
@@ -80,7 +93,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("dmy_num", re.compile(
         rf"(?<![\d/])(?P<d>[0-3]?\d)[/.](?P<m>[01]?\d)[/.](?P<y>{_YEAR})(?![\d])")),
     ("dmy", re.compile(
-        rf"(?<![\w])(?P<d>[0-3]?\d)(?:er)?{_SEP}(?:من\s+)?(?P<mon>{_MON})"
+        rf"(?:(?<![\w])|(?<=(?<![\w])و))(?P<d>[0-3]?\d)(?:er)?{_SEP}(?:من\s+)?(?P<mon>{_MON})"
+        rf"(?:{_SEP},?\s*(?P<y>{_YEAR}))?(?![\w])")),
+    ("dmy_ordinal", re.compile(
+        rf"(?<![\w])(?<!النصف )(?<!الأسبوع )(?<!الثلث )(?<!الربع )(?<!العشر )(?<!الشهر )"
+        rf"(?:يوم\s+)?(?P<dw>{_ORDINAL_RX})\s+من\s+(?:شهر\s+)?(?P<mon>{_MON})"
         rf"(?:{_SEP},?\s*(?P<y>{_YEAR}))?(?![\w])")),
     ("mdy", re.compile(
         rf"(?<![\w])(?P<mon>{_MON})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?:,?\s+(?P<y>{_YEAR}))?"
@@ -147,6 +164,10 @@ def find_dates(text: str) -> list[DateMatch]:
     [('2023', '2024')]
     >>> [d.value for d in find_dates("في 3 تشرين الثاني 2021 وفي شباط 2019 وعام 2015")]
     ['2021-11-03', '2019-02', '2015']
+    >>> [d.value for d in find_dates("في الحادي والعشرين من آذار 2016")]
+    ['2016-03-21']
+    >>> [d.value for d in find_dates("ليلة 27 و28 آذار 2016، وفي النصف الأول من أيار 2016")]
+    ['2016-03-28', '2016-05']
     """
     view = fold_text(text)
     taken = [False] * (len(view.text) + 1)
@@ -170,7 +191,8 @@ def find_dates(text: str) -> list[DateMatch]:
             y = int(g["y"]) if g.get("y") else None
             month = (_month_of(g["mon"]) if g.get("mon")
                      else int(g["m"]) if g.get("m") else None)
-            day = int(g["d"]) if g.get("d") else None
+            day = (int(g["d"]) if g.get("d")
+                   else _ORDINAL_DAYS.get(re.sub(r"\s+", " ", g["dw"])) if g.get("dw") else None)
             value_end = None
             if form == "range":
                 y2 = int(g["y2"])
@@ -244,6 +266,60 @@ def find_yearless_months(text: str,
         if not (m.group("pre") or double or name in _ENGLISH_MONTHS):
             continue  # an Arabic month name alone needs a preposition or its double form
         out.append((s, e, _MONTHS[name]))
+    return out
+
+
+# "this year", "last month", "العام الماضي", "الشهر الجاري": (unit, offset) from the
+# publication date
+_RELATIVE: dict[str, tuple[str, int]] = {}
+for _unit, _words_rel in (
+        ("year", {0: ["this year", "earlier this year", "هذا العام", "العام الجاري",
+                      "هذه السنة", "السنة الجارية", "العام الحالي"],
+                  -1: ["last year", "العام الماضي", "السنة الماضية"]}),
+        ("month", {0: ["this month", "earlier this month", "هذا الشهر", "الشهر الجاري",
+                       "الشهر الحالي"],
+                   -1: ["last month", "الشهر الماضي"]})):
+    for _off, _ws in _words_rel.items():
+        for _w in _ws:
+            _RELATIVE[fold(_w)] = (_unit, _off)
+_RELATIVE_RX = fold_pattern(
+    r"(?<![\w])(?P<rel>" + "|".join(sorted((re.escape(w).replace(r"\ ", r"\s{1,3}")
+                                            for w in _RELATIVE), key=len, reverse=True))
+    + r")(?![\w])", re.IGNORECASE)
+
+
+_MONTH_BEFORE = fold_pattern(rf"(?<![\w])(?P<mon>{_MON})\s+(?:من\s+)?$", re.IGNORECASE)
+
+
+def find_relative_periods(text: str) -> list[tuple[int, int, str, int, int | None]]:
+    """``(start, end, unit, offset, month)`` of years and months named relative to the
+    publication date: "this year" (year, 0), "last month" (month, -1), "العام الماضي"
+    (year, -1); a month name before a relative year ("June this year", "أيار من العام
+    الماضي") gives that month of it. The reader resolves them with the publication date.
+
+    >>> t = "Attacks rose this year; العام الماضي; in June this year"
+    >>> [(t[s:e], u, o, m) for s, e, u, o, m in find_relative_periods(t)]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('this year', 'year', 0, None), ('العام الماضي', 'year', -1, None),
+     ('June this year', 'year', 0, 6)]
+    """
+    view = fold_text(text)
+    out: list[tuple[int, int, str, int, int | None]] = []
+    for m in _RELATIVE_RX.finditer(view.text):
+        unit, off = _RELATIVE[re.sub(r"\s+", " ", m.group("rel").lower())]
+        start, month = m.start("rel"), None
+        if unit == "year":
+            before = _MONTH_BEFORE.search(view.text, max(0, start - 40), start)
+            if before is not None:
+                o_m, _ = view.span(*before.span("mon"))
+                name = text[o_m:view.span(*before.span("mon"))[1]]
+                month = _month_of(before.group("mon"))
+                if name.isascii() and not name[:1].isupper():
+                    month = None  # "may" the verb
+                if month is not None:
+                    start = before.start("mon")
+        s, e = view.span(start, m.end("rel"))
+        out.append((s, e, unit, off, month))
     return out
 
 

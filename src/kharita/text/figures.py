@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kharita.text.normalize import View, fold_pattern, fold_text
+from kharita.text.normalize import View, fold_char, fold_pattern, fold_text
 from kharita.text.spans import SpanIndex
 
 _SCALES = {
@@ -53,6 +53,16 @@ _WORDS = {
     "سبعين": 70, "سبعون": 70, "ثمانين": 80, "ثمانون": 80, "تسعين": 90, "تسعون": 90,
     "احد عشر": 11, "اثنا عشر": 12, "اثني عشر": 12,
 }
+
+
+def _fold(word: str) -> str:
+    """``word`` as it reads in folded text (ئ -> ي, ى -> ي, إ -> ا ...): the tables
+    below are looked up with words of the folded text."""
+    return "".join(c if c.isascii() else fold_char(c) for c in word)
+
+
+_WORDS = {_fold(k): v for k, v in _WORDS.items()}
+_SCALES = {_fold(k): v for k, v in _SCALES.items()}
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
          "eighty": 80, "ninety": 90}
 _ONES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -243,7 +253,8 @@ def find_figures(text: str) -> list[Figure]:
             e -= 1
         o_s, o_e = view.span(s, e)
         out.append(Figure(o_s, o_e, fig.unit, fig.qualifier, fig.value, fig.low, fig.high))
-    return out + _implied_counts(view, out)
+    implied = _implied_counts(view, out)
+    return out + implied + _two_after_noun(view, [*out, *implied])
 
 
 # Nouns that make a bare number a count ("32 fishermen", "ست جثث", "10 others",
@@ -269,7 +280,9 @@ _COUNT_VERBS = frozenset((
     "اعتقال", "خطف", "اختطاف", "tuant", "blessant", "tue", "tues"))
 _COUNT_VERBS_2 = frozenset({"rose to", "ارتفع الى", "ارتفعت الى", "ارتفع إلى", "ارتفعت إلى"})
 _NOUNS_EN = frozenset(_COUNT_NOUNS_EN.split("|"))
-_NOUNS_AR = frozenset(_COUNT_NOUNS_AR.split("|"))
+_NOUNS_AR = frozenset(_fold(w) for w in _COUNT_NOUNS_AR.split("|"))
+_COUNT_VERBS = frozenset(_fold(w) for w in _COUNT_VERBS)
+_COUNT_VERBS_2 = frozenset(_fold(w) for w in _COUNT_VERBS_2)
 _GAP_STOP = frozenset(("and", "or", "of", "in", "on", "at", "to", "from", "the", "a", "an",
                        "who", "which", "that"))
 _IMPLIED = fold_pattern(
@@ -349,4 +362,27 @@ def _implied_counts(view: View, found: list[Figure]) -> list[Figure]:
                               rule="implied-unit"))
         else:
             out.append(Figure(o_s, o_e, "count", qual, value=v * scale, rule="implied-unit"))
+    return out
+
+
+# Arabic "two" follows its noun as an adjective ("مدنيين اثنين", "جنديين اثنين"); after
+# anything but a count noun "الاثنين" is Monday
+_TWO_AFTER = fold_pattern(r"(?<![\w])(?P<noun>[^\W\d_]{2,30})\s+(?:اثنين|اثنتين|اثنان|اثنتان)"
+                          r"(?![\w])")
+
+
+def _two_after_noun(view: View, found: list[Figure]) -> list[Figure]:
+    """Counts of two written noun-first in Arabic ("مدنيين اثنين"): unit ``count``,
+    rule ``implied-unit``; the noun must be a count noun (:data:`_COUNT_NOUNS_AR`, with
+    or without the article)."""
+    taken = SpanIndex((f.start, f.end) for f in found)
+    out = []
+    for m in _scan(_TWO_AFTER, view.text):
+        noun = m.group("noun")
+        bare = noun[2:] if noun.startswith("ال") else noun
+        if noun not in _NOUNS_AR and bare not in _NOUNS_AR:
+            continue
+        o_s, o_e = view.span(m.start("noun"), m.end())
+        if not taken.overlaps(o_s, o_e):
+            out.append(Figure(o_s, o_e, "count", "exactly", value=2.0, rule="implied-unit"))
     return out

@@ -97,16 +97,26 @@ class Gazetteer:
         self.lexicon: Lexicon[Place] = Lexicon(min_stem=3)
         self.exact_only: set[str] = set()
         self.stop: set[str] = set()
+        #: keys of names written as capital-letter acronyms ("US", "UK", "DRC"): found
+        #: only where the text writes them in capitals too ("us" is a pronoun)
+        self.acronyms: set[str] = set()
 
     def add(self, name: str, place: Place, *, weak: bool = False) -> None:
         """Add ``name`` for ``place``; a ``weak`` name (an alternate name of a city)
         is not added where a stronger source already has that name."""
         key = normalize(name)
-        if not key or key in self.stop or len(key) < 3:
+        acronym = name.replace(".", "").isupper() and name.replace(".", "").isalpha() \
+            and name.isascii()
+        if not key or key in self.stop or (len(key) < 3 and not acronym):
             return
+        if acronym:
+            self.acronyms.add(key)
         if weak and any(p.kind != "city" for p in self.lexicon.get(key)):
             return
         self.lexicon.add(key, place)
+        joined = _join_particles(key)
+        if joined != key and not self.lexicon.get(joined):
+            self.lexicon.add(joined, place)
 
     def lookup(self, name: str) -> Place | None:
         """The best place for ``name`` as written (no clitic removal).
@@ -128,10 +138,52 @@ class Gazetteer:
                 # country, region, listed town or large city, and never ka- ("like")
                 continue
             surface = view.original[hit.start:hit.end]
-            if not is_arabic(hit.key) and not surface[:1].isupper():
+            if hit.key in self.acronyms and not surface.replace(".", "").isupper() \
+                    and (len(hit.key) < 3 or not surface[:1].isupper()):
+                continue  # "us" the pronoun is not the US
+            if not is_arabic(hit.key) and not _proper_noun(surface):
                 continue  # Latin place names are proper nouns
             out.append((hit, _best(list(hit.payloads))))
         return out
+
+
+def _join_particles(key: str) -> str:
+    """A Latin name with its inner article joined to the next word, the other way news
+    writes it ("deir ez zor" -> "deir ezzor", "ras al ain" -> "ras alain").
+
+    >>> _join_particles("deir ez zor"), _join_particles("al bab")
+    ('deir ezzor', 'al bab')
+    """
+    words = key.split(" ")
+    if len(words) < 3 or not key.isascii():
+        return key
+    out = [words[0]]
+    i = 1
+    while i < len(words):
+        if words[i] in _LATIN_PARTICLES and i + 1 < len(words) and len(words[i]) <= 3:
+            out.append(words[i] + words[i + 1])
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
+_LOWER_PARTICLE = re.compile(r"(?:al|el|ad|an|ar|as|ash|at|az|ad-d|ed)[-’']", re.ASCII)
+
+
+def _proper_noun(surface: str) -> bool:
+    """A Latin place name as a proper noun: capitalised, or a lower-case Arabic article
+    before a capital ("al-Mayadeen", "ash-Shaddadi"), or written in capitals
+    ("BAJAUR" in a dateline).
+
+    >>> [_proper_noun(s) for s in ("Raqqa", "al-Mayadeen", "al-qaeda", "raqqa")]
+    [True, True, False, False]
+    """
+    if surface[:1].isupper():
+        return True
+    m = _LOWER_PARTICLE.match(surface)
+    return m is not None and surface[m.end():m.end() + 1].isupper()
 
 
 def _strong(places: tuple[Place, ...]) -> bool:

@@ -34,6 +34,7 @@ from kharita.kb.network import NETWORK_TYPES
 from kharita.text.claims import ClaimRef, find_claims
 from kharita.text.dates import (
     find_dates,
+    find_relative_periods,
     find_weekdays,
     find_yearless_months,
     publication_date,
@@ -207,9 +208,29 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
     pub_day = (FuzzyDate.parse(published) if published is not None
                else FuzzyDate.parse(pub.value) if pub is not None else None)
     if pub_day is not None:
-        p = pub_day.earliest
+        # an article dated "2024-10" may be of any day of October: a date in the text
+        # is before or on the last day the publication date allows
+        p = pub_day.latest
+        # "this year", "الشهر الماضي": the publication date's year or month, or the one
+        # before; a month needs a publication date known to its month at least
+        taken_rel = SpanIndex((d.start, d.end) for d in dates)
+        rel_spans: list[tuple[int, int]] = []
+        for s, e, unit, off, month in find_relative_periods(text):
+            if taken_rel.overlaps(s, e) or (unit == "month" and pub_day.precision == "year"):
+                continue
+            if unit == "year":
+                value = f"{p.year + off:04d}" + (f"-{month:02d}" if month else "")
+                if month:
+                    unit = "month"
+            else:
+                y_, m_ = divmod(p.year * 12 + p.month - 1 + off, 12)
+                value = f"{y_:04d}-{m_ + 1:02d}"
+            mentions.append(Mention("date", s, e, text[s:e], value, "relative",
+                                    {"precision": unit, "year_from": "publication date"}))
+            rel_spans.append((s, e))
         # "خلال نيسان": the month before (or of) the publication date
-        for s, e, month in find_yearless_months(text, [(d.start, d.end) for d in dates]):
+        for s, e, month in find_yearless_months(
+                text, [(d.start, d.end) for d in dates] + rel_spans):
             year = p.year if month <= p.month else p.year - 1
             mentions.append(Mention("date", s, e, text[s:e], f"{year:04d}-{month:02d}",
                                     "month-without-year", {"precision": "month",
@@ -217,7 +238,8 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
         # "يوم الأحد", "on Thursday": that weekday on or before the publication date
         taken = SpanIndex((d.start, d.end) for d in dates)
         for s, e, wd in find_weekdays(text):
-            if taken.overlaps(s, e):
+            if taken.overlaps(s, e) or pub_day.precision != "day":
+                # "on Thursday" of an article known only to its month is any of four
                 continue
             day = p - dt.timedelta(days=(p.weekday() - wd) % 7)
             mentions.append(Mention("date", s, e, text[s:e], day.isoformat(), "weekday",
@@ -229,7 +251,7 @@ def read(text: str, *, lang: str = "auto", kb: KnowledgeBase | None = None,
             continue
         if pub_day is None:
             continue  # "28 أكتوبر" cannot be dated without the publication date
-        day_ = resolve_day(int(d.value[2:4]), int(d.value[5:7]), pub_day.earliest)
+        day_ = resolve_day(int(d.value[2:4]), int(d.value[5:7]), pub_day.latest)
         if day_ is not None:
             mentions.append(Mention("date", d.start, d.end, text[d.start:d.end],
                                     day_.isoformat(), "day-without-year",
