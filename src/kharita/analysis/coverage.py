@@ -34,7 +34,6 @@ References
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
@@ -276,7 +275,7 @@ def restrict(frame: Frame, pairs: pd.DataFrame, start: dt.date | None,
 
     pairs = pairs[list(cov_sql.PAIR_COLUMNS)].drop_duplicates().sort_values(
         list(cov_sql.PAIR_COLUMNS)).reset_index(drop=True)
-    stamp = frame.store.rows(stamp_sql())[0]
+    stamp = frame.store.rows(stamp_sql(frame.store.has_table("incidents")))[0]
     key = hashlib.sha1(repr((frame.base, stamp, start, end,
                              pairs.to_records(index=False).tolist())).encode()).hexdigest()[:12]
     name, pname = f"kh_cov_{key}", f"kh_cov_pairs_{key}"
@@ -286,7 +285,7 @@ def restrict(frame: Frame, pairs: pd.DataFrame, start: dt.date | None,
         frame.store.create_temp(name, cov_sql.restrict_base_sql(frame.base, pname, start,
                                                                 end))
         cache[name] = stamp
-    return dataclasses.replace(frame, base=name)
+    return frame.over(name)
 
 
 def pair_weekly(frame: Frame) -> pd.DataFrame:

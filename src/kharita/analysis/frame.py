@@ -23,7 +23,38 @@ rule for joint labels (ACLED's "X and/or Y": several candidates on one actor sid
 ``min_confidence`` drops rows whose attribution confidence is below it (after the
 shares were computed from all candidates). ``region`` is the member's world region,
 else the country's (:mod:`kharita.kb.regions`, the UCDP GED convention), else
-``"Unknown"``.
+``"Unknown"``. ``admin1`` keeps events whose first-level division is one of the names
+(case-insensitive, exact); ``actor`` those with an actor name containing the text
+(case-insensitive); ``min_fatalities``/``max_fatalities`` bound ``fatalities_best``
+(inclusive; events with unknown fatalities are dropped by either bound).
+
+Counting incidents
+------------------
+A row of a dataset is a *report*; reports of one real-world event in several datasets
+are linked into an *incident* (:mod:`kharita.linkage`, the ``incidents`` table: one row
+per report of a multi-report incident; a report absent from it is its own incident).
+With ``count="incidents"`` (the default) the frame has one row per (incident, branch):
+
+* date, place, coordinates, country, admin1, PRIO-GRID cell, event type, source and
+  ``event_id`` are those of the incident's **representative** report (the
+  best-documented one: highest date precision, then geo precision, then source
+  priority ucdp > acled > gtd > table > gdelt, then event id);
+* ``fatalities_best`` = the lower median of the reports' best estimates (for an even
+  number of reports the smaller middle value, so it is always one report's figure),
+  ``fatalities_low`` = the minimum of their lows, ``fatalities_high`` = the maximum of
+  their highs;
+* the confidence that entity ``k`` is behind the incident combines the reports as
+  independent evidence, ``c(k) = 1 - prod_i (1 - c_i(k))`` over the reports ``i``
+  that attribute it (on the same actor side); the joint-label shares are then
+  computed from the combined confidences exactly as for one report: UCDP "IS" at 1.0
+  plus ACLED "IS Sahel and/or JNIM" at 0.5/0.5 gives IS Sahel ``c = 1``, JNIM
+  ``c = 0.5`` and shares 2/3 and 1/3 when both are on one side;
+* ``sources`` and ``actor`` filters match an incident when *any* of its reports
+  matches (an incident reported by UCDP and ACLED is in ``sources=["acled"]``); the
+  other filters apply to the incident's values above.
+
+``count="reports"`` counts every report (the figures of a single dataset). When the
+store has no ``incidents`` table, or an empty one, both give the same frame.
 
 The frame refuses attributions made with another knowledge-base version than the one
 loaded (:class:`~kharita.errors.StaleAttributionError`): their entity ids and rules may
@@ -34,6 +65,10 @@ References
 .. [1] Raleigh, C. et al. (2010). Introducing ACLED. Journal of Peace Research 47(5)
    (joint actor labels); Sundberg, R. & Melander, E. (2013). Introducing the UCDP
    Georeferenced Event Dataset. JPR 50(4) (the ``region`` convention).
+.. [2] Donnay, K. et al. (2019). Integrating Conflict Event Data. Journal of Conflict
+   Resolution 63(5) (MELTT: one event, several datasets; keep the best-documented
+   report). The noisy-OR combination of independent evidence: Pearl, J. (1988).
+   Probabilistic Reasoning in Intelligent Systems, ch. 4.3.
 """
 
 from __future__ import annotations
@@ -62,6 +97,11 @@ if TYPE_CHECKING:
 Ambiguous = Literal["full", "split", "exclude"]
 AMBIGUOUS_MODES: tuple[str, ...] = ("split", "full", "exclude")
 DEFAULT_AMBIGUOUS: Ambiguous = "split"
+Count = Literal["incidents", "reports"]
+COUNT_MODES: tuple[str, ...] = ("incidents", "reports")
+DEFAULT_COUNT: Count = "incidents"
+#: Longest ``actor`` text accepted.
+MAX_ACTOR_LEN = 200
 
 #: Columns of :meth:`Frame.df`, in order.
 FRAME_COLUMNS: tuple[str, ...] = (
@@ -77,7 +117,11 @@ SQL_COLUMNS: tuple[str, ...] = (*FRAME_COLUMNS, "n_rows", "place", "country",
                                 "date_precision", "synthetic")
 #: Names :meth:`Filters.make` accepts.
 FILTER_FIELDS: tuple[str, ...] = ("start", "end", "branches", "countries", "sources",
-                                  "event_types", "min_confidence", "ambiguous")
+                                  "event_types", "min_confidence", "ambiguous", "admin1",
+                                  "actor", "min_fatalities", "max_fatalities", "count")
+#: Extra columns of both base tables: the incident and its number of reports (the
+#: event and 1 when counting reports), for ``Frame.sql_over(..., extra_columns)``.
+INCIDENT_COLUMNS: tuple[str, ...] = ("incident_id", "n_reports")
 
 
 def _ids(name: str, values: Iterable[str] | str | None) -> list[str] | None:
@@ -149,7 +193,8 @@ class Filters:
     """The filters every figure accepts (validated: build with :meth:`make`).
 
     ``start``/``end`` are inclusive and apply to the event's start date; ``None`` means
-    no filter; ``describe()`` states them in outputs.
+    no filter; ``describe()`` states them in outputs. ``count`` chooses what a row is:
+    an incident (default) or a report (see the module docstring).
     """
 
     start: dt.date | None = None
@@ -160,6 +205,11 @@ class Filters:
     event_types: tuple[str, ...] | None = None
     min_confidence: float = 0.0
     ambiguous: Ambiguous = DEFAULT_AMBIGUOUS
+    admin1: tuple[str, ...] | None = None
+    actor: str | None = None
+    min_fatalities: int | None = None
+    max_fatalities: int | None = None
+    count: Count = DEFAULT_COUNT
 
     @classmethod
     def make(cls, kb: KnowledgeBase | None = None, **values: Any) -> Filters:
@@ -174,7 +224,8 @@ class Filters:
         Traceback (most recent call last):
         ...
         kharita.errors.UserInputError: unknown filter 'brnaches'; valid filters: start, \
-end, branches, countries, sources, event_types, min_confidence, ambiguous
+end, branches, countries, sources, event_types, min_confidence, ambiguous, admin1, actor, \
+min_fatalities, max_fatalities, count
         """
         unknown = [k for k in values if k not in FILTER_FIELDS]
         if unknown:
@@ -209,9 +260,20 @@ end, branches, countries, sources, event_types, min_confidence, ambiguous
             countries = list(resolve_countries(countries))
         sources = _ids("sources", values.get("sources"))
         event_types = _ids("event_types", values.get("event_types"))
+        count = values.get("count") or DEFAULT_COUNT
+        count = getattr(count, "value", count)
+        if count not in COUNT_MODES:
+            raise UserInputError(f"count={count!r}: expected one of {', '.join(COUNT_MODES)}")
+        min_fat = _fatalities("min_fatalities", values.get("min_fatalities"))
+        max_fat = _fatalities("max_fatalities", values.get("max_fatalities"))
+        if min_fat is not None and max_fat is not None and min_fat > max_fat:
+            raise UserInputError(f"min_fatalities={min_fat} is above max_fatalities="
+                                 f"{max_fat}")
         return cls(start, end, _tuple(branches), _tuple(countries),
                    _tuple([s.lower() for s in sources] if sources else None),
-                   _tuple(event_types), min_conf, ambiguous)
+                   _tuple(event_types), min_conf, ambiguous,
+                   _tuple(_ids("admin1", _names("admin1", values.get("admin1")))),
+                   _actor(values.get("actor")), min_fat, max_fat, count)
 
     def replace(self, kb: KnowledgeBase | None = None, **changes: Any) -> Filters:
         """These filters with some values changed (validated again)."""
@@ -230,11 +292,53 @@ end, branches, countries, sources, event_types, min_confidence, ambiguous
             "event_types": list(self.event_types) if self.event_types else None,
             "min_confidence": self.min_confidence,
             "ambiguous": self.ambiguous,
+            "admin1": list(self.admin1) if self.admin1 else None,
+            "actor": self.actor,
+            "min_fatalities": self.min_fatalities,
+            "max_fatalities": self.max_fatalities,
+            "count": self.count,
         }
 
 
 def _tuple(values: list[str] | None) -> tuple[str, ...] | None:
     return tuple(values) if values else None
+
+
+def _names(name: str, value: Any) -> Any:
+    """``value`` if it is text or a list of texts, else a :class:`UserInputError`."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return value
+    raise UserInputError(f"{name}={value!r}: expected a name or a list of names")
+
+
+def _actor(value: Any) -> str | None:
+    """The ``actor`` filter: text, stripped; empty means no filter."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UserInputError(f"actor={value!r}: expected text (part of an actor name)")
+    text = " ".join(value.split())
+    if len(text) > MAX_ACTOR_LEN:
+        raise UserInputError(f"actor: the text has {len(text)} characters, at most "
+                             f"{MAX_ACTOR_LEN}")
+    return text or None
+
+
+def _fatalities(name: str, value: Any) -> int | None:
+    """A fatality bound: a whole number >= 0 (``None`` or ``""``: no bound)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UserInputError(f"{name}={value!r}: expected a whole number >= 0") from None
+    if math.isnan(number) or number < 0 or number != int(number):
+        raise UserInputError(f"{name}={value!r}: expected a whole number >= 0")
+    return int(number)
 
 
 def _date(name: str, value: Any, *, first: bool) -> dt.date | None:
@@ -272,8 +376,24 @@ class Frame:
     store: Store
     kb: KnowledgeBase
     filters: Filters
-    base: str
+    report_base: str
     warnings: tuple[str, ...] = ()
+    #: The incident base table; ``None`` when the store has no incidents (then both
+    #: counts read :attr:`report_base`).
+    incident_base: str | None = None
+
+    @property
+    def base(self) -> str:
+        """The base table the filters apply to: the incident base when counting
+        incidents and the store has some, else the report base."""
+        if self.filters.count == "incidents" and self.incident_base is not None:
+            return self.incident_base
+        return self.report_base
+
+    @property
+    def counts_incidents(self) -> bool:
+        """True when a row of the frame is an incident of several linked reports."""
+        return self.base != self.report_base
 
     @property
     def profile(self) -> NetworkProfile:
@@ -291,11 +411,20 @@ class Frame:
         return frame_sql.filtered_sql(
             table, (*SQL_COLUMNS, *extra_columns), ambiguous=f.ambiguous,
             min_confidence=f.min_confidence, start=f.start, end=f.end, branches=f.branches,
-            countries=f.countries, sources=f.sources, event_types=f.event_types)
+            countries=f.countries, sources=f.sources, event_types=f.event_types,
+            admin1=f.admin1, actor=f.actor, min_fatalities=f.min_fatalities,
+            max_fatalities=f.max_fatalities)
 
     def narrow(self, **changes: Any) -> Frame:
         """The same store and KB with some filters changed (``frame.narrow(start=...)``)."""
         return dataclasses.replace(self, filters=self.filters.replace(self.kb, **changes))
+
+    def over(self, table: str) -> Frame:
+        """This frame read from ``table`` instead of its base table (a copy of the base
+        with fewer rows, e.g. :func:`kharita.analysis.coverage.restrict`)."""
+        if self.counts_incidents:
+            return dataclasses.replace(self, incident_base=table)
+        return dataclasses.replace(self, report_base=table, incident_base=None)
 
     def with_filters(self, filters: Filters) -> Frame:
         """The same store and KB with other (already validated) filters."""
@@ -318,7 +447,8 @@ def build_frame(store: Store, kb: KnowledgeBase | None = None,
     """The analysis frame on ``store`` for ``filters`` (or the filter ``values``).
 
     The base table (every network row with its weights' ingredients) is computed once
-    per store and KB version and reused by every frame built afterwards.
+    per store and KB version and reused by every frame built afterwards; so is the
+    incident base when the store has incidents (see "Counting incidents" above).
 
     >>> from kharita.store.base import open_store
     >>> from kharita.store.synthetic import insert_synthetic_events
@@ -336,15 +466,16 @@ def build_frame(store: Store, kb: KnowledgeBase | None = None,
     if filters is not None and values:
         raise UserInputError("pass either filters= or filter values, not both")
     f = filters if filters is not None else Filters.make(kb, **values)
-    base, warnings = _base_table(store, kb)
-    return Frame(store, kb, f, base, warnings)
+    base, incident_base, warnings = _base_table(store, kb)
+    return Frame(store, kb, f, base, warnings, incident_base)
 
 
 #: KB versions written by the seeded synthetic fixtures (never stale).
 SYNTHETIC_KB_VERSION = "synthetic"
 
 
-def _base_table(store: Store, kb: KnowledgeBase) -> tuple[str, tuple[str, ...]]:
+def _base_table(store: Store, kb: KnowledgeBase
+                ) -> tuple[str, str | None, tuple[str, ...]]:
     for table in ("events", "attributions"):
         if not store.has_table(table):
             raise UserInputError(f"the store has no {table!r} table: run `kharita ingest` "
@@ -357,17 +488,25 @@ def _base_table(store: Store, kb: KnowledgeBase) -> tuple[str, tuple[str, ...]]:
             f"loaded KB is {kb.version}: run `kharita attribute` (with the same --kb) "
             "to re-attribute, or load the KB they were made with")
     tag = hashlib.sha1(kb.version.encode()).hexdigest()[:10]
-    name = f"kh_frame_base_{tag}"
+    name, inc_name = f"kh_frame_base_{tag}", f"kh_frame_incidents_{tag}"
     cache = store_cache(store, "frame")
-    stamp = store.rows(frame_sql.stamp_sql())[0]
-    if cache.get(name) != stamp or not store.has_table(name):
-        prof = network_profile(kb)
-        store.register("kh_members", members_frame(prof))
-        store.register("kh_regions", regions_frame())
-        store.create_temp(name, frame_sql.base_sql("kh_members", "kh_regions",
-                                                   UNKNOWN_REGION))
-        cache[name] = stamp
-    return name, ()
+    has_incidents = store.has_table("incidents")
+    stamp = store.rows(frame_sql.stamp_sql(has_incidents))[0]
+    with_incidents = bool(stamp[3])
+    wanted = [(name, frame_sql.base_sql)]
+    if with_incidents:
+        wanted.append((inc_name, frame_sql.incident_base_sql))
+    registered = False
+    for table, builder in wanted:
+        if cache.get(table) == stamp and store.has_table(table):
+            continue
+        if not registered:
+            store.register("kh_members", members_frame(network_profile(kb)))
+            store.register("kh_regions", regions_frame())
+            registered = True
+        store.create_temp(table, builder("kh_members", "kh_regions", UNKNOWN_REGION))
+        cache[table] = stamp
+    return name, (inc_name if with_incidents else None), ()
 
 
 def store_cache(store: Store, name: str) -> dict[str, Any]:
