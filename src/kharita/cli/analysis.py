@@ -10,9 +10,8 @@ nothing is computed here.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from kharita.cli.options import (
@@ -26,10 +25,12 @@ from kharita.cli.options import (
     FromOption,
     KbOption,
     MinConfOption,
+    OutputDirOption,
     SourcesOption,
     StoreOption,
     ToOption,
     TypesOption,
+    WideOption,
     caption,
     load_cli_kb,
     opened_frame,
@@ -38,12 +39,10 @@ from kharita.cli.output import (
     Format,
     console,
     emit,
+    emit_sections,
     step_progress,
     with_intervals,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 class By(StrEnum):
@@ -68,30 +67,6 @@ def register(app: typer.Typer) -> None:
     app.command("check")(check_cmd)
 
 
-def _emit_sections(sections: dict[str, Any], fmt: Format, title: str,
-                   freq: str | None = None) -> None:
-    """Several tables: one JSON object, one table per section, or, as CSV, exactly one
-    table (several would not parse as one CSV: ``--table NAME`` picks it)."""
-    if fmt == Format.csv and len(sections) > 1:
-        from kharita.errors import UserInputError
-
-        raise UserInputError("--format csv prints one table; choose it with --table "
-                             + "|".join(sections))
-    if fmt == Format.json:
-        from kharita.cli.output import to_json
-
-        def conv(v: Any) -> Any:
-            import json
-
-            return json.loads(to_json(v)) if isinstance(v, pd.DataFrame) else v
-        emit({k: conv(v) for k, v in sections.items()}, fmt)
-        return
-    for name, value in sections.items():
-        emit(value if isinstance(value, pd.DataFrame) else pd.DataFrame(
-            value if isinstance(value, list) else [value]), fmt, title=f"{title}: {name}",
-            freq=freq)
-
-
 def activity_cmd(
     by: Annotated[By, typer.Option("--by", help="Unit of the table.")] = By.branch,
     freq: FreqOption = Freq.year,
@@ -100,6 +75,7 @@ def activity_cmd(
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Events and fatalities (best/low/high) of the network by unit and period."""
     from kharita.analysis.activity import activity
@@ -109,7 +85,9 @@ def activity_cmd(
                 sources=sources, event_types=event_types) as fr:
         df = activity(fr, by=by.value, freq=freq.value)
     emit(df, fmt, freq=freq.value, title=f"Network activity by {by.value} per {freq.value}",
-         caption=caption(fr, "events = weighted count; events_raw = distinct events"))
+         caption=caption(fr, "events = weighted count; events_raw = distinct events"),
+         columns=[c for c in df.columns if c not in ("fatalities_low", "fatalities_high")],
+         wide=wide)
 
 
 class GeoTable(StrEnum):
@@ -131,6 +109,7 @@ def geography_cmd(
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    wide: WideOption = False, output: OutputDirOption = None,
 ) -> None:
     """Spherical centre and dispersion per period, shares by world region, and the
     first period in which Africa's share exceeds the Middle East's (bootstrap)."""
@@ -147,7 +126,9 @@ def geography_cmd(
         if table in (GeoTable.crossing, GeoTable.all):
             res = africa_crossing(fr, freq=freq.value, n_boot=n_boot, seed=seed)
             sections["crossing"] = res.summary() if fmt != Format.json else res.to_dict()
-    _emit_sections(sections, fmt, "Geography", freq=freq.value)
+    emit_sections(sections, fmt, "Geography", freq=freq.value, output=output, wide=wide,
+                  columns={"centres": ["period", "lat", "lon", "dispersion_km", "n_located"],
+                           "regions": ["period", "region", "events", "events_share"]})
     if fmt == Format.table:
         console.print(f"[dim]{caption(fr)}[/dim]", highlight=False)
 
@@ -167,6 +148,7 @@ def decentralization_cmd(
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """HHI, normalised entropy, effective number of branches and the core's share per
     period, with bootstrap intervals."""
@@ -184,7 +166,8 @@ def decentralization_cmd(
                                  "core_share"]).drop(columns=["entropy", "k"], errors="ignore")
     emit(df, fmt, freq=freq.value, title=f"Decentralization per {freq.value}",
          caption=caption(fr, f"core = {', '.join(df.attrs.get('core', []))}; intervals: "
-                             f"{n_boot} bootstrap replicates"))
+                             f"{n_boot} bootstrap replicates"),
+         columns=["period", "n_active", "hhi", "n_eff_hhi", "core_share"], wide=wide)
 
 
 class DateKind(StrEnum):
@@ -216,6 +199,7 @@ def shocks_cmd(
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Event studies of each leadership loss in the KB, per branch and network-wide."""
     from kharita.analysis.shocks import shocks
@@ -228,11 +212,10 @@ def shocks_cmd(
                     n_placebo=n_placebo, correction=correction.value, seed=seed,
                     progress=progress)
     if fmt == Format.table:
-        df = with_intervals(df.drop(columns=["sources", "leader_id", "alpha", "model",
-                                             "precision", "p_value", "placebo_p",
-                                             "n_placebo", "n_weeks"]), ["irr"])
+        df = with_intervals(df, ["irr"])
     emit(df, fmt, title="Leadership losses: event studies",
-         caption=caption(fr, f"{df.attrs.get('model', '')}; correction {correction.value}"))
+         caption=caption(fr, f"{df.attrs.get('model', '')}; correction {correction.value}"),
+         columns=["leader", "date", "series", "irr", "p_adj", "note"], wide=wide)
 
 
 class StructureTable(StrEnum):
@@ -252,6 +235,7 @@ def structure_cmd(
         "--table", help="Which table: measures or curves (default measures, and curves with "
                         "--curves).")] = None,
     kb: KbOption = None, fmt: FormatOption = Format.table,
+    wide: WideOption = False, output: OutputDirOption = None,
 ) -> None:
     """Centralisation, hierarchy, key players and resilience of the organisation graph."""
     from kharita.analysis.structure import compare_structure, structure
@@ -259,23 +243,24 @@ def structure_cmd(
     knowledge = load_cli_kb(kb)
     if compare:
         emit(compare_structure(knowledge, compare, as_of, k=k, seeds=seeds), fmt,
-             title=f"Structure: {compare} vs {as_of}")
+             title=f"Structure: {compare} vs {as_of}", wide=wide)
         return
     s = structure(knowledge, as_of, k=k, seeds=seeds)
     sections: dict[str, Any] = {}
     if table in (None, StructureTable.measures):
         sections["measures"] = s.table() if fmt != Format.json else s.to_dict()
-    if table == StructureTable.curves or (table is None and (curves or fmt == Format.json)):
+    if table == StructureTable.curves or (table is None and (curves or fmt == Format.json
+                                                                   or output is not None)):
         sections["curves"] = s.curves
-    _emit_sections(sections, fmt, f"Structure on {as_of}")
+    emit_sections(sections, fmt, f"Structure on {as_of}", output=output, wide=wide)
 
 
-def presets_cmd(fmt: FormatOption = Format.table) -> None:
+def presets_cmd(fmt: FormatOption = Format.table, wide: WideOption = False) -> None:
     """List the named checks of the seed analysis' claims."""
     from kharita.analysis.presets import PRESETS
 
-    emit(pd.DataFrame([{"preset": p.name, "claim": p.claim, "claim_ar": p.claim_ar}
-                       for p in PRESETS.values()]), fmt, title="Presets (kharita check NAME)")
+    emit([{"preset": p.name, "claim": p.claim, "claim_ar": p.claim_ar}
+          for p in PRESETS.values()], fmt, title="Presets (kharita check NAME)", wide=wide)
 
 
 def check_cmd(
@@ -285,6 +270,7 @@ def check_cmd(
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
     event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    wide: WideOption = False,
 ) -> None:
     """Check the seed analysis' claims against the store: verdict, reason, figures."""
     from kharita.analysis.presets import run_presets
@@ -297,5 +283,5 @@ def check_cmd(
     if fmt == Format.json:
         emit([r.to_dict() for r in results], fmt)
         return
-    emit(pd.DataFrame([r.row() for r in results]), fmt, title="Checks of the seed analysis",
-         caption=caption(fr))
+    emit([r.row() for r in results], fmt, title="Checks of the seed analysis",
+         caption=caption(fr), wide=wide)

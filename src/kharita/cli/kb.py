@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
+from kharita.cli.options import KbOption
 from kharita.cli.output import Format, console, emit, err_console
-from kharita.kb.knowledge import KnowledgeBase
+
+if TYPE_CHECKING:
+    from kharita.kb.knowledge import KnowledgeBase
 
 kb_app = typer.Typer(help="The knowledge base: the network's entities, relations and sources.",
                      no_args_is_help=True)
 
-KbOption = Annotated[list[Path] | None, typer.Option(
-    "--kb", help="Overlay KB file or folder on top of the shipped KB (repeatable; "
-                 "also KHARITA_KB_PATH).")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
@@ -57,6 +56,8 @@ def show_cmd(
     """The network on a date: provinces, offices and what they cover, leaders, sources."""
     import datetime as dt
 
+    import pandas as pd
+
     knowledge = _load(kb)
     snap = knowledge.as_of(as_of or dt.date.today().isoformat())
     data = snap.to_dict()
@@ -87,6 +88,8 @@ def find_cmd(
     kb: KbOption = None,
 ) -> None:
     """Resolve a name or alias to KB entities, explaining each match."""
+    import pandas as pd
+
     knowledge = _load(kb)
     matches = knowledge.find(name, as_of=as_of)
     rows = [{"entity_id": m.entity_id, "type": knowledge.entities[m.entity_id].type,
@@ -108,7 +111,8 @@ class ExportFormatChoice(StrEnum):
 @kb_app.command("export")
 def export_cmd(
     fmt: Annotated[ExportFormatChoice, typer.Option("--format", "-f", help="Export format.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE",
+                                         help="File to write (- for standard output).")],
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Only the network valid on this date.")] = None,
     kb: KbOption = None,
@@ -116,5 +120,16 @@ def export_cmd(
     """Export to GraphML/GEXF (Gephi), node-link JSON or a STIX 2.1 bundle (OpenCTI, MISP)."""
     from kharita.kb.export import export_kb
 
+    if str(output) == "-":
+        import tempfile
+
+        from kharita.cli.output import write_out
+
+        with tempfile.TemporaryDirectory(prefix="kharita-export-") as tmp:
+            path = export_kb(_load(kb), fmt.value, Path(tmp) / f"kb.{fmt.value}", as_of=as_of)
+            text = path.read_text(encoding="utf-8")
+        write_out(text if text.endswith("\n") else text + "\n",
+                  json_text=fmt in (ExportFormatChoice.json, ExportFormatChoice.stix))
+        return
     path = export_kb(_load(kb), fmt.value, output, as_of=as_of)
     console.print(f"wrote {path} ({fmt.value})")

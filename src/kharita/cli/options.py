@@ -39,32 +39,65 @@ class Ambiguous(StrEnum):
     EXCLUDE = "exclude"
 
 
+class Count(StrEnum):
+    incidents = "incidents"
+    reports = "reports"
+
+
 StoreOption = Annotated[Path | None, typer.Option(
-    "--store", help="The event store: a DuckDB file, or a directory with --engine spark "
-                    "(default $KHARITA_STORE or ./kharita.duckdb).")]
+    "--store", metavar="PATH",
+    help="The event store: a DuckDB file, or a directory with --engine spark "
+         "(default $KHARITA_STORE or ./kharita.duckdb).")]
 EngineOption = Annotated[Engine | None, typer.Option(
     "--engine", help="Store engine: duckdb (default, one file) or spark (a directory of "
                      "Parquet tables; $KHARITA_SPARK_MASTER picks the cluster).")]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 KbOption = Annotated[list[Path] | None, typer.Option(
-    "--kb", help="Overlay KB file or folder (repeatable; also KHARITA_KB_PATH).")]
+    "--kb", metavar="PATH",
+    help="Overlay KB file or folder on top of the shipped KB (repeatable; also "
+         "$KHARITA_KB_PATH).")]
 FromOption = Annotated[str | None, typer.Option(
-    "--from", help="First event date (YYYY, YYYY-MM or YYYY-MM-DD).")]
+    "--from", metavar="DATE", help="First event date (YYYY, YYYY-MM or YYYY-MM-DD).")]
 ToOption = Annotated[str | None, typer.Option(
-    "--to", help="Last event date (YYYY, YYYY-MM or YYYY-MM-DD).")]
+    "--to", metavar="DATE", help="Last event date (YYYY, YYYY-MM or YYYY-MM-DD).")]
 BranchesOption = Annotated[str | None, typer.Option(
-    "--branches", help="Comma-separated branch ids or names, e.g. is-iraq,ISWAP.")]
+    "--branches", metavar="IDS", help="Comma-separated branch ids or names, e.g. "
+                                      "is-iraq,ISWAP.")]
 CountriesOption = Annotated[str | None, typer.Option(
-    "--countries", help="Comma-separated ISO3 codes or country names, e.g. NGA,SYR.")]
+    "--countries", metavar="CODES", help="Comma-separated ISO3 codes or country names, "
+                                         "e.g. NGA,SYR.")]
 MinConfOption = Annotated[float, typer.Option(
-    "--min-confidence", help="Drop attributions below this confidence (0-1).")]
+    "--min-confidence", metavar="NUMBER", help="Drop attributions below this confidence "
+                                               "(0-1).")]
 SourcesOption = Annotated[str | None, typer.Option(
-    "--sources", help="Comma-separated sources, e.g. ucdp,acled.")]
+    "--sources", metavar="NAMES", help="Comma-separated sources, e.g. ucdp,acled.")]
 TypesOption = Annotated[str | None, typer.Option(
-    "--event-types", help="Comma-separated event types (see docs/events.md).")]
+    "--event-types", metavar="TYPES", help="Comma-separated event types (see "
+                                           "docs/events.md).")]
 AmbiguousOption = Annotated[Ambiguous, typer.Option(
     "--ambiguous", help="Ambiguous attributions (ACLED 'X and/or Y'): split = confidence "
                         "share (default), full = count fully, exclude = drop.")]
+CountOption = Annotated[Count, typer.Option(
+    "--count", help="What one event is: incidents = each incident once, however many "
+                    "sources report it (default); reports = every source's report.")]
+Admin1Option = Annotated[str | None, typer.Option(
+    "--admin1", metavar="NAMES", help="Comma-separated first-level divisions (provinces, "
+                                      "states), exact names, any case, e.g. Borno,Ninewa.")]
+ActorOption = Annotated[str | None, typer.Option(
+    "--actor", metavar="TEXT", help="Only events with an actor name containing this text "
+                                    "(any case).")]
+MinFatalitiesOption = Annotated[int | None, typer.Option(
+    "--min-fatalities", metavar="N", min=0,
+    help="Only events with at least N fatalities (best estimate).")]
+MaxFatalitiesOption = Annotated[int | None, typer.Option(
+    "--max-fatalities", metavar="N", min=0,
+    help="Only events with at most N fatalities (best estimate).")]
+WideOption = Annotated[bool, typer.Option(
+    "--wide", help="Tables: every column, even beyond the terminal's width.")]
+OutputDirOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", metavar="DIR",
+    help="Write one file per table into DIR (NAME.csv, or NAME.json with -f json); "
+         "- for standard output.")]
 
 
 def store_path(store: Path | None, engine: Engine | None = None) -> Path:

@@ -20,9 +20,9 @@ def _is_group(cmd: Any) -> bool:
 
 def _walk(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     out = [(path, cmd)]
-    if _is_group(cmd):
-        for name in sorted(cmd.commands):
-            out.extend(_walk(cmd.commands[name], [*path, name]))
+    if _is_group(cmd):  # list_commands/get_command: the root group loads commands lazily
+        for name in sorted(cmd.list_commands(None)):
+            out.extend(_walk(cmd.get_command(None, name), [*path, name]))
     return out
 
 
