@@ -308,7 +308,7 @@ def _fit(headers: list[str], cells: list[list[str]], keep: list[bool], width: in
     """Indexes of the leading columns that fit ``width`` (rich's borders and padding: three
     characters a column, one more for the frame): ids, numbers and periods at their full
     width (never wrapped), text at most :data:`_TEXT_WIDTH` (it wraps)."""
-    total, shown = 1, []
+    total, shown = 1, list[int]()
     for i, head in enumerate(headers):
         natural = max([len(head), *(len(r[i]) for r in cells)])
         need = natural if keep[i] else min(natural, max(_TEXT_WIDTH, min(len(head), 24)))
