@@ -179,8 +179,16 @@ def test_as_of_2024_leader_and_json_view(kb) -> None:
     ("2022-12-01", "is", "abu-al-husayn-al-husayni-al-qurashi"),
     ("2023-08-02", "is", None),
     ("2023-08-03", "is", "abu-hafs-al-hashimi-al-qurashi"),
-    ("2021-09-15", "is-sahel", "abu-walid-al-sahrawi"),
-    ("2021-09-16", "is-sahel", None),
+    ("2021-08-31", "is-sahel", "abu-walid-al-sahrawi"),   # killed in August 2021
+    ("2021-09-15", "is-sahel", None),                     # announced by Macron; no successor
+    ("2019-06-01", "is-west-africa", "ba-idrisa"),
+    ("2016-01-01", "is-khorasan", "hafiz-saeed-khan"),
+    ("2019-06-01", "is-khorasan", "aslam-farooqi"),
+    ("2021-08-26", "is-khorasan", "shahab-al-muhajir"),
+    ("2016-01-01", "is-caucasus", "abu-muhammad-al-qadari"),
+    ("2018-06-01", "is-yemen", "abu-osama-al-muhajir"),
+    ("2023-02-20", "is-gdp", "abu-sarah-al-iraqi"),
+    ("2020-06-15", "is-office-siddiq", "shahab-al-muhajir"),
     ("2024-06-01", "is-gdp", "abdulqadir-mumin"),
     ("2024-06-01", "is-office-karrar", "abdulqadir-mumin"),
     ("2024-06-01", "is-somalia", "abdirahman-fahiye"),
