@@ -28,6 +28,7 @@ RANKS: list[tuple[str, int]] = [
     ("kharita.events.sources", 2),
     ("kharita.store", 3),
     ("kharita.events", 4),
+    ("kharita.linkage", 4),
     ("kharita.text", 4),
     ("kharita.analysis", 5),
     ("kharita.views", 6),

@@ -15,8 +15,9 @@ from typing import Final
 # PRIO-GRID lives in kharita.geo (one definition); re-exported for callers of the schema.
 from kharita.geo import priogrid_gid
 
-__all__ = ["ATTRIBUTION_COLUMNS", "DATE_PRECISIONS", "EVENT_COLUMNS", "EVENT_TYPES",
-           "FILTERED_COLUMNS", "HISTORY_COLUMNS", "INGEST_FILE_COLUMNS", "QUARANTINE_COLUMNS",
+__all__ = ["ATTRIBUTION_COLUMNS", "DATE_PRECISIONS", "EVENT_COLUMNS", "EVENT_LINK_COLUMNS",
+           "EVENT_TYPES", "FILTERED_COLUMNS", "HISTORY_COLUMNS", "INCIDENT_COLUMNS",
+           "INGEST_FILE_COLUMNS", "LINK_REVIEW_COLUMNS", "QUARANTINE_COLUMNS",
            "STORED_EVENT_COLUMNS", "TABLES", "priogrid_gid"]
 
 #: Controlled event-type vocabulary every connector maps to (see docs/events.md).
@@ -104,9 +105,12 @@ ATTRIBUTION_COLUMNS: Final[dict[str, str]] = {
     "entity_id": "VARCHAR",  # a KB entity id, e.g. is-west-africa
     "side": "INTEGER",  # 1 or 2: which actor of the event
     "confidence": "DOUBLE",  # in (0, 1]; below 1 when the source is ambiguous
-    "rule": "VARCHAR",  # rule id that decided it, e.g. ucdp-actor-234+territory
-    "detail": "VARCHAR",  # human-readable explanation (alias, territory record ...)
+    "rule": "VARCHAR",  # rule ids that decided it, e.g. ucdp-actor-id+territory
     "kb_version": "VARCHAR",
+    # ids of what decided it (the text is rendered when read: attribute.render_details):
+    "match_no": "INTEGER",  # candidate of the side's actor strings: slot * 1000 + cand_no
+    "relation_no": "INTEGER",  # index in kb.relations of the affiliation / label fallback
+    "territory_no": "INTEGER",  # index in kb.territories of the territory record
 }
 
 QUARANTINE_COLUMNS: Final[dict[str, str]] = {
@@ -145,6 +149,37 @@ INGEST_FILE_COLUMNS: Final[dict[str, str]] = {
     "supersedes": "VARCHAR",  # " | "-joined ingest_file_ids whose versions it replaced
 }
 
+#: event_links: scored pairs of reports of two different sources (record linkage,
+#: :mod:`kharita.linkage`); ``event_id_l < event_id_r``. ``comparisons`` is Splink's
+#: waterfall as JSON: a list of ``{"comparison", "level", "log2_bayes_factor"}``.
+EVENT_LINK_COLUMNS: Final[dict[str, str]] = {
+    "event_id_l": "VARCHAR",
+    "event_id_r": "VARCHAR",
+    "match_probability": "DOUBLE",
+    "match_weight": "DOUBLE",
+    "comparisons": "VARCHAR",
+    "model_id": "VARCHAR",
+    "linked_at": "TIMESTAMP",
+}
+
+#: link_reviews: an analyst's decision on a pair (kept across re-linking).
+LINK_REVIEW_COLUMNS: Final[dict[str, str]] = {
+    "event_id_l": "VARCHAR",
+    "event_id_r": "VARCHAR",
+    "decision": "VARCHAR",  # confirm | reject
+    "note": "VARCHAR",
+    "reviewed_at": "TIMESTAMP",
+}
+
+#: incidents: one row per event in a multi-report incident (an event absent from the
+#: table is its own incident); see docs/linkage.md for the rule.
+INCIDENT_COLUMNS: Final[dict[str, str]] = {
+    "event_id": "VARCHAR",
+    "incident_id": "VARCHAR",
+    "n_reports": "INTEGER",
+    "representative": "BOOLEAN",
+}
+
 TABLES: Final[dict[str, dict[str, str]]] = {
     "events": STORED_EVENT_COLUMNS,
     "events_history": HISTORY_COLUMNS,
@@ -152,4 +187,7 @@ TABLES: Final[dict[str, dict[str, str]]] = {
     "quarantine": QUARANTINE_COLUMNS,
     "filtered": FILTERED_COLUMNS,
     "ingest_files": INGEST_FILE_COLUMNS,
+    "event_links": EVENT_LINK_COLUMNS,
+    "link_reviews": LINK_REVIEW_COLUMNS,
+    "incidents": INCIDENT_COLUMNS,
 }

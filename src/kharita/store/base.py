@@ -130,6 +130,11 @@ class Store(ABC):
     def close(self) -> None:
         """Release the engine's resources."""
 
+    @abstractmethod
+    def splink_api(self) -> Any:
+        """A Splink database API on this store's own engine and connection (record
+        linkage, :mod:`kharita.linkage`): Splink's tables are created beside the store's."""
+
     # -- schema --------------------------------------------------------------------
     @abstractmethod
     def create_schema(self) -> None:

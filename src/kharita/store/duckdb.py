@@ -7,6 +7,7 @@ a :class:`kharita.store.base.Store`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -60,6 +61,7 @@ class DuckDBStore(Store):
                                    ) from None
         self.con.execute("SET enable_progress_bar_print = false")
         self._ibis: Any = None
+        self._tx_depth = 0
         if read_only:
             self.check_schema()
         else:
@@ -155,16 +157,38 @@ class DuckDBStore(Store):
 
     @contextmanager
     def transaction(self) -> Iterator[DuckDBStore]:
+        """One transaction; a transaction opened inside another joins it (so ingest can
+        run attribution inside its own transaction: both commit or neither does)."""
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield self
+            finally:
+                self._tx_depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._tx_depth = 1
         try:
             yield self
         except BaseException:
+            self._tx_depth = 0
             self.con.execute("ROLLBACK")
             raise
-        self.con.execute("COMMIT")
+        self._tx_depth = 0
+        try:
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            with contextlib.suppress(duckdb.Error):
+                self.con.execute("ROLLBACK")
+            raise _query_error(exc) from exc
 
     def close(self) -> None:
         self.con.close()
+
+    def splink_api(self) -> Any:
+        from splink import DuckDBAPI
+
+        return DuckDBAPI(connection=self.con)
 
     def create_schema(self) -> None:
         for statement in self._schema_statements():
@@ -205,14 +229,18 @@ def raw(store: Store) -> duckdb.DuckDBPyConnection:
 class RawLoad:
     """A source file exposed as an all-VARCHAR relation named ``table``.
 
-    ``table`` has ``_row`` (1-based record number in the file, counting header rows),
-    ``_raw`` (the record's text, computed only when selected) and one VARCHAR column
-    per source column. For delimited files it is a lazy view over DuckDB's
-    ``read_csv``: the file is scanned when the normalised table is created, and
-    :func:`finish_load` then collects the records the reader rejected (wrong column
-    count, undecodable bytes, unterminated quotes ...) and fixes the record numbers.
-    ``rows`` counts the accepted data records, ``rejects`` the rejected ones (columns
-    ``row_number``, ``field``, ``reason``, ``raw``).
+    ``table`` has ``_row`` (1-based record number in the file, counting header rows;
+    preliminary until :func:`finish_load`), ``_raw`` (the record's text, computed only
+    when selected) and one VARCHAR column per source column. For delimited files it is
+    a lazy view over DuckDB's ``read_csv``: the file is scanned when the normalised
+    table is created, and :func:`finish_load` then collects the records the reader
+    rejected (wrong column count, undecodable bytes, unterminated quotes, a record over
+    :data:`MAX_LINE_BYTES` ...) with the reader's own record number and text, and fixes
+    the record numbers of the accepted ones. ``rows`` counts the accepted data records,
+    ``rejects`` the rejected ones (columns ``row_number``, ``field``, ``reason``,
+    ``raw``), ``records`` every data record the reader saw (the largest record number
+    less the header rows; :func:`kharita.events.ingest.ingest_file` checks it against
+    stored + quarantined + filtered), ``hxl_rows`` the HXL hashtag rows left out.
     """
 
     table: str
@@ -222,6 +250,17 @@ class RawLoad:
     header_rows: int = 0
     rejects_table: str | None = None
     drop_rows: tuple[int, ...] = ()
+    records: int | None = None
+    hxl_rows: int = 0
+    delim: str = ","
+    columns: tuple[str, ...] = ()
+    quote: str = '"'
+    lines: bool = False
+
+
+#: Longest record DuckDB's reader accepts (bytes); a longer one is quarantined with the
+#: reason ``line size over maximum``.
+MAX_LINE_BYTES = 4 * 1024 * 1024
 
 
 def _empty_rejects() -> pd.DataFrame:
@@ -238,6 +277,26 @@ def _qstr(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _hxl_predicate(cells: Sequence[str]) -> str:
+    """SQL: every non-empty cell starts with '#' and at least one is non-empty (the
+    content of an HXL hashtag row, :func:`kharita.events.sources._common.is_hxl_row`)."""
+    each = " AND ".join(f"(nullif(trim({c}), '') IS NULL OR starts_with(trim({c}), '#'))"
+                        for c in cells)
+    anyc = " OR ".join(f"nullif(trim({c}), '') IS NOT NULL" for c in cells)
+    return f"(({each}) AND ({anyc}))"
+
+
+def _requote(cell: str, delim: str, quote: str) -> str:
+    """SQL of a cell as it is written with minimal quoting (the raw text of a record)."""
+    if not quote:
+        return f"coalesce({cell}, '')"
+    q = _qstr(quote)
+    specials = _qstr("[" + "".join("\\" + ch if ch in "]\\^-" else ch
+                                   for ch in (delim + quote + "\r\n")) + "]")
+    return (f"CASE WHEN {cell} IS NULL THEN '' WHEN regexp_matches({cell}, {specials}) "
+            f"THEN {q} || replace({cell}, {q}, {q} || {q}) || {q} ELSE {cell} END")
+
+
 def load_delimited(store: Store, path: str | os.PathLike[str], *,
                    table: str, columns: Sequence[str], delim: str, quote: str = '"',
                    header: bool = True, encoding: str = "utf-8",
@@ -248,105 +307,149 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
     malformed records are kept (with their record number and text) instead of stopping
     the load or being dropped. Accepted records are numbered in file order
     (``row_number() OVER ()`` on the order-preserving scan); :func:`finish_load` turns
-    that ordinal into the record number. ``drop_rows`` lists record numbers that are
-    header-like (the HXL hashtag row). With ``split_tab_fields=n`` the file is read as
-    one column per line and split on tabs into ``c01`` ... ``c<n>`` plus ``_nfields``
-    (GDELT, whose rows differ in column count by layout).
+    that ordinal into the record number. ``drop_rows`` lists the record numbers where
+    an HXL hashtag row may stand (record 2): the first accepted record is left out only
+    when its *content* is one (a rejected HXL row is recognised by its text), never by
+    position. With ``split_tab_fields=n`` the file is read as one column per line and
+    split on tabs into ``c01`` ... ``c<n>`` plus ``_nfields`` (the line's number of
+    fields; GDELT, whose rows differ in column count by layout); ``_raw`` is then the
+    line itself.
     """
     con = raw(store)
     p = str(path)
     rej_t, rej_s = f"{table}_rejects", f"{table}_scans"
     h = 1 if header else 0
-    if split_tab_fields:
-        names = [f"c{i:02d}" for i in range(1, split_tab_fields + 1)]
-        cols_sql = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in names) + "}"
-        opts = "delim='\t', quote='', escape='', null_padding=true"  # a real tab character
-    else:
-        cols_sql = "{" + ", ".join(f"{_qstr(c)}: 'VARCHAR'" for c in columns) + "}"
-        opts = (f"delim={_qstr(delim)}, quote={_qstr(quote)}, escape={_qstr(quote)}, "
-                "null_padding=false")
-    scan = (f"read_csv({_qstr(p)}, columns={cols_sql}, header={'true' if header else 'false'}, "
-            f"{opts}, auto_detect=false, store_rejects=true, rejects_table={_qstr(rej_t)}, "
-            f"rejects_scan={_qstr(rej_s)}, encoding={_qstr(encoding)}, compression='auto', "
-            f"max_line_size=4194304)")
+    common = (f"auto_detect=false, store_rejects=true, rejects_table={_qstr(rej_t)}, "
+              f"rejects_scan={_qstr(rej_s)}, encoding={_qstr(encoding)}, "
+              f"compression='auto', max_line_size={MAX_LINE_BYTES}")
     row = f"(row_number() OVER () + {h})::BIGINT"
     if split_tab_fields:
-        # Short lines are padded with NULLs (more fields than c01..cN are rejected);
-        # _nfields is the position of the last non-empty field.
-        nf = "CASE " + " ".join(f"WHEN t.{c} IS NOT NULL THEN {k}"
-                                for k, c in reversed(list(enumerate(names, start=1)))) + \
-            " ELSE 0 END"
-        raw_expr = ("rtrim(concat_ws(chr(9), " + ", ".join(f"coalesce(t.{c}, '')" for c in names)
-                    + "), chr(9))")
-        select = (f"SELECT {row} AS _row, {raw_expr} AS _raw, ({nf})::BIGINT AS _nfields, "
-                  + ", ".join(f"t.{c}" for c in names) + f" FROM {scan} t")
+        names = [f"c{i:02d}" for i in range(1, split_tab_fields + 1)]
+        # One column per line: a delimiter no GDELT line holds (a line that does is
+        # rejected as having too many columns, with its text).
+        scan = (f"read_csv({_qstr(p)}, columns={{'line': 'VARCHAR'}}, header=false, "
+                f"delim='\x1f\x1e', quote='', escape='', {common})")
+        cells = ", ".join(f"nullif(s[{k}], '') AS {c}" for k, c in enumerate(names, start=1))
+        select = (f"SELECT {row} AS _row, line AS _raw, len(s)::BIGINT AS _nfields, {cells} "
+                  f"FROM (SELECT line, string_split(coalesce(line, ''), chr(9)) AS s "
+                  f"FROM {scan})")
     else:
-        raw_expr = "concat_ws(" + _qstr(delim) + ", " + ", ".join(
-            f"coalesce(t.{_qident(c)}, '')" for c in columns) + ")"
+        cols_sql = "{" + ", ".join(f"{_qstr(c)}: 'VARCHAR'" for c in columns) + "}"
+        scan = (f"read_csv({_qstr(p)}, columns={cols_sql}, "
+                f"header={'true' if header else 'false'}, delim={_qstr(delim)}, "
+                f"quote={_qstr(quote)}, escape={_qstr(quote)}, null_padding=false, {common})")
+        raw_expr = f"concat_ws({_qstr(delim)}, " + ", ".join(
+            _requote(f"t.{_qident(c)}", delim, quote) for c in columns) + ")"
         select = (f"SELECT {row} AS _row, {raw_expr} AS _raw, "
                   + ", ".join(f"t.{_qident(c)}" for c in columns) + f" FROM {scan} t")
-    if drop_rows:
-        select = (f"SELECT * FROM ({select}) WHERE _row NOT IN "
-                  f"({', '.join(str(int(r)) for r in drop_rows)})")
+        if drop_rows:
+            hxl = _hxl_predicate([_qident(c) for c in columns if c != "_index"])
+            select = f"SELECT * FROM ({select}) WHERE NOT (_row = {h + 1} AND {hxl})"
     try:
         con.execute(f"CREATE TEMP VIEW {_qident(table)} AS {select}")
     except duckdb.Error as exc:
         raise IngestError(f"{p}: cannot read as delimited text: {exc}") from exc
     return RawLoad(table=table, header_rows=h, rejects_table=rej_t,
-                   drop_rows=tuple(int(r) for r in drop_rows),
+                   drop_rows=tuple(int(r) for r in drop_rows), delim=delim,
+                   columns=tuple(columns), quote=quote, lines=bool(split_tab_fields),
                    cleanup=[f"VIEW {table}", f"TABLE {table}_rej", f"TABLE {rej_t}",
                             f"TABLE {rej_s}"])
 
 
+def _reject_reason(error_type: str, message: str) -> str:
+    kind = str(error_type).lower()
+    if kind == "line size over maximum":
+        return (f"line size over maximum: the record is longer than {MAX_LINE_BYTES} bytes "
+                "(4 MB)")
+    return f"{kind}: {message}"
+
+
 def finish_load(store: Store, load: RawLoad, norm: str,
                 row_col: str = "ingest_row") -> None:
-    """After ``norm`` (a table with one row per accepted record and the preliminary
-    record number in ``row_col``) has been created from ``load.table``: collect the
-    rejected records and shift record numbers past them.
+    """After ``norm`` (a table with one row per accepted record, the preliminary record
+    number in ``row_col`` and in ``_ord``) has been created from ``load.table``: collect
+    the rejected records (the reader's own record number, first failing field and
+    text) and shift record numbers past them.
 
-    A rejected record ``i`` (sorted by record number ``R_i``) has ``R_i - H - i``
+    A rejected record ``i`` (sorted by record number ``R_i``) has ``b_i = R_i - H - i``
     accepted records before it, so the accepted record with ordinal ``k`` is record
-    ``H + k + #{i : R_i - H - i < k}``.
+    ``H + k + #{i : b_i < k}``: an ASOF join on ``b_i < k`` (``b`` does not decrease
+    with ``i``), linear in the rows.
     """
     con = raw(store)
-    n = con.execute(f"SELECT count(*) FROM {_qident(norm)}").fetchone()
+    n = con.execute(f"SELECT count(*), max({_qident(row_col)}), max(_ord) "
+                    f"FROM {_qident(norm)}").fetchone()
     load.rows = int(n[0]) if n else 0
+    h = load.header_rows
+    last = int(n[1]) if n and n[1] is not None else h
+    # Accepted records the view numbered but left out: at most one, the HXL row the
+    # reader accepted; any other gap stays in ``records`` and fails the accounting.
+    gap = (int(n[2]) - h - load.rows) if n and n[2] is not None else 0
+    hxl_accepted = 1 if load.drop_rows and not load.lines and gap >= 1 else 0
     if load.rejects_table is None:
-        return
+        return  # records loaded from batches: their reader counts its own rejects
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                          [load.rejects_table]).fetchone()
-    if not exists or not exists[0]:
-        return
-    rt = _qident(load.rejects_table)
-    rejects = con.execute(
-        f"SELECT line::BIGINT AS row_number, "
-        f"arg_min(column_name, column_idx) AS field, "
-        f"arg_min(lower(error_type) || ': ' || error_message, column_idx) AS reason, "
-        f"any_value(csv_line) AS raw FROM {rt} GROUP BY line ORDER BY line").df()
-    if rejects.empty:
-        return
-    h = load.header_rows
-    rej = _qident(load.table + "_rej")
-    con.execute(f"CREATE TEMP TABLE {rej} AS SELECT line, "
-                f"line - {h} - row_number() OVER (ORDER BY line) AS before "
-                f"FROM (SELECT DISTINCT line FROM {rt})")
-    con.execute(f"UPDATE {_qident(norm)} SET {_qident(row_col)} = {_qident(row_col)} + "
-                f"(SELECT count(*) FROM {rej} r WHERE r.before < {_qident(row_col)} - {h})")
-    if load.drop_rows:
-        rejects = rejects[~rejects["row_number"].isin(list(load.drop_rows))]
+    rejects = _empty_rejects()
+    if exists and exists[0]:
+        rt = _qident(load.rejects_table)
+        rejects = con.execute(
+            f"SELECT line::BIGINT AS row_number, "
+            f"coalesce(arg_min(column_name, coalesce(column_idx, 0)), '_record') AS field, "
+            f"arg_min(error_type, coalesce(column_idx, 0)) AS error_type, "
+            f"arg_min(error_message, coalesce(column_idx, 0)) AS message, "
+            f"arg_min(csv_line, coalesce(column_idx, 0)) AS raw "
+            f"FROM {rt} GROUP BY line ORDER BY line").df()
+    if not rejects.empty:
+        rejects["reason"] = [_reject_reason(t, m) for t, m in
+                             zip(rejects["error_type"], rejects["message"], strict=True)]
+        rejects = rejects[["row_number", "field", "reason", "raw"]]
+        rej = _qident(load.table + "_rej")
+        con.execute(f"CREATE TEMP TABLE {rej} AS SELECT before, max(i) AS i FROM "
+                    f"(SELECT line - {h} - row_number() OVER (ORDER BY line) AS before, "
+                    f"row_number() OVER (ORDER BY line) AS i "
+                    f"FROM (SELECT DISTINCT line FROM {rt})) GROUP BY before")
+        nt, rc = _qident(norm), _qident(row_col)
+        con.execute(f"UPDATE {nt} SET {rc} = {nt}.{rc} + m.i FROM "
+                    f"(SELECT n._ord, r.i FROM {nt} n ASOF JOIN {rej} r "
+                    f"ON n._ord - {h} > r.before) m WHERE {nt}._ord = m._ord")
+        n2 = con.execute(f"SELECT max({rc}) FROM {nt}").fetchone()
+        last = int(n2[0]) if n2 and n2[0] is not None else h
+        last = max(last, int(rejects["row_number"].max()))
+    # An HXL row: left out of the view when the reader accepted it, a reject whose text
+    # is an HXL row when it did not. Either way it is a header row, not a data record.
+    if load.drop_rows and not load.lines:
+        hxl_rejected = [i for i, (r, txt) in enumerate(zip(rejects["row_number"],
+                                                           rejects["raw"], strict=True))
+                        if int(r) == h + 1 and _is_hxl_text(str(txt or ""), load)]
+        if hxl_rejected:
+            rejects = rejects.drop(index=rejects.index[hxl_rejected])
+        load.hxl_rows = len(hxl_rejected)
+    load.hxl_rows += hxl_accepted
     load.rejects = rejects.reset_index(drop=True)
+    load.records = max(last - h - load.hxl_rows, 0)
+
+
+def _is_hxl_text(text: str, load: RawLoad) -> bool:
+    import csv
+    import io
+
+    try:
+        rec = next(csv.reader(io.StringIO(text), delimiter=load.delim,
+                              quotechar=load.quote or None), [])
+    except csv.Error:
+        return False
+    if load.columns and load.columns[0] == "_index":
+        rec = rec[1:]  # an unnamed leading index column (pandas exports) is not a cell
+    cells = [c.strip() for c in rec if c.strip()]
+    return bool(cells) and all(c.startswith("#") for c in cells)
 
 
 def raw_rows_sql(load: RawLoad) -> str:
-    """SQL of ``(_row, _raw)`` for the records of ``load`` with corrected record numbers
-    (rescans the file: use only for the few quarantined rows)."""
-    t = _qident(load.table)
-    if load.rejects_table is None or load.rejects.empty:
-        return f"SELECT _row, _raw FROM {t}"
-    h = load.header_rows
-    rej = _qident(load.table + "_rej")
-    return (f"SELECT _row + (SELECT count(*) FROM {rej} r WHERE r.before < v._row - {h}) "
-            f"AS _row, _raw FROM {t} v")
+    """SQL of ``(_row, _raw)`` for the records of ``load`` by their preliminary record
+    number (the ``_ord`` of the normalised table); rescans the file, so it is joined
+    only to the few quarantined rows."""
+    return f"SELECT _row, _raw FROM {_qident(load.table)}"
 
 
 def load_records(store: Store, batches: Iterable[pa.RecordBatch], *,
@@ -357,13 +460,29 @@ def load_records(store: Store, batches: Iterable[pa.RecordBatch], *,
     openpyxl) and ACLED's API JSON.
     """
     con = raw(store)
-    reader = pa.RecordBatchReader.from_batches(schema, iter(batches))
+    failure: list[BaseException] = []
+
+    def guarded() -> Iterator[pa.RecordBatch]:
+        # an error while reading (a truncated .gz, a KharitaError of the reader) is
+        # re-raised as itself, not as the engine's aborted transaction
+        try:
+            yield from batches
+        except BaseException as exc:
+            failure.append(exc)
+            raise
+
+    reader = pa.RecordBatchReader.from_batches(schema, guarded())
     con.register(f"{table}_arrow", reader)
     try:
         con.execute(f"CREATE TEMP TABLE {_qident(table)} AS SELECT * FROM "
                     f"{_qident(table + '_arrow')}")
+    except (duckdb.Error, pa.ArrowException) as exc:
+        if failure:
+            raise failure[0] from None
+        raise IngestError(f"cannot load the records: {str(exc).splitlines()[0]}") from exc
     finally:
-        con.unregister(f"{table}_arrow")
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(f"{table}_arrow")
     n = con.execute(f"SELECT count(*) FROM {_qident(table)}").fetchone()
     return RawLoad(table=table, rows=int(n[0]) if n else 0, cleanup=[f"TABLE {table}"])
 
@@ -429,7 +548,16 @@ def create_table_as(store: Store, name: str, sql: str) -> None:
     try:
         con.execute(f"CREATE TEMP TABLE {_qident(name)} AS {sql}")
     except duckdb.Error as exc:
-        raise ScanError(str(exc).split("\n", 1)[0]) from exc
+        first = str(exc).split("\n", 1)[0]
+        low = first.lower()
+        if "gzip" in low or "zlib" in low or "compress" in low or "stream" in low:
+            raise IngestError(f"the compressed data is truncated or corrupt ({first})"
+                              ) from None
+        if isinstance(exc, duckdb.IOException) and ("space" in low or "disk" in low):
+            raise IngestError(f"the disk is full ({first}); nothing was written") from None
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise IngestError(f"out of memory ({first}); nothing was written") from None
+        raise ScanError(first) from exc
 
 
 def drop_raw(store: Store, load: RawLoad) -> None:

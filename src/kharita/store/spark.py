@@ -617,6 +617,11 @@ class SparkStore(Store):
             self._lock_fh.close()
             self._lock_fh = None
 
+    def splink_api(self) -> Any:
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=self.session)
+
     def create_schema(self) -> None:
         if self.read_only:
             return

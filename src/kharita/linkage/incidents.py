@@ -1,0 +1,54 @@
+"""Incidents: reports of different datasets that describe one real-world event.
+
+An incident is a connected component of the graph whose nodes are reports and whose
+edges are the stored links with a match probability at or above the threshold whose
+latest review is not a rejection, plus every pair an analyst confirmed (withdrawn
+reports are left out). Components of one report are not stored: an event absent from
+``incidents`` is its own incident. The representative report is the best documented
+(highest date precision, then geo precision, then source priority ucdp > acled > gtd >
+table > gdelt, then event id) and its event id is the incident id. Components are
+solved by Splink's connected-components clustering on the store's engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from kharita.store.base import Store
+from kharita.store.sql import linkage as q
+
+
+def rebuild_incidents(store: Store, threshold: float) -> int:
+    """Replace ``incidents`` from ``event_links`` and ``link_reviews`` at ``threshold``
+    (see the module docstring); returns the number of multi-report incidents.
+
+    Runs inside the caller's transaction when there is one (``link_events``,
+    ``review_link``); on its own it is not atomic, so wrap it in
+    ``store.transaction()``.
+    """
+    store.create_temp(q.EDGES_TABLE, q.incident_edges_sql(threshold))
+    try:
+        store.delete("incidents", "TRUE")
+        if not store.scalar(q.count_sql(q.EDGES_TABLE)):
+            return 0
+        store.create_temp(q.NODES_TABLE, q.incident_nodes_sql())
+        from splink.internals.one_to_one_clustering import one_to_one_clustering
+
+        api = store.splink_api()
+        datasets = [str(r[0]) for r in store.rows(q.node_datasets_sql())]
+        nodes = api.register(q.NODES_TABLE)
+        edges = api.register(q.EDGES_TABLE)
+        cc = one_to_one_clustering(
+            nodes_table=nodes, edges_table=edges, node_id_column_name="event_id",
+            source_dataset_column_name="source_dataset", edge_id_column_name_left="event_id_l",
+            edge_id_column_name_right="event_id_r", duplicate_free_datasets=datasets,
+            ties_method="lowest_id", db_api=api, threshold_match_probability=None)
+        try:
+            store.append("incidents", q.incidents_from_clusters_sql(cc.physical_name))
+        finally:
+            with contextlib.suppress(Exception):
+                api.delete_tables_created_by_splink_from_db()
+        return int(store.scalar(q.incident_summary_sql_n()) or 0)
+    finally:
+        store.drop_temp(q.NODES_TABLE)
+        store.drop_temp(q.EDGES_TABLE)

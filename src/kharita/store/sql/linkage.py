@@ -1,0 +1,522 @@
+"""SQL of record linkage across sources (:mod:`kharita.linkage`).
+
+Everything is written once in kharita's dialect (DuckDB's): the input table Splink
+reads (one row per current, not withdrawn event, with the derived features below), the
+blocking rules and comparison levels (SQL conditions over ``l.`` and ``r.``; Splink
+translates them for Spark with sqlglot), and the reads and writes of ``event_links``,
+``link_reviews`` and ``incidents``.
+
+Features of a report (columns of :func:`link_input_sql`):
+
+* ``d0``, ``d1``: first and last possible day (days since 1970-01-01); a report with
+  week or month precision spans its interval.
+* ``wk_a = floor(d0 / 7)``, ``wk_b = floor((d0 + 3) / 7)``: two week grids offset by
+  3 days; two day-precise reports at most 3 days apart share a week in at least one.
+* ``mon0``, ``mon1``: month index of ``d0`` and ``d1``; ``imon0``, ``imon1`` the same
+  for reports with week or month precision only (NULL otherwise).
+* ``cell_aa`` ... ``cell_bb``: 1-degree cells on two grids offset by half a degree in
+  latitude and longitude (four combinations); two points less than half a degree apart
+  in both share a cell in at least one.
+* ``radius_km``: the location uncertainty of the source's geo-precision code
+  (:data:`GEO_RADIUS_KM`); ``coarse`` reports (radius of 50 km or more, or no
+  coordinates) are also blocked on country and week alone (``cwk_a``, ``cwk_b``).
+* ``entities``: sorted KB entities attributed to either actor; ``fat_lo``, ``fat_best``,
+  ``fat_hi``: the fatality interval (low and high default to best).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from kharita.store.sql.common import in_list, q
+
+#: Table of the linkage input and its per-source views.
+INPUT_TABLE = "_kh_link_input"
+EARTH_RADIUS_KM = 6371.0088
+#: Location uncertainty (km) of each source's geo-precision code; ``default`` for
+#: codes not listed (UCDP ``where_prec``, also used by the ``table`` connector).
+GEO_RADIUS_KM: Mapping[str, Mapping[int, float]] = {
+    # UCDP where_prec: 1 exact, 2 within 25 km, 3 admin2, 4 admin1, 5 border/line,
+    # 6 country, 7 international waters or air space
+    "default": {1: 2.0, 2: 25.0, 3: 40.0, 4: 150.0, 5: 50.0, 6: 500.0, 7: 500.0},
+    # ACLED geo_precision: 1 town, 2 near the town / part of a region, 3 larger region
+    "acled": {1: 2.0, 2: 25.0, 3: 100.0},
+    # GTD specificity: 1 city, 2 city unknown (place), 3 district, 4 province, 5 unknown
+    "gtd": {1: 2.0, 2: 25.0, 3: 50.0, 4: 150.0, 5: 500.0},
+    # GDELT ActionGeo_Type: 1 country, 2 US state, 3 US city, 4 world city, 5 world ADM1
+    "gdelt": {1: 500.0, 2: 150.0, 3: 10.0, 4: 10.0, 5: 150.0},
+}
+#: Radius assumed when a source gives coordinates but no precision code.
+UNKNOWN_RADIUS_KM = 25.0
+#: Radius from which a report is "coarse" (also blocked on country and week alone).
+COARSE_RADIUS_KM = 50.0
+#: Event types that describe the same kind of violence across datasets' codings.
+VIOLENT_TYPES: tuple[str, ...] = ("battle", "violence_against_civilians", "explosion_remote",
+                                  "armed_assault", "attack_on_facility")
+#: Source priority for an incident's representative report (lower first).
+SOURCE_PRIORITY: tuple[str, ...] = ("ucdp", "acled", "gtd", "table", "gdelt")
+DATE_PRECISION_RANK: Mapping[str, int] = {"day": 0, "week": 1, "month": 2, "year": 3,
+                                          "unknown": 4}
+
+
+def _radius_sql() -> str:
+    parts = []
+    for source, codes in GEO_RADIUS_KM.items():
+        if source == "default":
+            continue
+        whens = " ".join(f"WHEN {int(k)} THEN {float(v)!r}" for k, v in codes.items())
+        parts.append(f"WHEN e.source = {q(source)} THEN CASE e.geo_precision {whens} "
+                     f"ELSE {UNKNOWN_RADIUS_KM!r} END")
+    default = " ".join(f"WHEN {int(k)} THEN {float(v)!r}"
+                       for k, v in GEO_RADIUS_KM["default"].items())
+    return (f"CASE WHEN e.latitude IS NULL OR e.longitude IS NULL THEN NULL "
+            f"{' '.join(parts)} ELSE CASE e.geo_precision {default} "
+            f"ELSE {UNKNOWN_RADIUS_KM!r} END END")
+
+
+def source_dataset_sql(alias: str = "e") -> str:
+    """The dataset a report belongs to for linkage: its source, and for the user's own
+    tables (``table:<name>:<id>``) the source and list name."""
+    return (f"CASE WHEN {alias}.source = 'table' THEN split_part({alias}.event_id, ':', 1) "
+            f"|| ':' || split_part({alias}.event_id, ':', 2) ELSE {alias}.source END")
+
+
+def link_input_sql(events_where: str = "TRUE") -> str:
+    """One row per current, not withdrawn event with a country and a start date: the
+    features of the module docstring. ``events_where`` narrows ``events e``."""
+    d0 = "CAST(date_diff('day', DATE '1970-01-01', e.date_start) AS BIGINT)"
+    d1 = ("CAST(date_diff('day', DATE '1970-01-01', coalesce(e.date_end, e.date_start)) "
+          "AS BIGINT)")
+    lat, lon = "e.latitude", "e.longitude"
+
+    def cell(lat_off: float, lon_off: float) -> str:
+        return (f"CASE WHEN {lat} IS NULL OR {lon} IS NULL THEN NULL ELSE "
+                f"CAST(floor({lat} + {lat_off}) AS BIGINT) * 1000 + "
+                f"CAST(floor({lon} + {lon_off}) AS BIGINT) END")
+
+    return f"""
+WITH att AS (
+    SELECT event_id, list_sort(list(DISTINCT entity_id)) AS entities
+    FROM attributions GROUP BY event_id
+), base AS (
+    SELECT e.event_id, {source_dataset_sql()} AS source_dataset, e.source,
+           e.country_iso3 AS country, e.date_precision,
+           {d0} AS d0, greatest({d0}, {d1}) AS d1,
+           {lat} AS lat, {lon} AS lon,
+           radians({lat}) AS lat_r, radians({lon}) AS lon_r,
+           {_radius_sql()} AS radius_km,
+           {cell(0.0, 0.0)} AS cell_aa, {cell(0.0, 0.5)} AS cell_ab,
+           {cell(0.5, 0.0)} AS cell_ba, {cell(0.5, 0.5)} AS cell_bb,
+           e.event_type, e.fatalities_best AS fat_best,
+           coalesce(least(e.fatalities_low, e.fatalities_best), e.fatalities_best) AS fat_lo,
+           coalesce(greatest(e.fatalities_high, e.fatalities_best), e.fatalities_best)
+               AS fat_hi,
+           e.geo_precision, {actor_key_sql('e.actor1_name')} AS a1,
+           {actor_key_sql('e.actor2_name')} AS a2
+    FROM events e
+    WHERE coalesce(e.withdrawn, FALSE) = FALSE AND e.country_iso3 IS NOT NULL
+      AND e.date_start IS NOT NULL AND e.date_precision IN ('day', 'week', 'month')
+      AND ({events_where})
+)
+SELECT b.event_id, b.source_dataset, b.country, b.date_precision,
+       b.date_precision = 'day' AS day_precise, b.d0, b.d1,
+       CAST(floor(b.d0 / 7.0) AS BIGINT) AS wk_a,
+       CAST(floor((b.d0 + 3) / 7.0) AS BIGINT) AS wk_b,
+       {_month_sql('b.d0')} AS mon0, {_month_sql('b.d1')} AS mon1,
+       CASE WHEN b.date_precision <> 'day' THEN {_month_sql('b.d0')} END AS imon0,
+       CASE WHEN b.date_precision <> 'day' THEN {_month_sql('b.d1')} END AS imon1,
+       b.lat, b.lon, b.lat_r, b.lon_r, cos(b.lat_r) AS cos_lat, b.radius_km,
+       b.cell_aa, b.cell_ab, b.cell_ba, b.cell_bb,
+       CASE WHEN b.radius_km IS NULL OR b.radius_km >= {COARSE_RADIUS_KM!r}
+            THEN CAST(floor(b.d0 / 7.0) AS BIGINT) END AS cwk_a,
+       CASE WHEN b.radius_km IS NULL OR b.radius_km >= {COARSE_RADIUS_KM!r}
+            THEN CAST(floor((b.d0 + 3) / 7.0) AS BIGINT) END AS cwk_b,
+       b.event_type, b.fat_best, b.fat_lo, b.fat_hi, b.a1, b.a2, att.entities
+FROM base b LEFT JOIN att ON att.event_id = b.event_id
+"""
+
+
+#: Name prefixes that denote a state's forces in UCDP's and ACLED's codings.
+STATE_PREFIXES: tuple[str, ...] = ("government of ", "military forces of ", "police forces of ")
+
+
+def actor_key_sql(name: str) -> str:
+    """A comparable key of an actor name: lower case, without a trailing parenthesis
+    (ACLED's "(2015-2023)", "(Nigeria)"), the abbreviation of "SDF: Syrian Democratic
+    Forces", and a state's forces as ``state:<country>``
+    ("Government of Nigeria" and "Military Forces of Nigeria (2015-2023)" alike)."""
+    clean = f"trim(regexp_replace(lower({name}), '\\s*\\([^)]*\\)\\s*$', ''))"
+    # ACLED's "SDF: Syrian Democratic Forces": the abbreviation before ": "
+    base = (f"(CASE WHEN strpos({clean}, ': ') > 0 THEN trim(split_part({clean}, ': ', 1)) "
+            f"ELSE {clean} END)")
+    whens = " ".join(f"WHEN starts_with({base}, {q(p)}) THEN 'state:' || "
+                     f"trim(substr({base}, {len(p) + 1}))" for p in STATE_PREFIXES)
+    return f"CASE WHEN {name} IS NULL OR trim({name}) = '' THEN NULL {whens} ELSE {base} END"
+
+
+def _month_sql(day: str) -> str:
+    d = f"(DATE '1970-01-01' + CAST({day} AS INTEGER))"
+    return f"(year({d}) * 12 + month({d}))"
+
+
+def source_view_sql(source_dataset: str) -> str:
+    """The linkage input of one dataset (Splink links datasets pairwise)."""
+    return f"SELECT * FROM {INPUT_TABLE} WHERE source_dataset = {q(source_dataset)}"
+
+
+def input_sources_sql() -> str:
+    """Datasets in the linkage input and their report counts."""
+    return (f"SELECT source_dataset, count(*) AS n FROM {INPUT_TABLE} "
+            "GROUP BY source_dataset ORDER BY source_dataset")
+
+
+# -- the model: blocking rules and comparison levels ------------------------------------
+
+def blocking_rules() -> list[str]:
+    """Blocking rules for prediction (a pair is scored when any rule holds): same
+    country, and a shared week and 1-degree cell (two grids each), or for week/month
+    precision a shared month, or for coarse locations a shared week."""
+    out = []
+    for wk in ("wk_a", "wk_b"):
+        for cell in ("cell_aa", "cell_ab", "cell_ba", "cell_bb"):
+            out.append(f"l.country = r.country AND l.{wk} = r.{wk} AND l.{cell} = r.{cell}")
+    for im in ("imon0", "imon1"):
+        out.append(f"l.country = r.country AND l.{im} = r.mon0")
+        out.append(f"l.country = r.country AND l.mon0 = r.{im}")
+    for cw, wk in (("cwk_a", "wk_a"), ("cwk_b", "wk_b")):
+        out.append(f"l.country = r.country AND l.{cw} = r.{wk}")
+        out.append(f"l.country = r.country AND l.{wk} = r.{cw}")
+    return out
+
+
+#: Blocking rules of the EM sessions and the comparisons each leaves untrained (those
+#: it blocks on); blocks are tight so that matches are a large share of their pairs.
+EM_BLOCKING_RULES: tuple[tuple[str, str], ...] = (
+    ("l.country = r.country AND l.d0 = r.d0 AND l.cell_aa = r.cell_aa AND l.a1 = r.a1 "
+     "AND l.a2 = r.a2", "date, actor"),
+    ("l.country = r.country AND l.cell_aa = r.cell_aa AND l.a1 = r.a1 AND l.a2 = r.a2 "
+     "AND l.fat_best = r.fat_best AND l.wk_a = r.wk_a", "distance, actor, fatalities"),
+    ("l.country = r.country AND l.d0 = r.d0 AND l.cell_aa = r.cell_aa "
+     "AND l.fat_best = r.fat_best", "date, distance, fatalities"),
+)
+
+#: A deterministic rule and its assumed recall, for the prior (the probability that two
+#: random reports of two datasets are the same incident).
+PRIOR_RULE = ("l.country = r.country AND l.d0 = r.d0 AND l.cell_aa = r.cell_aa "
+              "AND l.event_type = r.event_type")
+PRIOR_RECALL = 0.5
+
+
+def _gap() -> str:
+    return "(greatest(l.d0, r.d0) - least(l.d1, r.d1))"
+
+
+def distance_km_sql() -> str:
+    """Great-circle distance in km (haversine) between ``l`` and ``r``."""
+    return (f"(2 * {EARTH_RADIUS_KM!r} * asin(sqrt(least(1.0, "
+            "power(sin((r.lat_r - l.lat_r) / 2), 2) + "
+            "l.cos_lat * r.cos_lat * power(sin((r.lon_r - l.lon_r) / 2), 2)))))")
+
+
+Level = tuple[str, str, bool]  # (sql condition, label, is the null level)
+
+
+_SIDE = re.compile(r"\b([lr])\.([a-z_0-9]+)")
+
+
+def comparisons() -> dict[str, list[Level]]:
+    """The comparisons, each a list of levels (first that holds wins; the last is
+    ``ELSE``): date distance, great-circle distance (with the two reports' location
+    uncertainty), event type, fatalities, attributed actors. Conditions name the two
+    reports' columns ``<column>_l`` and ``<column>_r`` (Splink's convention)."""
+    return {name: [(_SIDE.sub(r"\2_\1", sql), label, null) for sql, label, null in levels]
+            for name, levels in _comparisons().items()}
+
+
+def _comparisons() -> dict[str, list[Level]]:
+    gap = _gap()
+    both = "l.day_precise AND r.day_precise"
+    dist = distance_km_sql()
+    tol = "(l.radius_km + r.radius_km)"
+    violent = in_list(VIOLENT_TYPES)
+    share_group = ("(l.entities IS NOT NULL AND r.entities IS NOT NULL AND "
+                   "list_has_any(l.entities, r.entities))")
+    return {
+        "date": [
+            ("l.d0 IS NULL OR r.d0 IS NULL", "date missing", True),
+            (f"{both} AND {gap} <= 0", "same day", False),
+            (f"{both} AND {gap} <= 1", "1 day apart", False),
+            (f"{both} AND {gap} <= 3", "2-3 days apart", False),
+            (f"{gap} <= 0", "imprecise dates overlap", False),
+            (f"{gap} <= 7", "4-7 days apart", False),
+            ("ELSE", "more than 7 days apart", False),
+        ],
+        "distance": [
+            ("l.lat IS NULL OR r.lat IS NULL", "place missing", True),
+            (f"{dist} <= 2 + {tol}", "within 2 km (+ precision)", False),
+            (f"{dist} <= 5 + {tol}", "within 5 km (+ precision)", False),
+            (f"{dist} <= 10 + {tol}", "within 10 km (+ precision)", False),
+            (f"{dist} <= 30 + {tol}", "within 30 km (+ precision)", False),
+            (f"{dist} <= 100 + {tol}", "within 100 km (+ precision)", False),
+            ("ELSE", "more than 100 km apart", False),
+        ],
+        "event_type": [
+            ("l.event_type IS NULL OR r.event_type IS NULL", "type missing", True),
+            ("l.event_type = r.event_type", "same type", False),
+            (f"l.event_type IN ({violent}) AND r.event_type IN ({violent})",
+             "both violent", False),
+            ("ELSE", "different type", False),
+        ],
+        "fatalities": [
+            ("l.fat_best IS NULL OR r.fat_best IS NULL", "fatalities missing", True),
+            ("l.fat_best = r.fat_best", "same best estimate", False),
+            ("greatest(l.fat_lo, r.fat_lo) <= least(l.fat_hi, r.fat_hi)",
+             "low-high intervals overlap", False),
+            ("abs(l.fat_best - r.fat_best) <= greatest(2, 0.5 * greatest(l.fat_best, "
+             "r.fat_best))", "close", False),
+            ("ELSE", "different", False),
+        ],
+        "actor": [
+            ("l.a1 IS NULL AND l.a2 IS NULL AND l.entities IS NULL OR "
+             "r.a1 IS NULL AND r.a2 IS NULL AND r.entities IS NULL", "actors missing", True),
+            ("(l.a1 = r.a1 AND l.a2 = r.a2) OR (l.a1 = r.a2 AND l.a2 = r.a1) OR "
+             f"({share_group} AND (l.a1 IN (r.a1, r.a2) OR l.a2 IN (r.a1, r.a2)))",
+             "same actors", False),
+            (share_group, "same attributed group", False),
+            ("l.a1 IN (r.a1, r.a2) OR l.a2 IN (r.a1, r.a2)", "one actor in common", False),
+            ("l.entities IS NOT NULL AND r.entities IS NOT NULL",
+             "different attributed groups", False),
+            ("ELSE", "different actors", False),
+        ],
+    }
+
+
+# -- writing and reading links ---------------------------------------------------------
+
+def _waterfall_sql(levels: Mapping[str, Sequence[str]], prior_log2: float) -> str:
+    """The JSON waterfall of a scored pair of Splink's prediction table: the prior, then
+    per comparison its level (from ``gamma_<name>``; ``levels[name][gamma]``, gamma -1
+    the null level) and its match weight ``mw_<name>`` (``log2`` of the Bayes factor)."""
+    parts = [f"'[{{\"comparison\":\"prior\",\"level\":\"\",\"log2_bayes_factor\":"
+             f"{prior_log2:.6f}}}'"]
+    for name, labels in levels.items():
+        cases = " ".join(f"WHEN {g} THEN {q(label)}"
+                         for g, label in zip(_gammas(len(labels)), labels, strict=True))
+        parts.append(
+            f"',{{\"comparison\":\"{name}\",\"level\":\"' || "
+            f"CASE gamma_{name} {cases} ELSE '' END || "
+            f"'\",\"log2_bayes_factor\":' || "
+            f"CAST(round(mw_{name}, 6) AS VARCHAR) || '}}'")
+    return " || ".join(parts) + " || ']'"
+
+
+def _gammas(n: int) -> list[int]:
+    # Splink numbers levels from the last (ELSE, 0) up; the null level is -1.
+    return [-1, *range(n - 2, -1, -1)]
+
+
+def links_from_predictions_sql(predictions: str, levels: Mapping[str, Sequence[str]],
+                               prior_log2: float, model_id: str, linked_at: str) -> str:
+    """``event_links`` rows of Splink's prediction table ``predictions``."""
+    return f"""
+SELECT least(event_id_l, event_id_r) AS event_id_l,
+       greatest(event_id_l, event_id_r) AS event_id_r,
+       match_probability, match_weight,
+       {_waterfall_sql(levels, prior_log2)} AS comparisons,
+       {q(model_id)} AS model_id, CAST({q(linked_at)} AS TIMESTAMP) AS linked_at
+FROM {predictions}
+"""
+
+
+def count_sql(table: str) -> str:
+    """Rows of a table (Splink's, in the store's engine)."""
+    return f"SELECT count(*) FROM {table}"
+
+
+def count_above_sql() -> str:
+    """Stored links at or above a probability (``?``)."""
+    return "SELECT count(*) FROM event_links WHERE match_probability >= ?"
+
+
+def drop_table_sql(name: str) -> str:
+    """Drop a table of Splink's (a name from :func:`splink_tables_sql`)."""
+    return f'DROP TABLE IF EXISTS "{name}"'
+
+
+def links_sql(min_probability: float) -> str:
+    """Stored links at or above ``min_probability`` with both reports' summary and the
+    analyst's decision, most probable first."""
+    return f"""
+SELECT k.event_id_l, k.event_id_r, k.match_probability, k.match_weight,
+       rv.decision AS review, el.date_start AS date_l, er.date_start AS date_r,
+       el.country_iso3 AS country, el.place AS place_l, er.place AS place_r,
+       el.fatalities_best AS fatalities_l, er.fatalities_best AS fatalities_r,
+       el.actor1_name AS actor1_l, er.actor1_name AS actor1_r, k.comparisons
+FROM event_links k
+LEFT JOIN events el ON el.event_id = k.event_id_l
+LEFT JOIN events er ON er.event_id = k.event_id_r
+LEFT JOIN ({_latest_reviews_sql()}) rv
+       ON rv.event_id_l = k.event_id_l AND rv.event_id_r = k.event_id_r
+WHERE k.match_probability >= {float(min_probability)!r}
+ORDER BY k.match_probability DESC, k.event_id_l, k.event_id_r
+"""
+
+
+def _latest_reviews_sql() -> str:
+    """The latest decision per pair."""
+    return """
+SELECT event_id_l, event_id_r, decision FROM (
+    SELECT event_id_l, event_id_r, decision,
+           row_number() OVER (PARTITION BY event_id_l, event_id_r
+                              ORDER BY reviewed_at DESC) AS rk
+    FROM link_reviews) WHERE rk = 1
+"""
+
+
+def event_links_sql() -> str:
+    """Links and reviews of one event (``?``: the event id): the other report,
+    probability, weight, waterfall and latest decision; confirmed pairs without a stored
+    link included."""
+    return f"""
+WITH me AS (SELECT CAST(? AS VARCHAR) AS id),
+rv AS ({_latest_reviews_sql()}),
+pairs AS (
+    SELECT event_id_l, event_id_r FROM event_links, me
+    WHERE event_id_l = me.id OR event_id_r = me.id
+    UNION SELECT event_id_l, event_id_r FROM rv, me
+    WHERE event_id_l = me.id OR event_id_r = me.id
+)
+SELECT CASE WHEN p.event_id_l = me.id THEN p.event_id_r ELSE p.event_id_l END
+           AS other_event_id,
+       k.match_probability, k.match_weight, k.comparisons, rv.decision AS review
+FROM pairs p CROSS JOIN me
+LEFT JOIN event_links k ON k.event_id_l = p.event_id_l AND k.event_id_r = p.event_id_r
+LEFT JOIN rv ON rv.event_id_l = p.event_id_l AND rv.event_id_r = p.event_id_r
+ORDER BY k.match_probability DESC NULLS LAST, other_event_id
+"""
+
+
+def events_exist_sql() -> str:
+    """Ids and datasets of the given events (``?`` twice)."""
+    return (f"SELECT event_id, {source_dataset_sql()} AS source_dataset, "
+            "coalesce(withdrawn, FALSE) AS withdrawn FROM events e WHERE event_id IN (?, ?)")
+
+
+def insert_review_sql() -> str:
+    """One review row (``?``: left id, right id, decision, note, timestamp)."""
+    return ("INSERT INTO link_reviews (event_id_l, event_id_r, decision, note, reviewed_at) "
+            "VALUES (?, ?, ?, ?, CAST(? AS TIMESTAMP))")
+
+
+# -- incidents -------------------------------------------------------------------------
+
+EDGES_TABLE = "_kh_incident_edges"
+NODES_TABLE = "_kh_incident_nodes"
+
+
+def _dataset_label(alias: str) -> str:
+    """A report's dataset as an identifier-safe label (Splink names columns after it)."""
+    return f"regexp_replace({source_dataset_sql(alias)}, '[^A-Za-z0-9_]', '_', 'g')"
+
+
+def incident_edges_sql(threshold: float) -> str:
+    """Edges of the incident graph: stored links at or above ``threshold`` whose latest
+    review is not a rejection, plus confirmed pairs (probability 1); both ends current,
+    not withdrawn; with both reports' dataset labels."""
+    return f"""
+WITH rv AS ({_latest_reviews_sql()}),
+e AS (
+    SELECT k.event_id_l, k.event_id_r, k.match_probability FROM event_links k
+    LEFT JOIN rv ON rv.event_id_l = k.event_id_l AND rv.event_id_r = k.event_id_r
+    WHERE k.match_probability >= {float(threshold)!r}
+      AND coalesce(rv.decision, '') <> 'reject'
+    UNION ALL SELECT event_id_l, event_id_r, 1.0 AS match_probability FROM rv
+    WHERE decision = 'confirm'
+)
+SELECT e.event_id_l, e.event_id_r, max(e.match_probability) AS match_probability,
+       any_value({_dataset_label('a')}) AS source_dataset_l,
+       any_value({_dataset_label('b')}) AS source_dataset_r
+FROM e
+JOIN events a ON a.event_id = e.event_id_l AND coalesce(a.withdrawn, FALSE) = FALSE
+JOIN events b ON b.event_id = e.event_id_r AND coalesce(b.withdrawn, FALSE) = FALSE
+GROUP BY e.event_id_l, e.event_id_r
+"""
+
+
+def incident_nodes_sql() -> str:
+    """Nodes of the incident graph: every report at one end of an edge, with its
+    dataset label."""
+    return (f"SELECT event_id_l AS event_id, any_value(source_dataset_l) AS source_dataset "
+            f"FROM {EDGES_TABLE} GROUP BY event_id_l UNION "
+            f"SELECT event_id_r, any_value(source_dataset_r) FROM {EDGES_TABLE} "
+            "GROUP BY event_id_r")
+
+
+def node_datasets_sql() -> str:
+    """Dataset labels of the incident graph's nodes."""
+    return f"SELECT DISTINCT source_dataset FROM {NODES_TABLE} ORDER BY 1"
+
+
+def incidents_from_clusters_sql(clusters: str) -> str:
+    """``incidents`` rows from a connected-components table (``event_id``,
+    ``cluster_id``): components of two or more reports; the representative is the
+    best-documented report (date precision, then geo precision, then source priority,
+    then event id) and names the incident."""
+    prec = " ".join(f"WHEN {q(k)} THEN {v}" for k, v in DATE_PRECISION_RANK.items())
+    prio = " ".join(f"WHEN {q(s)} THEN {i}" for i, s in enumerate(SOURCE_PRIORITY))
+    return f"""
+WITH c AS (
+    SELECT c.event_id, c.cluster_id,
+           count(*) OVER (PARTITION BY c.cluster_id) AS n,
+           row_number() OVER (PARTITION BY c.cluster_id ORDER BY
+               CASE e.date_precision {prec} ELSE 9 END,
+               coalesce(e.geo_precision, 99),
+               CASE e.source {prio} ELSE {len(SOURCE_PRIORITY)} END,
+               c.event_id) AS rk
+    FROM {clusters} c JOIN events e ON e.event_id = c.event_id
+)
+SELECT c.event_id, r.event_id AS incident_id, CAST(c.n AS INTEGER) AS n_reports,
+       c.rk = 1 AS representative
+FROM c JOIN c r ON r.cluster_id = c.cluster_id AND r.rk = 1
+WHERE c.n > 1
+"""
+
+
+def incident_summary_sql() -> str:
+    """Reports in multi-report incidents and the number of such incidents."""
+    return ("SELECT count(*) AS reports, count(DISTINCT incident_id) AS incidents "
+            "FROM incidents")
+
+
+def incident_summary_sql_n() -> str:
+    """The number of multi-report incidents."""
+    return "SELECT count(DISTINCT incident_id) FROM incidents"
+
+
+def incident_count_sql() -> str:
+    """Incidents among current, not withdrawn events (an event outside ``incidents`` is
+    its own)."""
+    return """
+SELECT count(DISTINCT coalesce(i.incident_id, e.event_id))
+FROM events e LEFT JOIN incidents i ON i.event_id = e.event_id
+WHERE coalesce(e.withdrawn, FALSE) = FALSE
+"""
+
+
+def meta_get_sql() -> str:
+    return "SELECT value FROM kharita_meta WHERE key = ?"
+
+
+def meta_set_sql() -> str:
+    return "INSERT INTO kharita_meta (key, value) VALUES (?, ?)"
+
+
+def meta_delete_where() -> str:
+    return "key = ?"
+
+
+def splink_tables_sql() -> str:
+    """Splink's own tables left in the store (``__splink__...``)."""
+    return ("SELECT table_name, table_type FROM information_schema.tables "
+            "WHERE table_name LIKE '\\_\\_splink\\_\\_%' ESCAPE '\\'")
