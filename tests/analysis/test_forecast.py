@@ -270,3 +270,35 @@ def test_vectorised_poisson_trend_equals_statsmodels():
                                    rtol=1e-6, atol=1e-8)
     mean, alpha = nb_trend_params(np.column_stack([y[:, 0], np.zeros(n)]), 3)
     assert mean.shape == (3, 2) and np.all(mean[:, 1] == 0) and alpha[1] == 0
+
+
+# ---------------------------------------------------------------- the KB as of the origin
+
+
+def test_backtest_leaves_out_kb_facts_dated_after_the_origin():
+    """A unit the KB knows only from period 40 enters the backtest there (though its data
+    start earlier); events that count for unit ``a`` only through an affiliation dated
+    period 50 (a group joining it) are not scored at origins before 50: those origins
+    score exactly as if the group had never joined."""
+    rng = np.random.default_rng(13)
+    y = rng.poisson(4.0, (70, 2)).astype(float)
+    joined = np.zeros_like(y)
+    joined[50:, 0] = rng.poisson(6.0, 20)
+    with_group = history_from_counts(y + joined, units=["a", "b"])
+    with_group.known = np.array([0, 40])
+    with_group.dated = pd.DataFrame({"t": np.arange(50, 70), "u": 0, "known": 50,
+                                     "weight": joined[50:, 0]})
+    without = history_from_counts(y, units=["a", "b"])
+    without.known = np.array([0, 40])
+    kw = dict(models=["climatology", "last"], horizon=3, n_origins=40, n_samples=100, seed=2)
+    a, b = backtest(with_group, **kw).scores, backtest(without, **kw).scores
+    assert a[a.unit == "b"].origin.min() == with_group.periods[40]
+    cut = with_group.periods[49]
+    pd.testing.assert_frame_equal(a[a.origin <= cut].reset_index(drop=True),
+                                  b[b.origin <= cut].reset_index(drop=True))
+    # from origin 50 on the group is part of `a`: its events are in the truth scored
+    assert not a[a.origin > cut].reset_index(drop=True).equals(
+        b[b.origin > cut].reset_index(drop=True))
+    np.testing.assert_array_equal(with_group.unknown_after(49, np.arange(50, 53))[:, 0],
+                                  joined[50:53, 0])
+    assert with_group.unknown_after(50, np.arange(50, 53)).sum() == 0

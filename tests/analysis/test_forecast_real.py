@@ -39,11 +39,31 @@ def test_history_counts_are_activity_and_coverage_ends_early(frame):
     act = activity(frame, by="branch", freq="month")
     for j, u in enumerate(h.units):
         assert h.events[:, j].sum() == pytest.approx(act[act.entity_id == u].events.sum())
-    # the Iraq extract ends in December 2018: Iraq is forecast from there, with a note
+    # the Iraq extract ends on 2018-12-25 (kharita.analysis.coverage): December 2018 is
+    # not covered, so Iraq is forecast from November 2018, with a note naming the file
     iraq = h.units.index("is-iraq")
-    assert str(h.periods[h.end[iraq]].date()) == "2018-12-01"
-    assert "data end early" in h.notes["is-iraq"]
+    assert str(h.periods[h.end[iraq]].date()) == "2018-11-01"
+    assert "data end early" in h.notes["is-iraq"] and "2018-12-25" in h.notes["is-iraq"]
     assert "is-west-africa" not in h.notes
+
+
+def test_kb_dates_of_branches_and_affiliations(frame):
+    """The KB as of an origin: ISWAP is known from March 2015 (its validity), so no
+    backtest origin before it scores ISWAP; a group that joined a province later is known
+    there only from its affiliation's start."""
+    import pandas as pd
+
+    from kharita.analysis.forecast.history import members_known
+
+    h = history_from_frame(frame)
+    wa = h.units.index("is-west-africa")
+    assert str(h.periods[h.known[wa]].date()) == "2015-03-01"
+    m = members_known(frame).set_index(["entity_id", "branch_id"]).known_from
+    assert m[("ansar-al-sunna-moz", "is-mozambique")] == pd.Timestamp("2022-05-09")
+    assert m[("ansar-al-sunna-moz", "is-central-africa")] == pd.Timestamp("2019-06-01")
+    assert m[("is-iraq", "is-iraq")] == pd.Timestamp("2013-04-08")
+    r = backtest(h, models=["last"], horizon=2, n_origins=70, n_samples=50)
+    assert r.scores[r.scores.unit == "is-west-africa"].origin.min() >= h.periods[h.known[wa]]
 
 
 def test_backtest_runs_on_the_real_extracts(frame):
@@ -63,7 +83,7 @@ def test_outlook_from_each_units_own_end(frame):
     t = res.table
     assert len(t) == 3 * 4
     first = t[t.horizon == 1].set_index("unit")
-    assert str(first.loc["is-iraq", "period"].date()) == "2019-01-01"
+    assert str(first.loc["is-iraq", "period"].date()) == "2018-12-01"
     assert str(first.loc["is-west-africa", "period"].date()) == "2020-01-01"
     assert (t.events_lo95 <= t.events_lo80).all() and (t.events_lo80 <= t.events_lo50).all()
     assert (t.events_hi50 <= t.events_hi80).all() and (t.events_hi80 <= t.events_hi95).all()

@@ -6,9 +6,17 @@ the history and forecasts ``o+1 .. o+H``; the forecasts are scored against what 
 (:mod:`.scores`). A unit enters at an origin only once it has data (``start[u] <= o``;
 a unit the KB or the data know only later is unknown at ``o``) and only while it is
 observed (``o <= end[u]``); a target after ``end[u]`` is not scored (no data is not
-zero). The surge threshold is the unit's 90th percentile period up to the origin. Joint
-models (Hawkes) are refitted every ``refit_every`` origins, always on data up to the
-refit origin only, so no estimate uses information from after the origin.
+zero). The KB as of the origin: a unit enters only once the KB knows it
+(``known[u] <= o``: a province before its validity start, an affiliate before its
+affiliation, is unknown), and rows that count for their unit only through a KB fact
+dated after the origin (a group that joins a province later) are left out of the
+targets scored at ``o`` (:meth:`.History.unknown_after`); the history before ``o`` holds
+no such rows (the frame counts an event only inside the validity of the facts that place
+it). The attribution rules themselves are today's: history is not re-attributed per
+origin (docs/forecast.md). The surge threshold is the unit's 90th percentile period up
+to the origin. Joint models (Hawkes) are refitted every ``refit_every`` origins, always
+on data up to the refit origin only, so no estimate uses information from after the
+origin.
 
 The **default model** is the one with the lowest mean CRPS over all scored
 (unit, origin, horizon) cells; the outcome is "no skill" when it is a baseline (nothing
@@ -83,18 +91,24 @@ def backtest(history: History, *, models: Iterable[str | Model] = DEFAULT_MODELS
     names = list(built)
     rng = np.random.default_rng(seed)
     origins = _origins(history, n_origins, min_history)
+    if not origins:
+        from kharita.errors import UserInputError
+
+        raise UserInputError(f"too short a history for a backtest: {history.T} "
+                             f"{history.freq}s, need at least {min_history + 1}")
     y_all, H = history.events, horizon
-    rows: list[pd.DataFrame] = []
+    rows: list[dict[str, np.ndarray]] = []
     fitted_on: dict[str, np.ndarray] = {}  # joint models: the units of their last fit
     for i, o in enumerate(origins):
-        active = np.nonzero((history.start <= o) & (history.end >= o))[0]
+        active = np.nonzero((history.start <= o) & (history.end >= o)
+                            & (history.known <= o))[0]
         if active.size == 0:
             continue
         past = y_all[: o + 1][:, active]
         targets = np.arange(o + 1, min(o + H, y_all.shape[0] - 1) + 1)
         if targets.size == 0:
             continue
-        truth = y_all[targets][:, active]
+        truth = (y_all[targets] - history.unknown_after(o, targets))[:, active]
         valid = targets[:, None] <= history.end[active][None, :]
         q90 = np.array([np.quantile(past[history.start[u]:, j], 0.9)
                         for j, u in enumerate(active)])
@@ -106,7 +120,11 @@ def backtest(history: History, *, models: Iterable[str | Model] = DEFAULT_MODELS
             s = model.sample(past, targets.size, n_samples, rng)
             rows.append(_score(name, s, truth, valid, q90, o, targets - o,
                                [history.units[u] for u in active]))
-    scores = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if not rows:
+        from kharita.errors import UserInputError
+
+        raise UserInputError("no unit has data at any backtest origin")
+    scores = pd.DataFrame({k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
     scores["origin"] = history.periods[scores.origin.to_numpy()]
     summary, by_h, best, skill, verdict = summarize(scores)
     settings = {"horizon": horizon, "n_origins": len(origins), "min_history": min_history,
@@ -117,20 +135,22 @@ def backtest(history: History, *, models: Iterable[str | Model] = DEFAULT_MODELS
 
 
 def _score(name: str, s: np.ndarray, truth: np.ndarray, valid: np.ndarray, q90: np.ndarray,
-           origin: int, steps: np.ndarray, units: list[str]) -> pd.DataFrame:
+           origin: int, steps: np.ndarray, units: list[str]) -> dict[str, np.ndarray]:
+    """The scores of one model at one origin, as columns of the scored cells."""
     p_any = (s >= 1).mean(axis=0)
     p_surge = (s > q90[None, None, :]).mean(axis=0)
-    out = {"crps": crps(s, truth), "brier_any": brier(p_any, truth >= 1),
-           "brier_surge": brier(p_surge, truth > q90[None, :])}
-    for lv in LEVELS:
-        out[f"cover{int(lv * 100)}"] = coverage(s, truth, lv)
     H, U = truth.shape
-    df = pd.DataFrame({k: v[valid] for k, v in out.items()})
-    df.insert(0, "horizon", np.broadcast_to(steps[:, None], (H, U))[valid])
-    df.insert(0, "unit", np.broadcast_to(np.array(units, dtype=object)[None, :], (H, U))[valid])
-    df.insert(0, "origin", origin)
-    df.insert(0, "model", name)
-    return df
+    out: dict[str, np.ndarray] = {
+        "model": np.full(int(valid.sum()), name, dtype=object),
+        "origin": np.full(int(valid.sum()), origin, dtype=np.int64),
+        "unit": np.broadcast_to(np.array(units, dtype=object)[None, :], (H, U))[valid],
+        "horizon": np.broadcast_to(steps[:, None], (H, U))[valid]}
+    cells = {"crps": crps(s, truth), "brier_any": brier(p_any, truth >= 1),
+             "brier_surge": brier(p_surge, truth > q90[None, :])}
+    for lv in LEVELS:
+        cells[f"cover{int(lv * 100)}"] = coverage(s, truth, lv)
+    out.update({k: v[valid] for k, v in cells.items()})
+    return out
 
 
 def summarize(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str, bool, str]:

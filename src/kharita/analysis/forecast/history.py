@@ -6,11 +6,26 @@ frequency, ``events[t, u]`` and ``fatalities[t, u]`` are the weighted counts of
 re-counted here), on the full calendar of periods (a period without events is 0 only
 inside the unit's observed span).
 
-Coverage. ``end[u]`` is the index of the last period a unit is observed in. Until
-:mod:`kharita.analysis.coverage` exists, it is the last period of the last event of any
-source reporting the unit (the last observed date per unit and source); a unit whose data
-end before the frame's last period is forecast from its own end, with a note in
-``notes[u]``. Outside ``[start[u], end[u]]`` the unit has no data, never zeros.
+Coverage. ``end[u]`` is the index of the last period a unit is covered in, from
+:func:`kharita.analysis.coverage.coverage`: the (file, country) pairs that carry the
+unit's rows (:func:`~kharita.analysis.coverage.frame_pairs`; its complete pairs, the
+sample pairs only when it has no complete one, :func:`~kharita.analysis.coverage.choose_pairs`)
+and the last period that every one of them covers
+(:func:`~kharita.analysis.coverage.covers`: a file ending 2018-12-25 does not cover
+December 2018). A unit whose files end before the frame's last period is forecast from
+its own end, with a note in ``notes[u]`` naming the file; pairs without an ingest record
+(hand-built stores) never cut. Outside ``[start[u], end[u]]`` the unit has no data, never
+zeros.
+
+The KB as of an origin. ``known[u]`` is the first period in which the KB knows the unit
+(a branch's validity start, or an affiliated group's affiliation start, whichever is
+later; 0 for countries and areas), and ``dated`` lists the rows that count for their
+unit only through a dated KB fact (columns ``t``, ``u``, ``known``: period index of the
+fact's start, ``weight``): a group's events count for a province only from the day
+the KB says it joined. A backtest at origin ``o`` leaves out units with
+``known[u] > o`` and, from its targets, rows with ``known > o``
+(:mod:`.backtest`); the history before ``o`` holds no such rows, since the frame counts
+an event only inside the validity of the facts that place it.
 
 Attribution uncertainty. Frame rows with weight < 1 (ambiguous attributions: "X and/or
 Y") are kept as ``ambiguous``: :meth:`History.resample` draws, for every such event, the
@@ -56,6 +71,10 @@ class History:
     ambiguous: pd.DataFrame | None = None
     level: str = "branch"
     source: str = ""
+    #: first period index the KB knows each unit in (see the module docstring)
+    known: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: rows counted through a dated KB fact: columns ``t``, ``u``, ``known``, ``weight``
+    dated: pd.DataFrame | None = None
     _draw_plan: tuple[Any, ...] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -66,6 +85,23 @@ class History:
             self.start = np.zeros(U, dtype=np.int64)
         if self.end.size == 0:
             self.end = np.full(U, T - 1, dtype=np.int64)
+        if self.known.size == 0:
+            self.known = np.zeros(U, dtype=np.int64)
+
+    def unknown_after(self, origin: int, rows: np.ndarray) -> np.ndarray:
+        """Weighted counts ``(len(rows), U)`` at period indices ``rows`` of the rows the
+        KB knows only after ``origin`` (to leave out of what is scored at ``origin``)."""
+        out = np.zeros((len(rows), self.U))
+        d = self.dated
+        if d is None or d.empty:
+            return out
+        late = d[(d.known.to_numpy() > origin) & np.isin(d.t.to_numpy(), rows)]
+        if late.empty:
+            return out
+        pos = {int(t): i for i, t in enumerate(rows)}
+        np.add.at(out, (late.t.map(pos).to_numpy(), late.u.to_numpy()),
+                  late.weight.to_numpy(dtype=float))
+        return out
 
     @property
     def T(self) -> int:
@@ -82,14 +118,18 @@ class History:
             raise UserInputError(f"no history for {missing}; units with data: "
                                  f"{', '.join(self.units)}")
         idx = [self.units.index(u) for u in units]
-        amb = None
+        remap = {old: new for new, old in enumerate(idx)}
+        amb = dated = None
         if self.ambiguous is not None:
             amb = self.ambiguous[self.ambiguous.u.isin(idx)].copy()
-            amb["u"] = amb.u.map({old: new for new, old in enumerate(idx)})
+            amb["u"] = amb.u.map(remap)
+        if self.dated is not None:
+            dated = self.dated[self.dated.u.isin(idx)].copy()
+            dated["u"] = dated.u.map(remap)
         return History(self.periods, list(units), self.events[:, idx],
                        self.fatalities[:, idx], self.freq, self.start[idx], self.end[idx],
                        {u: n for u, n in self.notes.items() if u in units}, amb,
-                       self.level, self.source)
+                       self.level, self.source, self.known[idx], dated)
 
     def future_periods(self, origin: int, horizon: int) -> pd.DatetimeIndex:
         """The ``horizon`` period starts after period index ``origin``."""
@@ -184,27 +224,13 @@ def history_from_frame(frame: Frame, *, level: str = "branch", freq: str = "mont
                           aggfunc="sum")
     ev = ev.reindex(index=periods, columns=keep).fillna(0.0)
     fat = fat.reindex(index=periods, columns=keep).fillna(0.0)
-    # observed span per unit: first event, and last event of any source reporting it
     rows = rows.assign(unit=_unit_key(rows, level), date=pd.to_datetime(rows["date"]))
     rows = rows[rows.unit.isin(keep)]
-    src_end = rows.groupby("source").date.max()
-    unit_src = rows.groupby(["unit", "source"]).date.max().reset_index()
-    unit_src["source_end"] = unit_src.source.map(src_end)
-    last_seen = unit_src.groupby("unit").date.max()
     first = act.groupby("unit").period.min()
     pos = {p: i for i, p in enumerate(periods)}
     start_idx = np.array([pos[first[u]] for u in keep], dtype=np.int64)
-    end_idx = np.empty(len(keep), dtype=np.int64)
-    notes: dict[str, str] = {}
-    last_period = periods[-1]
-    for j, u in enumerate(keep):
-        seen = last_seen.get(u, last_period)
-        i = int(periods.searchsorted(seen, side="right") - 1)
-        end_idx[j] = max(i, start_idx[j])
-        if end_idx[j] < len(periods) - 1:
-            notes[u] = (f"data end early: last observed {pd.Timestamp(seen).date()} "
-                        f"(last event of its sources; kharita.analysis.coverage not used); "
-                        f"forecast from {periods[end_idx[j]].date()}")
+    end_idx, notes = _covered_ends(frame, level, freq, keep, periods, start_idx)
+    known, dated = _kb_known(frame, level, freq, keep, periods, rows)
     amb = rows[rows.weight < 1]
     ambiguous = None
     if not amb.empty:
@@ -215,7 +241,147 @@ def history_from_frame(frame: Frame, *, level: str = "branch", freq: str = "mont
             "fatalities": amb.fatalities_best.fillna(0).to_numpy()}).dropna()
         ambiguous = ambiguous.astype({"t": "int64", "u": "int64"})
     return History(periods, keep, ev.to_numpy(), fat.to_numpy(), freq, start_idx, end_idx,
-                   notes, ambiguous, level, "frame")
+                   notes, ambiguous, level, "frame", known, dated)
+
+
+def _cached(frame: Frame, what: str, compute: Any) -> Any:
+    """``compute()`` once per open store, frame and store contents (the weekly alerts
+    and the monthly outlook of one frame share the coverage and KB-date queries)."""
+    from kharita.analysis.frame import store_cache
+    from kharita.store.sql.frame import stamp_sql
+
+    cache = store_cache(frame.store, "forecast")
+    key = repr((what, frame.base, frame.sql, tuple(frame.store.rows(stamp_sql())[0])))
+    if key not in cache:
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)))
+        cache[key] = compute()
+    return cache[key]
+
+
+def _unit_pairs(frame: Frame, level: str, keep: list[str]) -> dict[str, pd.DataFrame]:
+    """The (file, country) pairs with their coverage that carry each unit's rows."""
+    from kharita.analysis.coverage import frame_pairs
+
+    pairs = _cached(frame, "pairs", lambda: frame_pairs(frame))
+    if level == "branch":
+        pairs = pairs.assign(unit=pairs.entity_id.astype(str))
+        return {str(u): g for u, g in pairs.groupby("unit") if u in keep}
+    pairs = pairs[pairs.entity_id.map(frame.profile.is_branch)]
+    out = {}
+    for u in keep:
+        iso = u.split("/", 1)[0]
+        out[u] = pairs[pairs.country_iso3.fillna("").replace("", "?") == iso]
+    return out
+
+
+def _covered_ends(frame: Frame, level: str, freq: str, keep: list[str],
+                  periods: pd.DatetimeIndex,
+                  start_idx: np.ndarray) -> tuple[np.ndarray, dict[str, str]]:
+    """Per unit: the last period every chosen (file, country) pair of the unit covers
+    (:mod:`kharita.analysis.coverage`), and a note for a unit cut before the end."""
+    import datetime as dt
+
+    from kharita.analysis.coverage import choose_pairs, covers, label_pairs
+
+    by_unit = _unit_pairs(frame, level, keep)
+    bounds = [(p.date(), (p + _OFFSET[freq]).date() - dt.timedelta(days=1))
+              for p in periods]
+    end_idx = np.full(len(keep), len(periods) - 1, dtype=np.int64)
+    notes: dict[str, str] = {}
+    for j, u in enumerate(keep):
+        pairs = by_unit.get(u)
+        if pairs is None or pairs.empty:
+            continue
+        per = pairs.drop_duplicates(["ingest_file_id", "country_iso3"])
+        used, _ = choose_pairs(per)
+        known = used[used["last"].notna() & (used["last"] != dt.date.max)]
+        if known.empty:
+            continue
+        first, last = max(known["first"]), min(known["last"])
+        i = len(periods) - 1
+        while i > start_idx[j] and not covers(first, last, *bounds[i]):
+            i -= 1
+        end_idx[j] = i
+        if i < len(periods) - 1:
+            ends = known[known["last"] == last]
+            notes[u] = (f"data end early: {'; '.join(label_pairs(ends.itertuples()))} "
+                        f"(kharita.analysis.coverage); forecast from "
+                        f"{periods[i].date()}, the last {freq} it covers")
+    return end_idx, notes
+
+
+_OFFSET = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
+           "quarter": pd.DateOffset(months=3), "year": pd.DateOffset(years=1)}
+
+
+def members_known(frame: Frame) -> pd.DataFrame:
+    """Each network member, the branch it counts towards, and the first day the KB
+    knows it as part of that branch: the later of the member's own validity start (an
+    affiliated group: its affiliation's start) and the branch's validity start."""
+    import datetime as dt
+
+    from kharita.store.sql.forecast import KNOWN_COLUMNS
+
+    kb = frame.kb
+
+    def start_of(eid: str) -> dt.date | None:
+        e = kb.entities.get(eid)
+        return e.valid.from_.earliest if e is not None and e.valid.from_ else None
+
+    rows = []
+    for m in frame.profile.members:
+        dates = [d for d in (m.valid_from, start_of(m.entity_id), start_of(m.branch_id))
+                 if d is not None]
+        rows.append((m.entity_id, m.branch_id, max(dates) if dates else None))
+    df = pd.DataFrame(rows, columns=list(KNOWN_COLUMNS))
+    df["known_from"] = pd.to_datetime(df["known_from"])
+    return df
+
+
+def _kb_known(frame: Frame, level: str, freq: str, keep: list[str],
+              periods: pd.DatetimeIndex,
+              rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """``known`` per unit and the ``dated`` rows (see the module docstring)."""
+    from kharita.store.sql.forecast import known_from_sql
+
+    members = members_known(frame)
+    alias = _period_alias(freq)
+    known = np.zeros(len(keep), dtype=np.int64)
+    if level == "branch":
+        first_day = members[members.entity_id == members.branch_id].set_index(
+            "branch_id").known_from
+        for j, u in enumerate(keep):
+            d = first_day.get(u)
+            if d is None or pd.isna(d):
+                own = members[members.branch_id == u].known_from
+                d = own.min() if own.notna().all() and len(own) else None
+            if d is not None and not pd.isna(d):
+                known[j] = int(periods.searchsorted(
+                    pd.Timestamp(d).to_period(alias).start_time, side="left"))
+    def query() -> pd.DataFrame:
+        frame.store.register("kh_fc_members", members)
+        try:
+            return frame.store.sql(known_from_sql(frame.sql, "kh_fc_members"))
+        finally:
+            frame.store.drop_temp("kh_fc_members")
+
+    kr = _cached(frame, "known_from", query)
+    if kr.empty:
+        return known, None
+    kr = kr.merge(rows[["event_id", "entity_id", "unit", "weight"]],
+                  on=["event_id", "entity_id"], how="inner")
+    if kr.empty:
+        return known, None
+    pos = {p: i for i, p in enumerate(periods)}
+    t = pd.to_datetime(kr["date"]).dt.to_period(alias).dt.start_time.map(pos)
+    k = pd.to_datetime(kr["known_from"]).dt.to_period(alias).dt.start_time
+    kidx = np.asarray(periods.searchsorted(k, side="left"), dtype=np.int64)
+    dated = pd.DataFrame({"t": t.to_numpy(), "u": kr.unit.map(keep.index).to_numpy(),
+                          "known": kidx, "weight": kr.weight.to_numpy(dtype=float)}).dropna()
+    dated = dated.astype({"t": "int64", "u": "int64"})
+    out = pd.DataFrame(dated.groupby(["t", "u", "known"], as_index=False)["weight"].sum())
+    return known, out
 
 
 def _period_alias(freq: str) -> str:

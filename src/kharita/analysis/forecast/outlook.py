@@ -40,6 +40,8 @@ class OutlookResult:
     skill: bool
     backtest: BacktestResult | None = None
     notes: dict[str, str] = field(default_factory=dict)
+    #: the count history the forecast starts from
+    history: History | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         t = self.table.assign(period=self.table.period.dt.strftime("%Y-%m-%d"),
@@ -118,4 +120,4 @@ def outlook(frame: Frame, *, horizon: int = 6, freq: str = "month", level: str =
     table = forecast_history(h, chosen, horizon=horizon, n_samples=n_samples, seed=seed)
     verdict = bt.verdict if bt is not None else f"{chosen} (chosen by the user; not backtested)"
     skill = bt.skill if bt is not None else False
-    return OutlookResult(table, chosen, verdict, skill, bt, dict(h.notes))
+    return OutlookResult(table, chosen, verdict, skill, bt, dict(h.notes), h)

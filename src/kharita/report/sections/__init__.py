@@ -22,6 +22,7 @@ from kharita.report.sections import (
     decentralization,
     eventmap,
     gravity,
+    outlook,
     provenance,
     regions,
     shocks,
@@ -48,7 +49,7 @@ def spec(module: object) -> SectionSpec:
 
 SECTIONS: tuple[SectionSpec, ...] = tuple(spec(m) for m in (
     summary, claims, eventmap, activity, regions, gravity, decentralization, shocks,
-    structure, contagion, provenance, caveats))
+    structure, contagion, outlook, provenance, caveats))
 
 
 def run_section(s: SectionSpec, data: BriefData) -> Section:

@@ -9,10 +9,10 @@ Adding a page: a module here with an ``APIRouter`` (its HTML page and JSON API, 
 from __future__ import annotations
 
 from kharita.web.common import Page
-from kharita.web.pages import branches, events, network, overview
+from kharita.web.pages import branches, events, network, outlook, overview
 from kharita.web.pages import map as map_page
 
 PAGES: tuple[Page, ...] = (overview.PAGE, map_page.PAGE, branches.PAGE, network.PAGE,
-                           events.PAGE)
+                           events.PAGE, outlook.PAGE)
 
 __all__ = ["PAGES", "Page"]
