@@ -35,6 +35,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Where `kharita fetch` keeps downloaded releases."),
     Setting("ucdp_base_url", "KHARITA_UCDP_BASE_URL", "https://ucdp.uu.se/downloads/ged",
             "Base URL of UCDP GED downloads for `kharita fetch ucdp`."),
+    Setting("link_threshold", "KHARITA_LINK_THRESHOLD", "0.5",
+            "Match probability from which two reports of different datasets are one "
+            "incident (`kharita link`; --threshold overrides it)."),
     Setting("require_shared", "KHARITA_REQUIRE_SHARED", "0",
             "Tests only: 1 makes tests that need ../shared/data fail instead of skip."),
 )

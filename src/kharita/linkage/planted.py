@@ -71,10 +71,11 @@ def perturbed_copy(events: pd.DataFrame, *, seed: int = 0, drop: float = 0.3,
     Kept reports (``1 - drop`` of them) move by 0-``max_days`` days (either way; 0, 1,
     2, 3 days with :data:`DAY_SHIFT_P`) and by a half-normal distance (standard
     deviation ``max_km / 3``, at most ``max_km``) in a uniform direction; fatalities
-    are scaled by U(0.7, 1.3) and shifted by -1..1 (a third unchanged); 20% of battles become ``explosion_remote``. ``extra`` times the
-    input's count of unrelated reports take a random report's place and country, a
-    uniform date in the input's span and another random report's actors and
-    fatalities. Month-precision reports keep their month (``YYYY-MM``)."""
+    are scaled by U(0.7, 1.3) and shifted by -1..1 (a third unchanged); 20% of
+    battles become ``explosion_remote``. ``extra`` times the input's count of
+    unrelated reports take a random report's place and country, a uniform date in the
+    input's span and another random report's actors and fatalities.
+    Month-precision reports keep their month (``YYYY-MM``)."""
     rng = np.random.default_rng(seed)
     ev = events.reset_index(drop=True)
     n = len(ev)
