@@ -53,34 +53,61 @@ def attribute_cmd(store: StoreOption = None, engine: EngineOption = None,
              else report.by_entity, fmt)
 
 
+#: Tables of ``kharita explain`` (``--table``; ``-f csv`` prints one of them).
+EXPLAIN_TABLES: tuple[str, ...] = ("event", "attributions", "rules", "incident", "reports",
+                                   "links", "comparisons")
+
+
 def explain_cmd(event_id: Annotated[str, typer.Argument(help="e.g. ucdp:244424")],
+                table: Annotated[str | None, typer.Option(
+                    "--table", help="Print only this table: " + ", ".join(EXPLAIN_TABLES)
+                                    + " (-f csv prints one table, attributions by "
+                                      "default).")] = None,
                 store: StoreOption = None, engine: EngineOption = None,
                 kb: KbOption = None, fmt: FormatOption = Format.table) -> None:
-    """Show an event's raw row, normalised event and every attribution rule that fired."""
-    from kharita.events.attribute import explain
+    """Show an event's raw row, normalised event, every attribution rule that fired, its
+    incident, the other reports, and the match weight of each comparison per link."""
+    from kharita.views.explain import explain
 
+    if table is not None and table not in EXPLAIN_TABLES:
+        raise UserInputError(f"--table {table!r}: expected one of {', '.join(EXPLAIN_TABLES)}")
     knowledge = load_cli_kb(kb)
     with open_cli_store(store, engine, read_only=True) as con:
         ex = explain(con, event_id, knowledge)
-    if fmt != Format.table:
+    tables = ex.tables()
+    if fmt == Format.json and table is None:
         emit(ex.to_dict(), Format.json)
         return
-    if ex.raw is not None:
-        emit([{"field": k, "value": v} for k, v in ex.raw.items()], fmt,
-             title=f"raw row ({ex.raw_origin})", max_rows=80)
+    if fmt != Format.table or table is not None:
+        emit(tables[table or "attributions"], fmt, title=table or "attributions",
+             max_rows=500)
+        return
+    why = ex.why
+    if why.raw is not None:
+        emit([{"field": k, "value": v} for k, v in why.raw.items()], fmt,
+             title=f"raw row ({why.raw_origin})", max_rows=80)
     else:
-        console.print(f"[dim]raw row: {ex.raw_origin}[/dim]")
-    emit([{"field": k, "value": v} for k, v in ex.event.items()], fmt,
-         title="normalised event", max_rows=80)
-    emit(ex.candidates, fmt, title="rules that fired (every candidate, per side)")
-    if not ex.territories.empty:
-        emit(ex.territories, fmt, title=f"KB territories in {ex.event.get('country_iso3')}")
-    if not ex.affiliations.empty:
-        emit(ex.affiliations, fmt, title="affiliation periods")
-    emit(ex.attributions.drop(columns=["event_id"]), fmt, title="stored attributions")
-    if ex.sources:
+        console.print(f"[dim]raw row: {why.raw_origin}[/dim]")
+    emit(tables["event"], fmt, title="normalised event", max_rows=80)
+    emit(why.candidates, fmt, title="rules that fired (every candidate, per side)")
+    if not why.territories.empty:
+        emit(why.territories, fmt, title=f"KB territories in {ex.event.get('country_iso3')}")
+    if not why.affiliations.empty:
+        emit(why.affiliations, fmt, title="affiliation periods")
+    emit(tables["attributions"], fmt, title="stored attributions")
+    if why.sources:
         emit([{"id": k, "title": v.get("title"), "publisher": v.get("publisher"),
-               "url": v.get("url")} for k, v in ex.sources.items()], fmt, title="sources")
+               "url": v.get("url")} for k, v in why.sources.items()], fmt, title="sources")
+    inc = ex.incident
+    emit(ex.reports[["event_id", "this", "representative", "source", "date_start",
+                     "place", "fatalities_best"]], fmt,
+         title=(f"incident {inc['incident_id']}: {inc['n_reports']} reports"
+                if inc.get("linked") else "incident: this report alone (no link kept)"))
+    if len(ex.links):
+        emit(ex.links[["other_event_id", "match_probability", "match_weight", "in_incident",
+                       "decision"]], fmt, title="links (kharita links to review them)")
+        emit(ex.comparisons, fmt, title="match weight of each comparison (log2 Bayes "
+                                        "factors, Splink's waterfall)", max_rows=200)
 
 
 def actors_cmd(unresolved: Annotated[bool, typer.Option(

@@ -172,3 +172,67 @@ def event_weights_sql(frame: str) -> str:
     return (f"SELECT entity_id, weight, confidence, region FROM ({frame}) f "
             "WHERE event_id = ? ORDER BY entity_id")
 
+
+
+# -- one event's incident and links (tables of kharita.linkage) -------------------------
+#: Columns of one report of an incident.
+REPORT_COLUMNS: tuple[str, ...] = (
+    "event_id", "representative", "source", "date_start", "date_precision", "country_iso3",
+    "admin1", "place", "latitude", "longitude", "geo_precision", "event_type", "actor1_name",
+    "actor2_name", "fatalities_best", "fatalities_low", "fatalities_high")
+
+
+def event_incident_sql() -> str:
+    """The incident of one event (one ``?``): ``incident_id``, ``n_reports``,
+    ``representative`` (no row: the event is its own incident)."""
+    return ("SELECT incident_id, n_reports, representative FROM incidents "
+            "WHERE event_id = ?")
+
+
+def incident_reports_sql() -> str:
+    """The current, not withdrawn reports of one incident (one ``?``), the
+    representative first."""
+    cols = ", ".join(("i.representative" if c == "representative" else f"e.{c}")
+                     for c in REPORT_COLUMNS)
+    return (f"SELECT {cols} FROM incidents i JOIN events e ON e.event_id = i.event_id "
+            "WHERE i.incident_id = ? AND NOT COALESCE(e.withdrawn, FALSE) "
+            "ORDER BY CASE WHEN i.representative THEN 0 ELSE 1 END, e.event_id")
+
+
+def single_report_sql() -> str:
+    """One event (one ``?``) as the only report of its incident."""
+    cols = ", ".join(("TRUE AS representative" if c == "representative" else c)
+                     for c in REPORT_COLUMNS)
+    return f"SELECT {cols} FROM events WHERE event_id = ?"
+
+
+def event_links_sql(*, reviews: bool) -> str:
+    """Every link of one event (two ``?``: the id twice), most probable first, with the
+    latest review of the pair when ``reviews`` (the ``link_reviews`` table exists)."""
+    if not reviews:
+        return ("SELECT event_id_l, event_id_r, match_probability, match_weight, "
+                "comparisons, model_id, linked_at, CAST(NULL AS VARCHAR) AS decision, "
+                "CAST(NULL AS VARCHAR) AS note FROM event_links "
+                "WHERE event_id_l = ? OR event_id_r = ? "
+                "ORDER BY match_probability DESC, event_id_l, event_id_r")
+    return """
+WITH r AS (
+  SELECT event_id_l, event_id_r, decision, note,
+         ROW_NUMBER() OVER (PARTITION BY event_id_l, event_id_r
+                            ORDER BY reviewed_at DESC) AS k
+  FROM link_reviews
+)
+SELECT l.event_id_l, l.event_id_r, l.match_probability, l.match_weight, l.comparisons,
+       l.model_id, l.linked_at, r.decision, r.note
+FROM event_links l LEFT JOIN r ON r.event_id_l = l.event_id_l
+  AND r.event_id_r = l.event_id_r AND r.k = 1
+WHERE l.event_id_l = ? OR l.event_id_r = ?
+ORDER BY l.match_probability DESC, l.event_id_l, l.event_id_r
+"""
+
+
+def incident_weights_sql(frame: str) -> str:
+    """How one incident (one ``?``, its id; a report's own id when counting reports)
+    counts in a frame with the ``incident_id`` column: its branches and weights."""
+    return (f"SELECT entity_id, weight, confidence, region FROM ({frame}) f "
+            "WHERE incident_id = ? ORDER BY entity_id")
