@@ -57,10 +57,11 @@
     fillRows($("o-scores").querySelector("tbody"), res.scores.rows.map(function (r) {
       return res.scores.columns.map(function (c) { return r[c]; });
     }));
+    function iv(lo, hi) { return Math.round(lo) + "-" + Math.round(hi); }
     fillRows($("o-forecast").querySelector("tbody"), res.forecast.map(function (r) {
-      return [r.period.slice(0, 7), r.events_median,
-              fmt(r.events_lo50) + "-" + fmt(r.events_hi50), fmt(r.events_lo80) + "-" + fmt(r.events_hi80),
-              fmt(r.events_lo95) + "-" + fmt(r.events_hi95), r.p_any, r.p_surge];
+      return [r.period.slice(0, 7), Math.round(r.events_median), iv(r.events_lo50, r.events_hi50),
+              iv(r.events_lo80, r.events_hi80), iv(r.events_lo95, r.events_hi95),
+              Math.round(r.p_any * 100) / 100, Math.round(r.p_surge * 100) / 100];
     }));
     $("o-alerts-note").textContent = (res.alerts.length ? res.alerts.length + " alert(s). " : "No alert. ") + res.alerts_note + ".";
     fillRows($("o-alerts").querySelector("tbody"), res.alerts.map(function (r) {
