@@ -103,3 +103,29 @@ def test_cli_explain_tables(linked, tmp_path):
     assert "incident inc:ucdp:9: 2 reports" in res.stdout and "waterfall" in res.stdout
     res = runner.invoke(app, ["explain", "acled:2", *base, "--table", "nope"])
     assert "expected one of event, attributions" in str(res.exception)  # exit 2 in main()
+
+
+def test_workbench_why_view_draws_the_waterfall(linked):
+    from fastapi.testclient import TestClient
+
+    from kharita.web.app import create_app
+
+    con, kb = linked
+    with TestClient(create_app(con, kb=kb), base_url="http://127.0.0.1") as client:
+        res = client.get("/events/acled:2")
+    assert res.status_code == 200, res.text
+    html = res.text
+    assert "The incident inc:ucdp:9: 2 reports" in html
+    assert 'href="/events/ucdp:9"' in html and 'data-chart="waterfall-1"' in html
+    import re
+
+    blob = re.search(r'<script type="application/json" id="waterfall-1">(.*?)</script>',
+                     html, flags=re.S).group(1)
+    fig = json.loads(blob)
+    bars, total = fig["data"]
+    assert bars["x"] == [0, 1, 2, 3, 4, 5] and total["y"] == [pytest.approx(7.25)]
+    # each floating bar starts where the previous one ended
+    ends = [b + y for b, y in zip(bars["base"], bars["y"], strict=True)]
+    assert bars["base"][1:] == pytest.approx(ends[:-1])
+    assert fig["layout"]["xaxis"]["type"] == "linear"
+    assert fig["layout"]["xaxis"]["ticktext"][1] == "date: <= 1 day"

@@ -24,10 +24,58 @@ def events_page(wb: WorkbenchDep) -> HTMLResponse:
 @router.get("/events/{event_id:path}", response_class=HTMLResponse, include_in_schema=False)
 def event_page(wb: WorkbenchDep, event_id: EventId) -> HTMLResponse:
     why = wb.run(views.explain, wb.frame, event_id)
+    links = records(why.links)
+    for link in links:
+        terms = why.comparisons[why.comparisons.other_event_id == link["other_event_id"]]
+        link["terms"] = records(terms)
+        link["figure"] = waterfall_figure(terms, title=f"{event_id} - "
+                                          f"{link['other_event_id']}",
+                                          synthetic=bool(why.event.get("synthetic")))
     return wb.render("event.html.j2", "events", f"Event {event_id}",
                      ev={k: jsonable(v) for k, v in why.event.items()},
                      attributions=records(why.attributions), weights=records(why.weights),
-                     names=wb.names)
+                     incident=jsonable(why.incident), reports=records(why.reports),
+                     links=links, names=wb.names)
+
+
+def waterfall_figure(terms: Any, *, title: str, synthetic: bool) -> dict[str, Any]:
+    """Splink's waterfall chart of one link as a plotly bar figure: the prior, then one
+    floating bar per comparison from the running match weight before it to after it
+    (green adds evidence of a match, red against), then the final match weight; the x
+    axis is numeric (the step), labelled with the comparisons."""
+    steps = [int(s) for s in terms["step"]]
+    bf = [float(v) for v in terms["log2_bayes_factor"]]
+    cum = [float(v) for v in terms["cumulative"]]
+    labels = [str(c) if str(c) == "prior" else f"{c}: {lv}"
+              for c, lv in zip(terms["comparison"], terms["level"], strict=True)]
+    before = [c - b for c, b in zip(cum, bf, strict=True)]
+    total = cum[-1] if cum else 0.0
+    colors = ["#777777" if i == 0 else ("#2e7d32" if b >= 0 else "#b71c1c")
+              for i, b in enumerate(bf)]
+    n = len(steps)
+    prob = 2 ** total / (1 + 2 ** total) if total < 1000 else 1.0
+    hover = [f"{lab}<br>log2 Bayes factor {b:+.2f}<br>match weight after {c:.2f}"
+             for lab, b, c in zip(labels, bf, cum, strict=True)]
+    return {
+        "data": [
+            {"type": "bar", "x": steps, "y": bf, "base": before, "name": "comparisons",
+             "marker": {"color": colors}, "hovertext": hover, "hoverinfo": "text"},
+            {"type": "bar", "x": [n], "y": [total], "base": [0], "name": "match weight",
+             "marker": {"color": "#1f3a5f"},
+             "hovertext": [f"match weight {total:.2f}<br>probability {prob:.4f}"],
+             "hoverinfo": "text"},
+        ],
+        "layout": {
+            "title": {"text": f"Why linked: {title}" + (" (SYNTHETIC)" if synthetic else "")},
+            "showlegend": False, "height": 340, "margin": {"l": 60, "r": 20, "t": 50,
+                                                            "b": 110},
+            "xaxis": {"type": "linear", "tickmode": "array", "tickvals": [*steps, n],
+                      "ticktext": [*labels, "match weight"], "tickangle": -30,
+                      "range": [-0.6, n + 0.6]},
+            "yaxis": {"type": "linear", "title": {"text": "match weight (log2 Bayes factor)"},
+                      "zeroline": True},
+        },
+    }
 
 
 @router.get("/api/events", tags=["events"])
