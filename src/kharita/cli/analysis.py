@@ -15,16 +15,22 @@ from typing import Annotated, Any
 import typer
 
 from kharita.cli.options import (
+    ActorOption,
+    Admin1Option,
     Ambiguous,
     AmbiguousOption,
     BranchesOption,
+    Count,
+    CountOption,
     CountriesOption,
     EngineOption,
     FormatOption,
     Freq,
     FromOption,
     KbOption,
+    MaxFatalitiesOption,
     MinConfOption,
+    MinFatalitiesOption,
     OutputDirOption,
     SourcesOption,
     StoreOption,
@@ -74,7 +80,10 @@ def activity_cmd(
     date_to: ToOption = None, branches: BranchesOption = None,
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
-    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    event_types: TypesOption = None, admin1: Admin1Option = None, actor: ActorOption = None,
+    min_fatalities: MinFatalitiesOption = None, max_fatalities: MaxFatalitiesOption = None,
+    count: CountOption = Count.incidents,
+    kb: KbOption = None, fmt: FormatOption = Format.table,
     wide: WideOption = False,
 ) -> None:
     """Events and fatalities (best/low/high) of the network by unit and period."""
@@ -82,7 +91,8 @@ def activity_cmd(
 
     with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
-                sources=sources, event_types=event_types) as fr:
+                sources=sources, event_types=event_types, admin1=admin1, actor=actor,
+                min_fatalities=min_fatalities, max_fatalities=max_fatalities, count=count) as fr:
         df = activity(fr, by=by.value, freq=freq.value)
     emit(df, fmt, freq=freq.value, title=f"Network activity by {by.value} per {freq.value}",
          caption=caption(fr, "events = weighted count; events_raw = distinct events"),
@@ -108,7 +118,10 @@ def geography_cmd(
     date_to: ToOption = None, branches: BranchesOption = None,
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
-    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    event_types: TypesOption = None, admin1: Admin1Option = None, actor: ActorOption = None,
+    min_fatalities: MinFatalitiesOption = None, max_fatalities: MaxFatalitiesOption = None,
+    count: CountOption = Count.incidents,
+    kb: KbOption = None, fmt: FormatOption = Format.table,
     wide: WideOption = False, output: OutputDirOption = None,
 ) -> None:
     """Spherical centre and dispersion per period, shares by world region, and the
@@ -118,7 +131,8 @@ def geography_cmd(
     sections: dict[str, Any] = {}
     with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
-                sources=sources, event_types=event_types) as fr:
+                sources=sources, event_types=event_types, admin1=admin1, actor=actor,
+                min_fatalities=min_fatalities, max_fatalities=max_fatalities, count=count) as fr:
         if table in (GeoTable.centres, GeoTable.all):
             sections["centres"] = geographic_centres(fr, freq=freq.value, weighting=weighting)
         if table in (GeoTable.regions, GeoTable.all):
@@ -147,7 +161,10 @@ def decentralization_cmd(
     date_to: ToOption = None, branches: BranchesOption = None,
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
-    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    event_types: TypesOption = None, admin1: Admin1Option = None, actor: ActorOption = None,
+    min_fatalities: MinFatalitiesOption = None, max_fatalities: MaxFatalitiesOption = None,
+    count: CountOption = Count.incidents,
+    kb: KbOption = None, fmt: FormatOption = Format.table,
     wide: WideOption = False,
 ) -> None:
     """HHI, normalised entropy, effective number of branches and the core's share per
@@ -156,7 +173,8 @@ def decentralization_cmd(
 
     with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
-                sources=sources, event_types=event_types) as fr:
+                sources=sources, event_types=event_types, admin1=admin1, actor=actor,
+                min_fatalities=min_fatalities, max_fatalities=max_fatalities, count=count) as fr:
         df = concentration(fr, freq=freq.value, weighting=weighting, n_boot=n_boot, seed=seed,
                            include_unassigned=include_unassigned)
     if fmt == Format.table:
@@ -198,7 +216,10 @@ def shocks_cmd(
     date_to: ToOption = None, branches: BranchesOption = None,
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
-    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    event_types: TypesOption = None, admin1: Admin1Option = None, actor: ActorOption = None,
+    min_fatalities: MinFatalitiesOption = None, max_fatalities: MaxFatalitiesOption = None,
+    count: CountOption = Count.incidents,
+    kb: KbOption = None, fmt: FormatOption = Format.table,
     wide: WideOption = False,
 ) -> None:
     """Event studies of each leadership loss in the KB, per branch and network-wide."""
@@ -206,7 +227,8 @@ def shocks_cmd(
 
     with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
-                sources=sources, event_types=event_types) as fr, \
+                sources=sources, event_types=event_types, admin1=admin1, actor=actor,
+                min_fatalities=min_fatalities, max_fatalities=max_fatalities, count=count) as fr, \
             step_progress("event studies") as progress:
         df = shocks(fr, date=date.value, window_weeks=window_weeks, count_days=count_days,
                     n_placebo=n_placebo, correction=correction.value, seed=seed,
@@ -269,7 +291,10 @@ def check_cmd(
     date_to: ToOption = None, branches: BranchesOption = None,
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
-    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    event_types: TypesOption = None, admin1: Admin1Option = None, actor: ActorOption = None,
+    min_fatalities: MinFatalitiesOption = None, max_fatalities: MaxFatalitiesOption = None,
+    count: CountOption = Count.incidents,
+    kb: KbOption = None, fmt: FormatOption = Format.table,
     wide: WideOption = False,
 ) -> None:
     """Check the seed analysis' claims against the store: verdict, reason, figures."""
@@ -277,7 +302,8 @@ def check_cmd(
 
     with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
-                sources=sources, event_types=event_types) as fr, \
+                sources=sources, event_types=event_types, admin1=admin1, actor=actor,
+                min_fatalities=min_fatalities, max_fatalities=max_fatalities, count=count) as fr, \
             step_progress("checks") as progress:
         results = run_presets(fr, [preset] if preset else None, progress=progress)
     if fmt == Format.json:

@@ -135,13 +135,18 @@ def cli_frame(store: Store, knowledge: KnowledgeBase, *, date_from: str | None =
               date_to: str | None = None, branches: str | None = None,
               countries: str | None = None, min_confidence: float = 0.0,
               ambiguous: Ambiguous = Ambiguous.SPLIT, sources: str | None = None,
-              event_types: str | None = None) -> Frame:
+              event_types: str | None = None, admin1: str | None = None,
+              actor: str | None = None, min_fatalities: int | None = None,
+              max_fatalities: int | None = None,
+              count: Count = Count.incidents) -> Frame:
     """The analysis frame for the filter options (validated by ``Filters.make``)."""
     from kharita.analysis.frame import Filters, build_frame
 
     f = Filters.make(knowledge, start=date_from, end=date_to, branches=branches,
                      countries=countries, min_confidence=min_confidence,
-                     ambiguous=ambiguous.value, sources=sources, event_types=event_types)
+                     ambiguous=ambiguous.value, sources=sources, event_types=event_types,
+                     admin1=admin1, actor=actor, min_fatalities=min_fatalities,
+                     max_fatalities=max_fatalities, count=count.value)
     return build_frame(store, knowledge, f)
 
 
