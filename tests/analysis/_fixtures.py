@@ -12,17 +12,17 @@ TINY_KB = textwrap.dedent("""\
       - {id: t-src, kind: reference, title: Test source, publisher: tests, date: "2020"}
     entities:
       - {id: is, type: organisation, names: {en: Islamic State}, sources: [t-src],
-         confidence: 1}
+         confidence: 1, valid: {from: "1990"}}
       - {id: is-iraq, type: province, names: {en: IS Iraq}, region: Middle East,
-         sources: [t-src], confidence: 1}
+         sources: [t-src], confidence: 1, valid: {from: "1990"}}
       - {id: is-syria, type: province, names: {en: IS Syria}, region: Middle East,
-         sources: [t-src], confidence: 1}
+         sources: [t-src], confidence: 1, valid: {from: "1990"}}
       - {id: is-west-africa, type: province, names: {en: ISWAP}, region: West Africa,
-         sources: [t-src], confidence: 1}
+         sources: [t-src], confidence: 1, valid: {from: "1990"}}
       - {id: is-sahel, type: province, names: {en: IS Sahel}, region: Sahel,
-         sources: [t-src], confidence: 1}
+         sources: [t-src], confidence: 1, valid: {from: "1990"}}
       - {id: isi, type: predecessor, names: {en: Islamic State of Iraq},
-         sources: [t-src], confidence: 1}
+         sources: [t-src], confidence: 1, valid: {from: "1990"}}
       - {id: jas, type: splinter, names: {en: JAS}, sources: [t-src], confidence: 1}
       - {id: jnim, type: group, names: {en: JNIM}, sources: [t-src], confidence: 1}
       - {id: boko-haram, type: group, names: {en: Boko Haram}, sources: [t-src],

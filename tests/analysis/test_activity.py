@@ -161,7 +161,7 @@ def test_docs_sql_reproduces_the_figures(figure, shared_data, kb, tmp_path):
         doc = con.sql(sql)
         fr = build_frame(con, kb)
         if figure == "branch-year":
-            lib = activity(fr, by="branch", freq="year")
+            lib = activity(fr, by="branch", freq="year", coverage="all")  # raw definition
             lib = lib.assign(year=lib.period.dt.year)
             m = doc.merge(lib, on=["year", "entity_id"], how="outer")
             np.testing.assert_allclose(m.events_x, m.events_y, rtol=1e-9)
@@ -169,14 +169,14 @@ def test_docs_sql_reproduces_the_figures(figure, shared_data, kb, tmp_path):
             lib = concentration(fr, n_boot=0, coverage="all")  # the raw definition
             np.testing.assert_allclose(doc.core_share, lib.core_share, rtol=1e-9)
         elif figure == "region-share-year":
-            lib = region_shares(fr)
+            lib = region_shares(fr, coverage="all")
             lib = lib.assign(year=lib.period.dt.year).pivot_table(
                 index="year", columns="region", values="events_share", fill_value=0.0)
             np.testing.assert_allclose(doc.africa_share.fillna(0), lib["Africa"], rtol=1e-9)
             np.testing.assert_allclose(doc.middle_east_share.fillna(0), lib["Middle East"],
                                        rtol=1e-9)
         else:
-            lib = geographic_centres(fr)
+            lib = geographic_centres(fr, coverage="all")
             np.testing.assert_allclose(doc.lat, lib.lat, rtol=1e-9, atol=1e-9)
             np.testing.assert_allclose(doc.lon, lib.lon, rtol=1e-9, atol=1e-9)
 

@@ -8,6 +8,12 @@
 * :func:`africa_crossing`: the first period in which Africa's share exceeds the Middle
   East's, for events and separately for fatalities, with a bootstrap distribution of
   that period (events resampled within periods).
+
+Coverage: shares and centres compare places, so a period counts only when every file
+that carries the frame's events covers it (``coverage="comparable"``, the default:
+:func:`kharita.analysis.coverage.comparable`). When the Iraq extract ends in December
+2018, 2019's "Middle East" would be Syria alone and the centre would jump towards
+Africa: those periods are left out and ``df.attrs["coverage"]`` says where and why.
 """
 
 from __future__ import annotations
@@ -103,14 +109,31 @@ def spherical_centre(lat: Any, lon: Any, weights: Any = None) -> Centre:
     return Centre(clat, clon, resultant, float((w * dist).sum() / w.sum()))
 
 
+def _comparable(frame: Frame, freq: str, coverage: str
+                ) -> tuple[Frame | None, dict[str, Any]]:
+    """The comparable part of ``frame`` (``coverage="comparable"``) or the frame itself
+    (``"all"``), with the statement for ``df.attrs["coverage"]``."""
+    if coverage == "all":
+        return frame, {"testable": True, "reason": "every row used (coverage='all')"}
+    if coverage != "comparable":
+        raise UserInputError(f"coverage={coverage!r}: expected comparable or all")
+    from kharita.analysis.coverage import comparable
+
+    cmp = comparable(frame, freq=freq, min_periods=1)
+    return cmp.frame, cmp.describe()
+
+
 def geographic_centres(frame: Frame, *, freq: str = "year",
-                       weighting: str = "events") -> pd.DataFrame:
+                       weighting: str = "events", coverage: str = "comparable"
+                       ) -> pd.DataFrame:
     """Activity-weighted centre of the network's events per period, on the sphere.
 
     See :func:`spherical_centre` for the definition; weights are the attribution
     weights (``weighting="events"``) or weight x best fatalities
     (``weighting="fatalities"``). Events without coordinates are left out
-    (``n_located`` says how many rows were used). Computed in the engine.
+    (``n_located`` says how many rows were used). Computed in the engine. With
+    ``coverage="comparable"`` (default) only the periods every file covers (module
+    docstring; ``df.attrs["coverage"]``); ``"all"`` uses every row.
 
     Returns
     -------
@@ -128,22 +151,31 @@ def geographic_centres(frame: Frame, *, freq: str = "year",
     True
     """
     check_freq(freq)
-    df = frame.store.sql(geo_sql.centres_sql(frame.sql, freq=freq, weighting=weighting,
-                                             earth_radius_km=EARTH_RADIUS_KM,
-                                             min_resultant=MIN_RESULTANT))
+    used, cov = _comparable(frame, freq, coverage)
+    if used is None:
+        df = pd.DataFrame(columns=["period", "lat", "lon", "resultant", "dispersion_km",
+                                   "total_weight", "n_located"])
+    else:
+        df = frame.store.sql(geo_sql.centres_sql(used.sql, freq=freq, weighting=weighting,
+                                                 earth_radius_km=EARTH_RADIUS_KM,
+                                                 min_resultant=MIN_RESULTANT))
     df["period"] = pd.to_datetime(df["period"])
     df["n_located"] = df["n_located"].astype("int64")
     df.attrs["filters"] = frame.filters.describe()
     df.attrs["weighting"] = weighting
+    df.attrs["coverage"] = cov
     return df
 
 
-def region_shares(frame: Frame, *, freq: str = "year") -> pd.DataFrame:
+def region_shares(frame: Frame, *, freq: str = "year", coverage: str = "comparable"
+                  ) -> pd.DataFrame:
     """Shares of the network's events and fatalities by world region per period.
 
     Definition: ``share_r(t) = sum_{rows in r, t} w / sum_{rows in t} w`` (events) and
     the same with ``w * fatalities_best`` (fatalities). Regions as in the analysis
-    frame (:mod:`kharita.analysis.frame`, :mod:`kharita.kb.regions`).
+    frame (:mod:`kharita.analysis.frame`, :mod:`kharita.kb.regions`). With
+    ``coverage="comparable"`` (default) only the periods every file covers (module
+    docstring; ``df.attrs["coverage"]``); ``"all"`` uses every row.
 
     Returns
     -------
@@ -162,9 +194,15 @@ def region_shares(frame: Frame, *, freq: str = "year") -> pd.DataFrame:
     True
     """
     check_freq(freq)
-    df = frame.store.sql(geo_sql.region_shares_sql(frame.sql, freq=freq))
+    used, cov = _comparable(frame, freq, coverage)
+    if used is None:
+        df = pd.DataFrame(columns=["period", "region", "events", "fatalities_best",
+                                   "events_share", "fatalities_share"])
+    else:
+        df = frame.store.sql(geo_sql.region_shares_sql(used.sql, freq=freq))
     df["period"] = pd.to_datetime(df["period"])
     df.attrs["filters"] = frame.filters.describe()
+    df.attrs["coverage"] = cov
     return df
 
 

@@ -16,6 +16,18 @@ reported estimate, and ``jitter_spread`` reports min / max / sd across seeds so 
 analyst can see whether the within-day order matters. Triggering within the same day
 cannot be separated from coincidence at this resolution: a decay much faster than
 1/day (mean triggering time below a day) should be read as "same-day clustering".
+
+Coverage. A branch whose data stop early (its file ends: the Iraq extract in December
+2018) would look like a process that died out, and with a constant background its
+early clustering would be read as self-excitation. :func:`contagion_analysis`
+(``coverage="comparable"``, the default) therefore fits only the **covered span**: the
+period every file that carries a modelled branch covers
+(:func:`kharita.analysis.coverage.choose_pairs`: each branch's complete files, its
+sample files only when it has no complete one), and leaves out the rows of sample files
+for branches that have a complete one. The cut, and the file that caused it, are in
+``result.coverage`` and ``result.notes``; the branching ratio reported is the covered
+span's. Fewer than :data:`MIN_COVERED_DAYS` covered days raise a ``KharitaError``
+("not testable").
 """
 
 from __future__ import annotations
@@ -48,6 +60,9 @@ if TYPE_CHECKING:
 __all__ = ["NON_BRANCH_TYPES", "ContagionResult", "branch_event_series",
            "contagion_analysis", "contagion_from_events"]
 
+#: The covered span must be at least this long to fit the model.
+MIN_COVERED_DAYS = 180
+
 
 @dataclass
 class ContagionResult:
@@ -68,6 +83,8 @@ class ContagionResult:
     fit: HawkesFit
     jitter_spread: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: the covered span and why (see the module docstring); empty when not checked.
+    coverage: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Period, branches, counts, method and headline figures as one flat dict."""
@@ -81,6 +98,7 @@ class ContagionResult:
             "excluded_core_or_predecessor_only": self.excluded["core_or_predecessor_only"],
             "excluded_below_min_events": self.excluded["below_min_events_total"],
             "ambiguous_events_assigned_to_top_weight": self.excluded["ambiguous_resolved"],
+            "coverage": self.coverage.get("reason", ""),
         }
         for key in ("loglik", "aic", "bic", "branching_ratio", "beta",
                     "mean_trigger_time_days", "converged"):
@@ -98,7 +116,8 @@ class ContagionResult:
                 "decay": rec(self.fit.decay), "goodness_of_fit": rec(self.fit.gof),
                 "qq": rec(self.fit.qq), "model_comparison": rec(self.fit.comparison),
                 "confidence_intervals": rec(self.fit.ci),
-                "jitter_spread": rec(self.jitter_spread), "notes": self.notes}
+                "jitter_spread": rec(self.jitter_spread), "notes": self.notes,
+                "coverage": self.coverage}
 
 
 def _yearly_edges(start: dt.date, end: dt.date) -> np.ndarray:
@@ -241,10 +260,74 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
                            fit=main, jitter_spread=spread, notes=list(notes or []))
 
 
+def covered_span(frame: Frame, branches: Iterable[str], start: dt.date, end: dt.date
+                 ) -> tuple[Frame, dt.date, dt.date, dict[str, Any]]:
+    """The frame limited to the files that carry ``branches`` and to the span they all
+    cover within ``[start, end]`` (module docstring): ``(frame, start, end, statement)``.
+
+    Raises :class:`~kharita.errors.KharitaError` ("not testable") when fewer than
+    :data:`MIN_COVERED_DAYS` days are covered.
+    """
+    from kharita.analysis.coverage import (
+        COMPLETE,
+        UNKNOWN,
+        choose_pairs,
+        frame_pairs,
+        label_pairs,
+        restrict,
+    )
+
+    pairs = frame_pairs(frame)
+    pairs = pairs[pairs.entity_id.isin(list(branches))]
+    if pairs.empty or (pairs.kind.fillna(UNKNOWN) == UNKNOWN).all():
+        return frame, start, end, {"start": start.isoformat(), "end": end.isoformat(),
+                                   "cut": False, "reason": "no ingest records: nothing cut"}
+    used_parts, dropped_parts = [], []
+    for _b, g in pairs.groupby("entity_id", sort=True):
+        u, d = choose_pairs(g.assign(kind=g.kind.fillna(UNKNOWN)))
+        used_parts.append(u)
+        dropped_parts.append(d)
+    used = pd.concat(used_parts).drop_duplicates(["ingest_file_id", "country_iso3"])
+    dropped = pd.concat(dropped_parts)
+    known = used[used.kind == COMPLETE] if (used.kind == COMPLETE).any() else used
+    known = known[known.kind != UNKNOWN]
+    lo, hi = start, end
+    notes: list[str] = []
+    if len(known):
+        first = max(known["first"])
+        last = min(known["last"])
+        if first > lo:
+            r = list(known.sort_values("first").itertuples())[-1]
+            notes.append(f"starts {first} when {label_pairs([r])[0]} starts")
+            lo = first
+        if last < hi:
+            r = list(known.sort_values("last").itertuples())[0]
+            notes.append(f"cut at {last} where {label_pairs([r])[0]} ends (a branch whose "
+                         "data stop would read as decay)")
+            hi = last
+    if len(dropped):
+        files = sorted({str(x).replace("\\", "/").rsplit("/", 1)[-1]
+                        for x in dropped.file.dropna()})
+        notes.append(f"{float(dropped.n.sum()):g} weighted rows of sample file(s) "
+                     f"{', '.join(files)} left out (the branch has a complete file)")
+    days = (hi - lo).days + 1
+    statement = {"start": lo.isoformat(), "end": hi.isoformat(), "cut": bool(notes),
+                 "used": label_pairs(used.itertuples()), "notes": notes}
+    if days < MIN_COVERED_DAYS:
+        raise KharitaError(f"not testable: the files that carry {', '.join(branches)} cover "
+                           f"together {max(days, 0)} day(s) ({lo}..{hi}; need "
+                           f"{MIN_COVERED_DAYS}): " + "; ".join(notes))
+    statement["reason"] = (f"covered span {lo}..{hi}" + (": " + "; ".join(notes)
+                                                         if notes else ""))
+    out = restrict(frame, used[["ingest_file_id", "country_iso3"]], lo, hi)
+    return out, lo, hi, statement
+
+
 def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "mle",
                        background: str = "constant", jitter_seeds: int = 5,
                        bootstrap: int = 0, seed: int = 0, decays: Any = None,
-                       progress: Callable[[int, int], None] | None = None) -> ContagionResult:
+                       progress: Callable[[int, int], None] | None = None,
+                       coverage: str = "comparable") -> ContagionResult:
     """Multivariate Hawkes model of the network's branches, from the analysis frame.
 
     Definition: each branch ``i``'s event rate is
@@ -271,6 +354,8 @@ def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "
         Number of within-day jitter draws (sensitivity check).
     bootstrap : int
         Parametric-bootstrap replicates for 95% intervals (0: none).
+    coverage : {"comparable", "all"}
+        Fit the covered span only (default; module docstring) or every row.
 
     Returns
     -------
@@ -286,9 +371,27 @@ def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "
        by the Provisional Irish Republican Army. European Journal of Applied
        Mathematics, 27(3), 377-402.
     """
+    if coverage not in ("comparable", "all"):
+        raise KharitaError(f"coverage must be 'comparable' or 'all', not {coverage!r}")
     f = frame.filters
-    events = frame.narrow(branches=None).df() if f.branches else frame.df()
-    return contagion_from_events(events, start=f.start, end=f.end, branches=f.branches,
-                                 min_events=min_events, method=method, background=background,
-                                 jitter_seeds=jitter_seeds, bootstrap=bootstrap, seed=seed,
-                                 decays=decays, kb=frame.kb, progress=progress)
+    wide = frame.narrow(branches=None) if f.branches else frame
+    events = wide.df()
+    start, end = f.start, f.end
+    statement: dict[str, Any] = {"reason": "every row used (coverage='all')", "cut": False}
+    notes: list[str] = []
+    if coverage == "comparable":
+        _s, s0, e0, chosen, _x = branch_event_series(events, start=start, end=end,
+                                                     branches=f.branches,
+                                                     min_events=min_events, kb=frame.kb)
+        cut, start, end, statement = covered_span(wide, chosen, s0, e0)
+        if statement.get("cut"):
+            events = cut.df()
+            notes.append("contagion fitted on the covered span only: "
+                         + statement["reason"])
+    result = contagion_from_events(events, start=start, end=end, branches=f.branches,
+                                   min_events=min_events, method=method,
+                                   background=background, jitter_seeds=jitter_seeds,
+                                   bootstrap=bootstrap, seed=seed, decays=decays, kb=frame.kb,
+                                   progress=progress, notes=notes)
+    result.coverage = statement
+    return result

@@ -23,14 +23,19 @@ def check_by(by: str) -> tuple[str, ...]:
     return BY_COLUMNS[by]
 
 
-def activity_sql(frame: str, *, by: str = "branch", freq: str = "year") -> str:
+def activity_sql(frame: str, *, by: str = "branch", freq: str = "year",
+                 pairs: str = "none") -> str:
     """Weighted events, distinct events and weighted fatalities per period and unit,
     over the frame SQL ``frame`` (a ``SELECT`` of the frame's SQL columns).
 
     Distinct events: single-row events (``n_rows = 1``) are counted with ``COUNT(*)``;
     only events with several frame rows (several branches) need ``COUNT(DISTINCT)``.
+    ``pairs`` splits the rows by coverage pair as well (:data:`PAIR_KEYS`: ``"source"``
+    by source and country, ``"file"`` by ingest file and country); an event has one
+    pair, so summing over the pairs gives the unsplit rows, distinct events included.
     """
-    cols = check_by(by)
+    cols = (*check_by(by), *PAIR_KEYS[pairs])
+    frame = with_pair_columns(frame, pairs)
     period = period_sql(freq)
     keys = ("period", *cols)
     select_keys = ", ".join((f"{period} AS period", *cols))
@@ -58,3 +63,33 @@ SELECT {out}, a.events,
 FROM a LEFT JOIN m ON {join}
 ORDER BY {out}
 """
+
+
+#: ``pairs`` values of :func:`activity_sql`.
+PAIR_KEYS: dict[str, tuple[str, ...]] = {
+    "none": (),
+    "source": ("source", "pair_country"),
+    "file": ("ingest_file_id", "pair_country"),
+}
+
+
+def with_pair_columns(frame: str, pairs: str) -> str:
+    """The frame SQL with the pair columns of ``pairs`` (:data:`PAIR_KEYS`) added:
+    ``pair_country`` (the event's country, ``''`` when unknown) and, for ``"file"``, the
+    event's ``ingest_file_id`` (a join to ``events``)."""
+    if pairs == "none":
+        return frame
+    if pairs == "source":
+        return f"SELECT f.*, COALESCE(f.country_iso3, '') AS pair_country FROM ({frame}) f"
+    return f"""
+SELECT f.*, COALESCE(f.country_iso3, '') AS pair_country,
+       COALESCE(e.ingest_file_id, '') AS ingest_file_id
+FROM ({frame}) f JOIN events e ON e.event_id = f.event_id"""
+
+
+def coverage_stamp_sql() -> str:
+    """Counts that change whenever events or ingest files are written (the cached
+    coverage table is recomputed when they differ)."""
+    return ("SELECT (SELECT count(*) FROM events) AS n_events, "
+            "(SELECT count(*) FROM ingest_files) AS n_files, "
+            "(SELECT max(ingest_file_id) FROM ingest_files) AS last_file")
