@@ -18,12 +18,15 @@ its own end, with a note in ``notes[u]`` naming the file; pairs without an inges
 zeros.
 
 The KB as of an origin. ``known[u]`` is the first period in which the KB knows the unit
-(a branch's validity start, or an affiliated group's affiliation start, whichever is
-later; 0 for countries and areas), and ``dated`` lists the rows that count for their
-unit only through a dated KB fact (columns ``t``, ``u``, ``known``: period index of the
-fact's start, ``weight``): a group's events count for a province only from the day
-the KB says it joined. A backtest at origin ``o`` leaves out units with
-``known[u] > o`` and, from its targets, rows with ``known > o``
+(a branch's validity start; for a group counted as a branch of its own, its affiliation
+start; 0 for countries and areas), and ``dated`` lists the rows that count for the
+network only through a dated affiliation (columns ``t``, ``u``, ``known``: period index
+of the affiliation's start, or of the branch's validity start when later; ``weight``): a
+group's events count only from the day the KB says it joined. Rows of the network's own
+entities (provinces, predecessors) are never dated: an event attributed to them is the
+network's at any date, so at country level a new province's events would have counted
+for the network (its predecessor) at an earlier origin too. A backtest at origin ``o``
+leaves out units with ``known[u] > o`` and, from its targets, rows with ``known > o``
 (:mod:`.backtest`); the history before ``o`` holds no such rows, since the frame counts
 an event only inside the validity of the facts that place it.
 
@@ -317,10 +320,13 @@ _OFFSET = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
 
 def members_known(frame: Frame) -> pd.DataFrame:
     """Each network member, the branch it counts towards, and the first day the KB
-    knows it as part of that branch: the later of the member's own validity start (an
-    affiliated group: its affiliation's start) and the branch's validity start."""
+    knows it as part of the network there (``known_from``): for an affiliated group
+    (:data:`kharita.kb.network.AFFILIATE_TYPES`), the later of its affiliation's start
+    and the branch's validity start; ``NaT`` for the network's own entities (provinces,
+    offices, predecessors: an event attributed to them is the network's at any date)."""
     import datetime as dt
 
+    from kharita.kb.network import AFFILIATE_TYPES
     from kharita.store.sql.forecast import KNOWN_COLUMNS
 
     kb = frame.kb
@@ -331,12 +337,24 @@ def members_known(frame: Frame) -> pd.DataFrame:
 
     rows = []
     for m in frame.profile.members:
-        dates = [d for d in (m.valid_from, start_of(m.entity_id), start_of(m.branch_id))
-                 if d is not None]
-        rows.append((m.entity_id, m.branch_id, max(dates) if dates else None))
+        known = None
+        if m.type in AFFILIATE_TYPES:
+            dates = [d for d in (m.valid_from, start_of(m.branch_id)) if d is not None]
+            known = max(dates) if dates else None
+        rows.append((m.entity_id, m.branch_id, known))
     df = pd.DataFrame(rows, columns=list(KNOWN_COLUMNS))
     df["known_from"] = pd.to_datetime(df["known_from"])
     return df
+
+
+def branch_known(frame: Frame, branch: str) -> Any:
+    """The first day the KB knows ``branch``: its validity start, or for a group
+    counted as a branch of its own, its earliest affiliation start (``None``: always)."""
+    e = frame.kb.entities.get(branch)
+    if e is not None and e.valid.from_:
+        return e.valid.from_.earliest
+    own = [m.valid_from for m in frame.profile.members if m.branch_id == branch]
+    return min(own) if own and all(d is not None for d in own) else None  # type: ignore[type-var]
 
 
 def _kb_known(frame: Frame, level: str, freq: str, keep: list[str],
@@ -345,31 +363,29 @@ def _kb_known(frame: Frame, level: str, freq: str, keep: list[str],
     """``known`` per unit and the ``dated`` rows (see the module docstring)."""
     from kharita.store.sql.forecast import known_from_sql
 
-    members = members_known(frame)
     alias = _period_alias(freq)
     known = np.zeros(len(keep), dtype=np.int64)
     if level == "branch":
-        first_day = members[members.entity_id == members.branch_id].set_index(
-            "branch_id").known_from
         for j, u in enumerate(keep):
-            d = first_day.get(u)
-            if d is None or pd.isna(d):
-                own = members[members.branch_id == u].known_from
-                d = own.min() if own.notna().all() and len(own) else None
-            if d is not None and not pd.isna(d):
+            d = branch_known(frame, u)
+            if d is not None:
                 known[j] = int(periods.searchsorted(
                     pd.Timestamp(d).to_period(alias).start_time, side="left"))
+    members = members_known(frame)
+    if members.known_from.isna().all():
+        return known, None
+
     def query() -> pd.DataFrame:
         frame.store.register("kh_fc_members", members)
         try:
-            return frame.store.sql(known_from_sql(frame.sql, "kh_fc_members"))
+            return frame.store.sql(known_from_sql("kh_fc_members"))
         finally:
             frame.store.drop_temp("kh_fc_members")
 
     kr = _cached(frame, "known_from", query)
     if kr.empty:
         return known, None
-    kr = kr.merge(rows[["event_id", "entity_id", "unit", "weight"]],
+    kr = kr.merge(rows[["event_id", "entity_id", "unit", "weight", "date"]],
                   on=["event_id", "entity_id"], how="inner")
     if kr.empty:
         return known, None

@@ -267,12 +267,6 @@ def simulate_forward(mu: np.ndarray, alpha: np.ndarray, decays: np.ndarray, n: i
     K, H = mu.shape
     counts = rng.poisson(np.broadcast_to(mu.T[None], (n, H, K)))
     flat_out = counts.astype(np.float64).ravel()
-    idx = np.flatnonzero(counts)
-    reps = counts.ravel()[idx]
-    cell = np.repeat(idx, reps)  # (s * H + h) * K + k of every immigrant
-    gen_k = (cell % K).astype(np.int16)
-    gen_s = cell // (H * K)
-    gen_t = (cell // K % H) + rng.random(cell.size)
     scales = 1.0 / np.asarray(decays, dtype=np.float64)
     U = alpha.shape[2]
     # offspring of a parent of type j through component u: Poisson(m[j, u]) children
@@ -282,6 +276,34 @@ def simulate_forward(mu: np.ndarray, alpha: np.ndarray, decays: np.ndarray, n: i
     # independent Poisson(m[j, u]) per parent, at the cost of the children only).
     m_ju = alpha.sum(axis=0)  # (K parent, U)
     cdf = np.cumsum(alpha, axis=0) / np.where(m_ju > 0, m_ju, 1.0)[None]  # (K, K, U)
+    # generation 1 without placing the immigrants: an immigrant of period h is uniform
+    # in [h, h + 1), so its child is at h + V + Exp / beta_u with V ~ U(0, 1) drawn fresh;
+    # the children of a (replicate, period, type) cell number Poisson(count * m[j, u])
+    t1, k1, s1 = [], [], []
+    cells_s, cells_h = np.divmod(np.arange(n * H), H)
+    for j in range(K):
+        cj = counts[:, :, j].ravel()
+        for u in range(U):
+            if m_ju[j, u] <= 0:
+                continue
+            c = rng.poisson(cj * m_ju[j, u])
+            tot = int(c.sum())
+            if tot == 0:
+                continue
+            cell = np.repeat(np.arange(n * H), c)
+            t1.append(cells_h[cell] + rng.random(tot) + rng.exponential(scales[u], tot))
+            s1.append(cells_s[cell])
+            k1.append(np.minimum(np.searchsorted(cdf[:, j, u], rng.random(tot),
+                                                 side="right"), K - 1))
+    if t1:
+        gen_t, gen_s = np.concatenate(t1), np.concatenate(s1)
+        gen_k = np.concatenate(k1).astype(np.int16)
+        keep = gen_t < H
+        gen_t, gen_s, gen_k = gen_t[keep], gen_s[keep], gen_k[keep]
+        flat_out += np.bincount((gen_s * H + gen_t.astype(np.int64)) * K + gen_k,
+                                minlength=flat_out.size)
+    else:
+        gen_t, gen_s, gen_k = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int16)
     while gen_t.size:
         order = np.argsort(gen_k, kind="stable")  # radix sort of small ints
         bounds = np.concatenate([[0], np.cumsum(np.bincount(gen_k, minlength=K))])

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 #: Columns of the table registered before :func:`known_from_sql` runs: each network
 #: member, the branch its events count towards, and the first day the KB knows the
-#: member as part of that branch (``None``: always).
+#: member as part of the network there (``NULL``: always).
 KNOWN_COLUMNS: tuple[str, ...] = ("entity_id", "branch_id", "known_from")
 
 
-def known_from_sql(frame: str, members: str) -> str:
-    """Per frame row (event, branch): the earliest day the KB knows one of the event's
-    attributed members as part of the row's branch. Only rows with a date for every
-    such member are returned (a member without a dated fact makes the row always known;
-    rows whose event has no attribution of its own, e.g. a multi-report incident's id,
-    are left out and count as always known)."""
+def known_from_sql(members: str) -> str:
+    """Per (event, branch) whose every attribution to a member of that branch has a
+    ``known_from`` date: the earliest such date (an event also attributed to a member
+    without a date is always known and is not returned)."""
     return f"""
-SELECT f.event_id, f.entity_id, CAST(f.date AS DATE) AS date,
-       MIN(m.known_from) AS known_from
-FROM ({frame}) f
-JOIN attributions a ON a.event_id = f.event_id
-JOIN {members} m ON m.entity_id = a.entity_id AND m.branch_id = f.entity_id
-GROUP BY f.event_id, f.entity_id, CAST(f.date AS DATE)
+SELECT a.event_id, m.branch_id AS entity_id, MIN(m.known_from) AS known_from
+FROM attributions a
+JOIN {members} m ON m.entity_id = a.entity_id
+WHERE a.event_id IN (SELECT a2.event_id FROM attributions a2 JOIN {members} m2
+                     ON m2.entity_id = a2.entity_id WHERE m2.known_from IS NOT NULL)
+GROUP BY a.event_id, m.branch_id
 HAVING NOT BOOL_OR(m.known_from IS NULL)
 """
