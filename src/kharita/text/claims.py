@@ -41,7 +41,7 @@ from typing import Any
 
 from kharita.kb.knowledge import KnowledgeBase
 from kharita.text.figures import Figure
-from kharita.text.normalize import fold, fold_pattern, fold_text
+from kharita.text.normalize import View, fold, fold_pattern, fold_text
 from kharita.text.spans import by_start, in_range
 
 _DOC_WORDS = (r"تقارير|تقرير|دراسات|دراسه|دراسة|التقديرات|تقديرات|بيانات|بيان|مصادر|"
@@ -137,11 +137,11 @@ _CUE_WORD = fold_pattern(
     rf"|estimate|state|assess|report|believe|note|warn|claim|thought", re.IGNORECASE)
 
 
-def _find_cue(text: str, s: int, e: int) -> dict[str, Any] | None:
+def _find_cue(text: str, s: int, e: int, view: View) -> dict[str, Any] | None:
+    """The claim cue of sentence ``text[s:e]``, whose folded view is ``view``."""
     sent = text[s:e]
-    if not _CUE_WORD.search(fold(sent)):
+    if not _CUE_WORD.search(view.text):
         return None
-    view = fold_text(sent)
     found = [m for m in (_AFTER.search(view.text), _BEFORE.search(view.text)) if m]
     if not found:
         return None
@@ -195,8 +195,8 @@ def _folded_rules() -> tuple[list[tuple[str, str, list[list[str]]]], list[tuple[
     return rules, sources
 
 
-def _property(sentence: str, unit: str | None) -> str:
-    low = fold(sentence)
+def _property(low: str, unit: str | None) -> str:
+    """The KB property a figure of ``unit`` in the folded sentence ``low`` is about."""
     for prop, prop_unit, groups in _folded_rules()[0]:
         if unit != prop_unit:
             continue
@@ -219,7 +219,8 @@ def find_claims(text: str, sentences: list[tuple[int, int]], mentions: list[Any]
         in_sentence = in_range(ents, ent_starts, s, e)
         if not figs and len(in_sentence) < 2:
             continue  # neither a figure nor a relation claim is possible
-        cue = _find_cue(text, s, e)
+        sent_view = fold_text(text[s:e])
+        cue = _find_cue(text, s, e, sent_view)
         if cue is None:
             continue
         base = dict(sentence_start=s, sentence_end=e, sentence=text[s:e], **cue)
@@ -237,7 +238,8 @@ def find_claims(text: str, sentences: list[tuple[int, int]], mentions: list[Any]
             else:
                 subj, rule = None, None
             out.append(ClaimRef(
-                "figure", subject=subj, subject_rule=rule, property=_property(text[s:e], f.unit),
+                "figure", subject=subj, subject_rule=rule,
+                property=_property(sent_view.text, f.unit),
                 unit=f.unit, qualifier=f.qualifier, value=f.value, low=f.low, high=f.high,
                 figure_start=f.start, figure_end=f.end, figure_text=text[f.start:f.end], **base))
         if not figs:

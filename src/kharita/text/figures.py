@@ -154,13 +154,63 @@ def _anchors(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _scan(rx: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
-    """``rx.finditer(text)`` restricted to the :func:`_anchors` windows."""
+def _first_words() -> frozenset[str]:
+    """Folded words a figure can start with: the first word of every qualifier
+    alternative, currency codes, range openers and the number words. Taking every
+    fragment of the qualifier patterns over-includes (harmless: a candidate more)."""
+    words = set(_NUMBER_WORDS) | {"us", "usd", "eur", "بين", "between", "entre", "من", "from",
+                                  "de"}
+    for alt in "|".join(_QUAL.values()).split("|"):
+        m = re.match(r"[^\W\d_]+", alt.lstrip("(?:"))
+        if m:
+            words.add(m.group().lower())
+    return frozenset("".join(c if c.isascii() else fold_char(c) for c in w) for w in words)
+
+
+def _starts(text: str) -> list[int]:
+    """Positions where a figure can start: a digit, a currency sign or a word of
+    :func:`_first_words`, also right after a clitic و/ف/ب ("وعشرات")."""
+    first = _FIRST_WORDS
+    out = []
+    for m in _TOKEN_RX.finditer(text):
+        tok = m.group()
+        if tok.isdigit() or tok in "$€" or tok.lower() in first:
+            out.append(m.start())
+        elif len(tok) > 1 and tok[0] in "وفب" and tok[1:] in first:
+            out.append(m.start() + 1)
+    return out
+
+
+def _scan(rx: re.Pattern[str], text: str,
+          windows: list[tuple[int, int]] | None = None,
+          starts: list[int] | None = None) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)`` restricted to the :func:`_anchors` windows (computed here
+    unless given: the scans of one text share them); with ``starts``, the match is
+    tried only at those positions (:func:`_starts`), which is the same for patterns
+    that begin with a qualifier, a currency or a number, and several times faster
+    where numbers are dense and the windows cover most of the text."""
     last = 0
-    for lo, hi in _anchors(text):
-        for m in rx.finditer(text, max(lo, last), min(hi, len(text))):
-            last = m.end()
-            yield m
+    wins = _anchors(text) if windows is None else windows
+    if starts is None:
+        for lo, hi in wins:
+            for m in rx.finditer(text, max(lo, last), min(hi, len(text))):
+                last = m.end()
+                yield m
+        return
+    k = 0
+    n = len(text)
+    for lo, hi in wins:
+        while k < len(starts) and starts[k] < lo:
+            k += 1
+        while k < len(starts) and starts[k] < hi:
+            p = starts[k]
+            k += 1
+            if p < last:
+                continue
+            m = rx.match(text, p, min(hi, n))
+            if m is not None:
+                last = m.end()
+                yield m
 
 
 @dataclass(frozen=True)
@@ -214,8 +264,10 @@ def find_figures(text: str) -> list[Figure]:
     [('percent', 60.0, 'more_than'), ('percent', 15.0, 'less_than')]
     """
     view = fold_text(text)
+    windows = _anchors(view.text)
+    starts = _starts(view.text)
     out: list[Figure] = []
-    for m in _scan(_FIGURE, view.text):
+    for m in _scan(_FIGURE, view.text, windows, starts):
         g = m.groupdict()
         unit = next((name for name, _ in _UNITS if g.get(f"u_{name}")), None)
         cur = g.get("cur_pre") or g.get("cur_a")
@@ -253,8 +305,8 @@ def find_figures(text: str) -> list[Figure]:
             e -= 1
         o_s, o_e = view.span(s, e)
         out.append(Figure(o_s, o_e, fig.unit, fig.qualifier, fig.value, fig.low, fig.high))
-    implied = _implied_counts(view, out)
-    return out + implied + _two_after_noun(view, [*out, *implied])
+    implied = _implied_counts(view, out, windows, starts)
+    return out + implied + _two_after_noun(view, [*out, *implied], windows)
 
 
 # Nouns that make a bare number a count ("32 fishermen", "ست جثث", "10 others",
@@ -285,6 +337,7 @@ _COUNT_VERBS = frozenset(_fold(w) for w in _COUNT_VERBS)
 _COUNT_VERBS_2 = frozenset(_fold(w) for w in _COUNT_VERBS_2)
 _GAP_STOP = frozenset(("and", "or", "of", "in", "on", "at", "to", "from", "the", "a", "an",
                        "who", "which", "that"))
+_FIRST_WORDS = _first_words()
 _IMPLIED = fold_pattern(
     rf"{_START}{_B}(?:(?P<q>{_QUAL_RX})\s+)?(?P<n>{_NUMBER})"
     rf"(?:\s+(?:or|او|أو)\s+(?P<n2>{_NUMBER}))?(?:\s*(?P<sc>{_SCALE_RX}))?(?![\w])",
@@ -330,14 +383,16 @@ def _verb_precedes(text: str, pos: int) -> bool:
     return m2 is not None and f"{m2.group(1)} {m.group(1)}" in _COUNT_VERBS_2
 
 
-def _implied_counts(view: View, found: list[Figure]) -> list[Figure]:
+def _implied_counts(view: View, found: list[Figure],
+                    windows: list[tuple[int, int]] | None = None,
+                    starts: list[int] | None = None) -> list[Figure]:
     """Numbers made counts by what follows ("32 fishermen", "10 others", "15 من
     الدرك") or precedes them ("killed 22", "مقتل 15"): unit ``count`` (rule
     ``implied-unit``). A digit string of a year (1900-2100) is not counted."""
     taken = SpanIndex((f.start, f.end) for f in found)
     out: list[Figure] = []
     text = view.text
-    for m in _scan(_IMPLIED, text):
+    for m in _scan(_IMPLIED, text, windows, starts):
         g = m.groupdict()
         num = g["n"]
         if not (_noun_follows(text, m.end()) or _verb_precedes(text, m.start())):
@@ -371,13 +426,14 @@ _TWO_AFTER = fold_pattern(r"(?<![\w])(?P<noun>[^\W\d_]{2,30})\s+(?:اثنين|ا
                           r"(?![\w])")
 
 
-def _two_after_noun(view: View, found: list[Figure]) -> list[Figure]:
+def _two_after_noun(view: View, found: list[Figure],
+                    windows: list[tuple[int, int]] | None = None) -> list[Figure]:
     """Counts of two written noun-first in Arabic ("مدنيين اثنين"): unit ``count``,
     rule ``implied-unit``; the noun must be a count noun (:data:`_COUNT_NOUNS_AR`, with
     or without the article)."""
     taken = SpanIndex((f.start, f.end) for f in found)
     out = []
-    for m in _scan(_TWO_AFTER, view.text):
+    for m in _scan(_TWO_AFTER, view.text, windows):
         noun = m.group("noun")
         bare = noun[2:] if noun.startswith("ال") else noun
         if noun not in _NOUNS_AR and bare not in _NOUNS_AR:

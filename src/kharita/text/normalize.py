@@ -145,7 +145,7 @@ def fold(text: str) -> str:
     >>> fold("أكثرُ من ٦٠٪")
     'اكثر من 60٪'
     """
-    return "".join(fold_char(c) for c in text)
+    return _fold_view(text).text
 
 
 _ONE_TO_ONE = {ord(k): v for k, v in _MAP.items() if len(v) == 1}
@@ -157,6 +157,12 @@ _NEEDS_SLOW = re.compile("[" + "".join(sorted(_DROP | {k for k, v in _MAP.items(
 
 @functools.lru_cache(maxsize=2)
 def fold_text(text: str) -> View:
+    """The folded view of ``text`` with offsets (see :func:`fold`); the last two are
+    cached, as several readers of one document fold the same text."""
+    return _fold_view(text)
+
+
+def _fold_view(text: str) -> View:
     """The folded view of ``text`` with offsets (see :func:`fold`).
 
     Text without diacritics or tatweel (most news text) is folded with one
