@@ -45,13 +45,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import shutil
+import stat
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -71,6 +74,18 @@ DEFAULT_MEMORY_LIMIT = "1.5GB"
 #: Share of an earlier file's current events a later unfiltered file of the same source
 #: must carry to count as a new full release of its scope (and withdraw the rest).
 FULL_RELEASE_SHARE = 0.9
+#: Largest uncompressed size of the zip member kharita extracts (bytes; GED 25.1's CSV
+#: is about 1.5 GB): a larger member is refused with a clear error.
+MAX_UNZIPPED_BYTES = 32 * 1024**3
+#: Largest ratio of a zip member's uncompressed to compressed size (CSV compresses
+#: about 10:1; a "zip bomb" of NUL bytes 1000:1), applied once the member passes
+#: :data:`ZIP_RATIO_FREE_BYTES`.
+MAX_ZIP_RATIO = 100
+ZIP_RATIO_FREE_BYTES = 256 * 1024**2
+#: Prefix of the folders a zip member is extracted to (beside the store, else in the
+#: system temporary folder); a folder whose process is gone is removed at the next
+#: ingest (a killed run cannot leave one for good).
+TEMP_PREFIX = "kharita-ingest-"
 
 
 @dataclass
@@ -97,9 +112,13 @@ class IngestReport:
     skipped: bool = False
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: The attribution report when a KB was given (attributed in the same transaction).
+    attribution: Any = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(replace(self, attribution=None))
+        out.pop("attribution")
+        return out
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -216,14 +235,97 @@ def _loader(store: Store) -> Any:
     return make(store)
 
 
-def _extract_zip(path: Path, tmp: Path) -> Path:
-    with zipfile.ZipFile(path) as zf:
-        member = _common.zip_data_members(zf)[0]
-        target = tmp / Path(member.filename).name
-        with zf.open(member) as src, open(target, "wb") as dst:
-            while block := src.read(1 << 20):
-                dst.write(block)
+def _extract_zip(path: Path, tmp: Path, max_bytes: int = MAX_UNZIPPED_BYTES) -> Path:
+    """Extract the data member of a zip archive into ``tmp``, streamed, refusing a member
+    larger than ``max_bytes`` or beyond :data:`MAX_ZIP_RATIO` (declared and actual size:
+    the declared size can lie)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = _common.zip_data_members(zf)
+            if not members:
+                raise IngestError(f"{path}: the zip archive is empty; nothing was written")
+            member = members[0]
+            ratio_cap = max(ZIP_RATIO_FREE_BYTES, member.compress_size * MAX_ZIP_RATIO)
+            limit = min(max_bytes, ratio_cap)
+
+            def too_big(size: int) -> IngestError:
+                why = (f"more than {max_bytes} bytes" if limit == max_bytes else
+                       f"more than {MAX_ZIP_RATIO} times its compressed size "
+                       f"({member.compress_size} bytes): a zip bomb?")
+                return IngestError(f"{path}: zip member {member.filename!r} unpacks to "
+                                   f"{size if size > limit else 'at least ' + str(size)} "
+                                   f"bytes, {why}; nothing was written")
+
+            if member.file_size > limit:
+                raise too_big(member.file_size)
+            target = tmp / (Path(member.filename).name or "member")
+            written = 0
+            with zf.open(member) as src, open(target, "wb") as dst:
+                while block := src.read(1 << 20):
+                    written += len(block)
+                    if written > limit:
+                        raise too_big(written)
+                    dst.write(block)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise IngestError(f"{path}: cannot unpack the zip archive ({exc}); nothing was "
+                          "written") from None
     return target
+
+
+def _temp_base(store: Store) -> Path:
+    """Where zip members are extracted: beside an on-disk store (same disk), else the
+    system temporary folder."""
+    loc = getattr(store, "location", None)
+    if loc and loc != ":memory:":
+        parent = Path(str(loc)).resolve().parent
+        if parent.is_dir() and os.access(parent, os.W_OK):
+            return parent
+    return Path(tempfile.gettempdir())
+
+
+def clean_stale_temp(base: Path) -> list[Path]:
+    """Remove the extraction folders (:data:`TEMP_PREFIX` ``<pid>-...``) in ``base``
+    whose process no longer runs; returns the folders removed."""
+    removed = []
+    for d in base.glob(f".{TEMP_PREFIX}*"):
+        m = re.match(rf"\.{TEMP_PREFIX}(\d+)-", d.name)
+        if not m or not d.is_dir():
+            continue
+        pid = int(m.group(1))
+        alive = True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            shutil.rmtree(d, ignore_errors=True)
+            removed.append(d)
+    return removed
+
+
+def check_input_file(p: Path) -> None:
+    """Raise :class:`IngestError` naming what ``p`` is when it is not a regular file: a
+    missing path, a broken link, a directory, a device (``/dev/zero``), a FIFO."""
+    link = ""
+    if p.is_symlink():
+        target = os.readlink(p)
+        if not p.exists():
+            raise IngestError(f"{p}: a broken symbolic link (to {target}); nothing was "
+                              "written")
+        link = f"a symbolic link to {os.path.realpath(p)}, "
+    if not p.exists():
+        raise IngestError(f"{p}: no such file")
+    if p.is_dir():
+        raise IngestError(f"{p}: {link}a directory, not a file (give the files in it)")
+    mode = p.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a character device" if stat.S_ISCHR(mode) else
+                "a block device" if stat.S_ISBLK(mode) else
+                "a named pipe (FIFO)" if stat.S_ISFIFO(mode) else
+                "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise IngestError(f"{p}: {link}{kind}, not a regular file; nothing was written")
 
 
 def _load(store: Store, loader: Any, plan: _common.ReadPlan, table: str, path: Path) -> Any:
@@ -246,7 +348,9 @@ def ingest_file(store: Store, source: str, path: str | Path, *,
                 source_version: str | None = None, since: dt.date | None = None,
                 countries: Sequence[str] | None = None,
                 on_progress: Callable[[float], None] | None = None,
-                memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> IngestReport:
+                memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
+                kb: Any = None, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
+                ) -> IngestReport:
     """Ingest one file into ``store``.
 
     Parameters
@@ -261,6 +365,12 @@ def ingest_file(store: Store, source: str, path: str | Path, *,
     on_progress : called with the percentage of the file's scan done (for progress bars).
     memory_limit : engine memory limit while ingesting (larger intermediate tables spill
         to the store's temporary directory); None keeps the engine's setting.
+    kb : a knowledge base: the file's events are attributed
+        (:func:`kharita.events.attribute.attribute_store`) **inside the ingest's
+        transaction**, so a kill or a full disk leaves either the file ingested and
+        attributed or nothing at all (``report.attribution``). A file skipped as already
+        ingested whose events have no attributions is attributed now.
+    max_unzipped_bytes : largest zip member extracted (see :data:`MAX_UNZIPPED_BYTES`).
 
     Returns
     -------
@@ -269,14 +379,14 @@ def ingest_file(store: Store, source: str, path: str | Path, *,
     Raises
     ------
     WrongSourceError : the file is another dataset's (nothing written).
-    IngestError : the file cannot be read at all, or the source is unknown (nothing
-        written).
+    IngestError : the file cannot be read at all, a non-empty file yields no rows, the
+        row accounting fails, or the source is unknown (nothing written). Each message
+        is one line naming the file (and the row and field where there is one).
     """
     t0 = time.perf_counter()
     conn = connector(source)
     p = Path(path)
-    if not p.is_file():
-        raise IngestError(f"{p}: no such file")
+    check_input_file(p)
     plan = conn.read_plan(p, source_version)
     content = sha256_file(p)
     filters = filters_key(since, countries)
@@ -295,23 +405,46 @@ def ingest_file(store: Store, source: str, path: str | Path, *,
                             f"{prev['finished_at']}; nothing changed")
         for k in ("rows_read", "rows_stored", "rows_quarantined", "rows_filtered"):
             setattr(report, k, int(prev[k]))
+        if kb is not None and _unattributed(store, str(prev["ingest_file_id"])):
+            report.attribution = attribute_if_available(store, kb,
+                                                        [str(prev["ingest_file_id"])])[0]
+            report.notes.append("its events had no attributions: attributed now")
         report.seconds = time.perf_counter() - t0
         return report
     loader = _loader(store)
-    with tempfile.TemporaryDirectory(prefix="kharita-ingest-") as tmp:
-        read_path = _extract_zip(p, Path(tmp)) if p.suffix.lower() == ".zip" else p
+    base = _temp_base(store)
+    clean_stale_temp(base)
+    with tempfile.TemporaryDirectory(prefix=f".{TEMP_PREFIX}{os.getpid()}-", dir=base) as tmp:
+        read_path = (_extract_zip(p, Path(tmp), max_unzipped_bytes)
+                     if p.suffix.lower() == ".zip" else p)
+        lines = _common.scan_lines(read_path) if plan.kind == "lines" or \
+            read_path.suffix.lower() == ".gz" else None
+        if plan.kind == "delimited" and _common.interior_blank_line(read_path, plan.quote):
+            plan = _common.python_fallback(plan, read_path, "empty lines inside the file")
+            report.notes = list(plan.notes)
         with loader.memory_limit(store, memory_limit):
             try:
                 _ingest_transaction(store, loader, plan, read_path, report, since, countries,
-                                    on_progress)
+                                    on_progress, lines, kb)
             except loader.ScanError as exc:
                 # The transaction was rolled back; read the file with Python's csv instead.
                 plan = _common.python_fallback(plan, read_path, str(exc))
                 report.notes = list(plan.notes)
                 _ingest_transaction(store, loader, plan, read_path, report, since, countries,
-                                    on_progress)
+                                    on_progress, lines, kb)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _unattributed(store: Store, file_id: str) -> bool:
+    """True when the file's events have no attribution at all (ingested without
+    attribution, or by a run killed between the two before they shared a transaction)."""
+    n_events = int(store.scalar(q.count_where("events", "ingest_file_id = ?"), [file_id])
+                   or 0)
+    if not n_events or not store.has_table("attributions"):
+        return False
+    return not int(store.scalar(q.count_where("attributions", "ingest_file_id = ?"),
+                                [file_id]) or 0)
 
 
 @lru_cache(maxsize=64)
@@ -328,8 +461,10 @@ def normalize_sql(source: str, columns: tuple[str, ...], lines: int,
 def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_path: Path,
                         report: IngestReport, since: dt.date | None,
                         countries: Sequence[str] | None,
-                        on_progress: Callable[[float], None] | None = None) -> None:
-    """Load, normalise and write one file inside one transaction."""
+                        on_progress: Callable[[float], None] | None = None,
+                        lines: _common.LineScan | None = None, kb: Any = None) -> None:
+    """Load, normalise, write and (with ``kb``) attribute one file inside one
+    transaction."""
     file_id = report.ingest_file_id
     p = Path(report.path)
     table, norm = "_kh_raw", "_kh_norm"  # temporary, per connection, dropped at the end
@@ -346,7 +481,10 @@ def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_
         if plan.kind == "records" and plan.rejects:
             load.rejects = pd.DataFrame(plan.rejects, columns=["row_number", "field", "reason",
                                                                "raw"])
-        _write(store, loader, report, load, norm, file_id, p)
+        if plan.split_fields and lines is not None and lines.lines and \
+                not lines.ends_with_newline:
+            _quarantine_cut_last_line(store, load, norm, report)
+        _write(store, loader, report, load, norm, file_id, p, plan, lines, read_path)
         finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         store.execute(q.insert_ingest_file(),
                       [file_id, str(p), source, plan.source_version, report.rows_read,
@@ -356,21 +494,39 @@ def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_
                        report.rows_withdrawn, " | ".join(report.supersedes)])
         store.drop_temp(norm)
         loader.drop_raw(store, load)
+        if kb is not None:
+            report.attribution = attribute_if_available(store, kb, [file_id])[0]
+
+
+def _quarantine_cut_last_line(store: Store, load: Any, norm: str, report: IngestReport
+                              ) -> None:
+    """A line file (GDELT) whose last line has no line end was cut inside that line (a
+    truncated download): quarantine that row instead of storing a cut value."""
+    last_rej = int(load.rejects["row_number"].max()) if len(load.rejects) else 0
+    last_row = int(store.scalar(q.max_row(norm)) or 0)
+    if last_row and last_row > last_rej:
+        store.execute(q.quarantine_last_row(norm),
+                      ["truncated file: the last line has no line end (cut inside it)",
+                       "_record"])
+        report.notes.append("the file ends inside its last line: that row quarantined")
 
 
 def _write(store: Store, loader: Any, report: IngestReport, load: Any, norm: str,
-           file_id: str, path: Path) -> None:
-    """Write events, quarantine and filtered counts for one file (inside the transaction)."""
+           file_id: str, path: Path, plan: _common.ReadPlan | None = None,
+           lines: _common.LineScan | None = None, read_path: Path | None = None) -> None:
+    """Write events, quarantine and filtered counts for one file (inside the transaction)
+    and check the accounting: every record read is stored, quarantined or filtered,
+    ``rows_read`` is the reader's own record count (for line files, the file's line
+    count), and a non-empty file that yields no rows is an error."""
     cols = [c for c in EVENT_COLUMNS if c != "ingest_file_id"]
     _write_current(store, loader, report, norm, cols)
     if store.scalar(q.count_quarantined(norm)):
-        # The raw text is fetched only for quarantined rows (a second scan of the file).
-        store.execute(q.insert_quarantine(norm, loader.raw_rows_sql(load)),
-                      [file_id, str(path)])
+        store.execute(q.insert_quarantine(norm), [file_id, str(path)])
     rejects = load.rejects
     if len(rejects):
         rej = rejects.assign(ingest_file_id=file_id, file=str(path))[
             list(q.QUARANTINE_FIELDS)]
+        rej["field"] = rej["field"].fillna("_record")
         store.register("_kh_rejects", rej)
         store.execute(q.insert_rejects("_kh_rejects"))
     row = store.rows(q.verdict_counts(norm))[0]
@@ -382,16 +538,27 @@ def _write(store: Store, loader: Any, report: IngestReport, load: Any, norm: str
     fcounts = {str(k): int(v) for k, v in store.rows(q.filter_counts(norm))}
     for reason, n in fcounts.items():
         store.execute(q.insert_filtered(), [file_id, reason, n])
-    report.rows_read = load.rows + len(rejects)
+    accounted = load.rows + len(rejects)
+    records = getattr(load, "records", None)
+    if lines is not None and plan is not None and plan.split_fields:
+        records = lines.lines  # one record per line: the file's own count
+    report.rows_read = accounted if records is None else int(records)
     report.rows_stored = stored
     report.rows_quarantined = quarantined + len(rejects)
     report.rows_filtered = filtered
     report.reasons = dict(sorted(reasons.items()))
     report.filtered = dict(sorted(fcounts.items()))
-    if report.rows_read != report.rows_stored + report.rows_quarantined + report.rows_filtered:
-        raise IngestError(f"{path}: row accounting failed ({report.rows_read} read != "
-                          f"{report.rows_stored} + {report.rows_quarantined} + "
-                          f"{report.rows_filtered}); nothing was written")
+    total = report.rows_stored + report.rows_quarantined + report.rows_filtered
+    if report.rows_read != total or accounted != total:
+        raise IngestError(f"{path}: row accounting failed ({report.rows_read} records read, "
+                          f"{accounted} loaded != {report.rows_stored} stored + "
+                          f"{report.rows_quarantined} quarantined + {report.rows_filtered} "
+                          "filtered); nothing was written")
+    if report.rows_read == 0 and plan is not None and read_path is not None and \
+            _common.has_body(read_path, plan):
+        raise IngestError(f"{path}: the file has content after its header but no row "
+                          "could be read (is it the dataset's own export?); nothing was "
+                          "written")
 
 
 def _write_current(store: Store, loader: Any, report: IngestReport, norm: str,

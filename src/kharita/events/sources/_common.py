@@ -23,6 +23,7 @@ import gzip
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -38,9 +39,9 @@ from kharita.errors import IngestError, WrongSourceError
 from kharita.events.schema import EVENT_COLUMNS
 
 #: Columns a normalised table has, in order (events columns except ingest_file_id, which
-#: the ingest layer adds) plus the quarantine verdict.
+#: the ingest layer adds) plus the quarantine verdict and a quarantined row's raw text.
 NORMALIZED_COLUMNS: tuple[str, ...] = (
-    *(c for c in EVENT_COLUMNS if c != "ingest_file_id"), "_reason", "_field")
+    *(c for c in EVENT_COLUMNS if c != "ingest_file_id"), "_reason", "_field", "_raw")
 
 _IBIS_TYPES = {"VARCHAR": "string", "DATE": "date", "DOUBLE": "float64", "INTEGER": "int32",
                "BIGINT": "int64", "BOOLEAN": "boolean"}
@@ -181,6 +182,12 @@ def python_fallback(plan: ReadPlan, path: Path, reason: str) -> ReadPlan:
         buf: dict[str, list[Any]] = {n: [] for n in names}
         for row, rec, bad in _python_records(path, plan, lines):
             raw = (plan.delim if not lines else "\t").join(rec)
+            if bad is None and len(raw) > MAX_HEADER_BYTES:
+                new.rejects.append({
+                    "row_number": row, "field": "_record", "raw": raw[:MAX_HEADER_BYTES],
+                    "reason": f"line size over maximum: the record is longer than "
+                              f"{MAX_HEADER_BYTES} bytes (4 MB)"})
+                continue
             if bad:
                 new.rejects.append({"row_number": row, "field": None, "reason": bad,
                                     "raw": raw.encode("utf-8", "replace").decode("utf-8")})
@@ -214,11 +221,22 @@ def _python_records(path: Path, plan: ReadPlan, lines: bool
     enc = "latin-1" if plan.encoding.lower().replace("_", "-") in ("latin-1", "latin1") \
         else "utf-8"
     csv.field_size_limit(1 << 30)
+    try:
+        yield from _python_records_of(opener, path, plan, lines, enc)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise IngestError(f"{path}: the compressed data is truncated or corrupt ({exc}); "
+                          "nothing was written") from None
+
+
+def _python_records_of(opener: Any, path: Path, plan: ReadPlan, lines: bool, enc: str
+                       ) -> Iterator[tuple[int, list[str], str | None]]:
     with opener(path, "rb") as fb:
         text = io.TextIOWrapper(fb, encoding=enc, errors="surrogateescape", newline="")
         if lines:
-            for n, line in enumerate(text, start=1):
-                line = line.rstrip("\r\n")
+            # one record per "\n" (as the line count and DuckDB's reader), not
+            # universal newlines: a stray "\r" inside a line does not split it
+            for n, bline in enumerate(fb, start=1):
+                line = bline.rstrip(b"\r\n").decode(enc, errors="surrogateescape")
                 bad = "invalid encoding: undecodable bytes" if _has_surrogates(line) else None
                 yield n, line.split("\t"), bad
             return
@@ -235,7 +253,8 @@ def _python_records(path: Path, plan: ReadPlan, lines: bool
                 yield n, [], f"unparseable record: {exc}"
                 continue
             n += 1
-            if (n == 1 and plan.header) or n in plan.drop_rows:
+            if (n == 1 and plan.header) or (n in plan.drop_rows and is_hxl_row(
+                    rec[1:] if plan.columns[:1] == ["_index"] else rec)):
                 continue
             bad = ("invalid encoding: undecodable bytes"
                    if any(_has_surrogates(f) for f in rec) else None)
@@ -251,9 +270,22 @@ def _has_surrogates(s: str) -> bool:
 # ---------------------------------------------------------------------------------------
 
 
+#: Longest header row kharita reads (bytes; DuckDB's longest record, too).
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+
+
 def head_bytes(path: Path, n: int = 65536) -> bytes:
     """The first ``n`` bytes of a file's content (decompressing ``.gz``; for ``.zip`` the
-    first member)."""
+    first member). When those bytes hold no complete second line (a header row longer
+    than ``n``), up to :data:`MAX_HEADER_BYTES` are read, so a long header is never
+    cut."""
+    data = _head(path, n)
+    if len(data) >= n and data.count(b"\n") < 2:
+        data = _head(path, MAX_HEADER_BYTES)
+    return data
+
+
+def _head(path: Path, n: int) -> bytes:
     try:
         if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as fh:
@@ -267,8 +299,143 @@ def head_bytes(path: Path, n: int = 65536) -> bytes:
                     return fh.read(n)
         with open(path, "rb") as fh:
             return fh.read(n)
-    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error) as exc:
         raise IngestError(f"{path}: cannot read: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class LineScan:
+    """A file's own line count (``\\n``-terminated lines plus a last line without
+    one) and whether its last byte is a line end."""
+
+    lines: int
+    ends_with_newline: bool
+
+
+def scan_lines(path: Path, chunk: int = 1 << 22) -> LineScan:
+    """Count the lines of a (possibly gzip-compressed) file, streaming. A truncated or
+    corrupt ``.gz`` raises :class:`~kharita.errors.IngestError` with the real cause
+    (before any transaction starts)."""
+    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    n, last = 0, b"\n"
+    try:
+        with opener(path, "rb") as fh:
+            while block := fh.read(chunk):
+                n += block.count(b"\n")
+                last = block[-1:]
+    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        raise IngestError(f"{path}: the compressed data is truncated or corrupt ({exc}); "
+                          "nothing was written") from None
+    ends = last == b"\n"
+    return LineScan(lines=n + (0 if ends else 1), ends_with_newline=ends)
+
+
+def interior_blank_line(path: Path, quote: str = '"', chunk: int = 1 << 22) -> bool:
+    """True when a (possibly gzip-compressed) delimited file has an empty line outside
+    quotes followed by more content. DuckDB's reader skips such a line but counts it in
+    its record numbers, so the ingest reads these files with Python's csv module
+    instead (every record numbered as in the file). Quote parity is tracked from the
+    start of the file (RFC 4180: a doubled quote inside a quoted field keeps it)."""
+    opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    q = quote.encode() if quote else b""
+    odd = False  # inside a quoted field at the start of the current block
+    pending = False  # a blank line outside quotes was seen: is there content after it?
+    prev = b""
+    try:
+        with opener(path, "rb") as fh:
+            while block := fh.read(chunk):
+                if pending and block.strip(b"\r\n"):
+                    return True
+                data = prev + block  # prev: the last byte of the previous block
+                hits = sorted(i for pat in (b"\n\n", b"\n\r\n")
+                              for i in _find_all(data, pat))
+                last = len(prev)
+                for i in hits:
+                    if i + 1 <= last:
+                        continue
+                    if q:
+                        odd ^= bool(data.count(q, last, i + 1) % 2)
+                        last = i + 1
+                    if not odd:
+                        if data[i + 1:].strip(b"\r\n"):
+                            return True
+                        pending = True
+                if q:
+                    odd ^= bool(data.count(q, last) % 2)
+                prev = data[-1:]
+    except (EOFError, zlib.error, gzip.BadGzipFile, OSError):
+        return False
+    return False
+
+
+def _find_all(data: bytes, pat: bytes) -> Iterator[int]:
+    i = data.find(pat)
+    while i >= 0:
+        yield i
+        i = data.find(pat, i + 1)
+
+
+def has_body(path: Path, plan: ReadPlan) -> bool:
+    """True when a text file has content after its header record (and an HXL row): a
+    file that yields no rows from such a body is an error, not an empty ingest. JSON and
+    xlsx files are not checked (an empty list of records is an empty export)."""
+    if plan.path.suffix.lower() in (".json", ".xlsx") or path.suffix.lower() == ".xlsx":
+        return False
+    try:
+        rest = _head(path, 1 << 20)
+    except IngestError:
+        return False
+    skip = (1 if plan.header and not plan.split_fields else 0) + (1 if plan.drop_rows else 0)
+    quote = (plan.quote or "").encode()
+    for _ in range(skip):
+        rest = _after_record(rest, quote)
+    return bool(rest.strip(b" \t\r\n"))
+
+
+def _after_record(data: bytes, quote: bytes) -> bytes:
+    """The bytes after the first CSV record (a newline outside quotes)."""
+    inside = False
+    for i, ch in enumerate(data):
+        if quote and ch == quote[0]:
+            inside = not inside
+        elif ch == 10 and not inside:
+            return data[i + 1:]
+    return b""
+
+
+def text_problem(data: bytes) -> str | None:
+    """Why the first bytes of a file are not text kharita reads (UTF-16, CR-only line
+    ends, binary), or None.
+
+    >>> text_problem("id,x\\n".encode("utf-16"))
+    'UTF-16 encoded text (save it as UTF-8)'
+    >>> text_problem(b"id,x\\r1,2\\r"), text_problem(b"id,x\\n1,2\\n") is None
+    ('line ends are CR only (classic Mac); convert them to LF or CRLF', True)
+    """
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 encoded text (save it as UTF-8)"
+    if len(head) >= 8:
+        even, odd = head[0::2], head[1::2]
+        if even.count(0) > 0.4 * len(even) or odd.count(0) > 0.4 * len(odd):
+            if head.count(0) < 0.9 * len(head):
+                return "UTF-16 encoded text without a byte-order mark (save it as UTF-8)"
+            return "binary data (NUL bytes), not text"
+    if b"\r" in head and b"\n" not in head:
+        return "line ends are CR only (classic Mac); convert them to LF or CRLF"
+    return None
+
+
+def delimiter_of(data: bytes) -> str | None:
+    """The delimiter a header line uses when it is not a comma (``;``, tab, ``|``), or
+    None."""
+    line = data.split(b"\n", 1)[0]
+    counts = {d: line.count(d.encode()) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if best != "," and counts[best] > counts[","] else None
+
+
+DELIMITER_NAMES = {";": "semicolon", "\t": "tab", "|": "pipe"}
 
 
 def zip_data_members(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -328,12 +495,26 @@ def wrong_source(path: Path, expected: str, found: str | None, detail: str = "")
     """The error for a file that is not the dataset the user named."""
     from kharita.events.sources import registry
 
+    label = registry.get(expected).label
+    try:
+        data = b"" if path.suffix.lower() == ".xlsx" or not path.is_file() else \
+            _head(path, 65536)
+    except IngestError:
+        data = b""
+    problem = text_problem(data)
+    if problem:
+        return WrongSourceError(f"{path}: {problem}; expected {label}. Nothing was written.")
+    delim = delimiter_of(data)
+    if delim is not None and (found == expected or found is None):
+        return WrongSourceError(
+            f"{path}: {DELIMITER_NAMES[delim]}-delimited; expected commas ({label}: save it "
+            "as comma-separated CSV). Nothing was written.")
     known = registry.find(found) if found else None
     what = known.label if known is not None else "no dataset kharita reads"
     hint = f"; ingest it as `{found}`" if found else ""
     extra = f" ({detail})" if detail else ""
     return WrongSourceError(
-        f"{path}: expected {registry.get(expected).label}, but this looks like {what}{extra}"
+        f"{path}: expected {label}, but this looks like {what}{extra}"
         f"{hint}. Nothing was written.")
 
 
@@ -486,6 +667,9 @@ def finalize(raw: ir.Table, values: dict[str, Any], checks: Sequence[Check]) -> 
             v, ir.Value) else v.cast(typ)
     out["_reason"] = reason
     out["_field"] = fld
+    # the record's text, in the same scan (a second scan may see other records: the
+    # reader checks bytes only in the columns it reads), kept for quarantined rows only
+    out["_raw"] = ibis.cases((reason.notnull(), raw["_raw"]), else_=ibis.null("string"))
     return raw.select(**out)
 
 

@@ -58,9 +58,11 @@ def filter_case(since: dt.date | None, countries: Sequence[str] | None) -> str:
 
 
 def normalized(normalize_sql: str, filter_sql: str) -> str:
-    """The connector's normalised rows plus ``_filter`` (set only for rows that passed
-    every check but a filter leaves out)."""
-    return (f"SELECT *, CASE WHEN _reason IS NULL THEN {filter_sql} END AS _filter "
+    """The connector's normalised rows plus ``_ord`` (the record number the raw view
+    gave: ``ingest_row`` before the engine's renumbering past rejected records) and
+    ``_filter`` (set only for rows that passed every check but a filter leaves out)."""
+    return (f"SELECT *, ingest_row AS _ord, "
+            f"CASE WHEN _reason IS NULL THEN {filter_sql} END AS _filter "
             f"FROM ({normalize_sql})")
 
 
@@ -75,12 +77,12 @@ def count_quarantined(norm: str) -> str:
     return f"SELECT count(*) FROM {ident(norm)} WHERE _reason IS NOT NULL"
 
 
-def insert_quarantine(norm: str, raw_rows: str) -> str:
-    """Quarantine the rows of ``norm`` that failed a check, with their raw text from
-    ``raw_rows`` (a query of ``_row, _raw``); ``?`` = ingest_file_id, file."""
+def insert_quarantine(norm: str) -> str:
+    """Quarantine the rows of ``norm`` that failed a check, with the raw text the same
+    scan read (``_raw``); ``?`` = ingest_file_id, file."""
     return ("INSERT INTO quarantine (ingest_file_id, file, row_number, field, reason, raw) "
-            f"SELECT ?, ?, n.ingest_row, n._field, n._reason, r._raw FROM {ident(norm)} n "
-            f"LEFT JOIN ({raw_rows}) r ON r._row = n.ingest_row WHERE n._reason IS NOT NULL")
+            f"SELECT ?, ?, ingest_row, _field, _reason, _raw FROM {ident(norm)} "
+            "WHERE _reason IS NOT NULL")
 
 
 def insert_rejects(view: str) -> str:
@@ -236,3 +238,16 @@ def count_where(table: str, where: str) -> str:
 def withdraw(where: str) -> str:
     """Mark events withdrawn (``?`` = the withdrawing file's id)."""
     return f"UPDATE events SET withdrawn = TRUE, withdrawn_by = ? WHERE {where}"
+
+
+def quarantine_last_row(norm: str) -> str:
+    """Mark the last record of ``norm`` as quarantined (a file cut inside its last
+    line); the literals are bound by the caller as ``?`` = reason, field."""
+    t = ident(norm)
+    return (f"UPDATE {t} SET _reason = ?, _field = ?, _filter = NULL "
+            f"WHERE ingest_row = (SELECT max(ingest_row) FROM {t})")
+
+
+def max_row(norm: str) -> str:
+    """The largest record number of a normalised table."""
+    return f"SELECT max(ingest_row) FROM {ident(norm)}"
