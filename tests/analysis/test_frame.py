@@ -305,8 +305,8 @@ def test_incident_rule(small_store, tmp_path):
     assert set(inc.narrow(end="2016-01-01", start="2016").df().event_id) == {"t:11"}
     # the extra columns name the incident and its reports
     extra = con.sql(inc.sql_over(inc.base, ("incident_id", "n_reports")))
-    assert dict(zip(extra.event_id, extra.n_reports))["t:11"] == 3
-    assert dict(zip(extra.event_id, extra.incident_id))["t:9"] == "inc:1"
+    assert dict(zip(extra.event_id, extra.n_reports, strict=True))["t:11"] == 3
+    assert dict(zip(extra.event_id, extra.incident_id, strict=True))["t:9"] == "inc:1"
 
 
 def test_withdrawn_reports_leave_their_incident(small_store, tmp_path):
@@ -366,6 +366,7 @@ def test_no_incidents_leaves_every_figure_unchanged(real, tmp_path):
             "weekly": lambda f: weekly_series(f),
         }
         reports = {k: fn(build_frame(con, kb, count="reports")) for k, fn in figures.items()}
+        con.execute("DROP TABLE IF EXISTS incidents")
         for setup in ("absent", "empty"):
             if setup == "empty":
                 con.execute(INCIDENT_TABLE)

@@ -31,9 +31,9 @@ TERMS = [{"comparison": "prior", "level": "lambda", "log2_bayes_factor": -10.5},
 
 
 def add_link(con, a, b, prob, weight, terms, model="m1"):
-    l, r = sorted((a, b))
+    left, right = sorted((a, b))
     con.execute("INSERT INTO event_links VALUES (?, ?, ?, ?, ?, ?, TIMESTAMP '2026-01-01')",
-                [l, r, prob, weight, json.dumps(terms), model])
+                [left, right, prob, weight, json.dumps(terms), model])
 
 
 @pytest.fixture()

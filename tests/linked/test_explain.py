@@ -78,7 +78,7 @@ def test_cli_explain_tables(linked, tmp_path):
 
     from kharita.cli import app
 
-    con, kb = linked
+    con, _ = linked
     con.execute("CHECKPOINT")
     path = tmp_path / "linked.duckdb"
     con.close()

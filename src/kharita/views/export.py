@@ -1,10 +1,19 @@
-"""Exports of the attributed events for QGIS, R and pandas: CSV, Parquet, GeoParquet,
-GeoJSON.
+"""Exports of the attributed events and incidents for QGIS, R and pandas: CSV,
+Parquet, GeoParquet, GeoJSON.
 
-One row per (event, branch) of an analysis frame (the same rows every figure counts,
-under the same filters), with the branch, its ``weight`` and ``confidence``, the
-attribution ``rule`` (every attribution of the event, ``entity: rule``), the KB
-version, and the event's own columns (:data:`kharita.store.sql.export.EXPORT_COLUMNS`).
+**Events** (:func:`write_events`): one row per (event, branch) of an analysis frame (the
+same rows every figure counts, under the same filters), with the branch, its ``weight``
+and ``confidence``, the attribution ``rule`` (every attribution of the event,
+``entity: rule``), the KB version, and the event's own columns
+(:data:`kharita.store.sql.export.EXPORT_COLUMNS`).
+
+**Incidents** (:func:`write_incidents`): one row per incident of the frame counted by
+incident (reports linked as one real-world event, see :mod:`kharita.analysis.frame`),
+with the representative report's date and place, the combined fatalities, the ids and
+sources of its reports, its top ``branch`` with ``branch_weight`` and combined
+``confidence``, its ``network_weight`` (sum over its branches: what it counts for the
+network), every branch with its weight, and every attribution of every report
+(:data:`kharita.store.sql.export.INCIDENT_EXPORT_COLUMNS`).
 The file's metadata holds the dataset credits (:func:`kharita.events.sources.registry.
 credits` for the datasets present, and each own list's ``source_name [licence]``), the
 filters, the KB version and, when licensed datasets (ACLED, GTD) are present, the notice
@@ -61,7 +70,22 @@ COLUMN_HELP: dict[str, str] = {
     "precision (UCDP where_prec codes for own lists)",
     "priogrid_gid": "PRIO-GRID cell", "region": "world region (UCDP GED convention)",
     "synthetic": "true for kharita's synthetic events (they describe no real events)",
+    "incident_id": "the incident: linked reports of one real-world event (a report "
+                   "linked to none is its own incident, with its event id)",
+    "n_reports": "number of current reports of the incident",
+    "report_ids": "the incident's reports (event ids, '; '-joined, representative first)",
+    "sources": "datasets of the incident's reports ('; '-joined)",
+    "branch_weight": "weight of the top branch (largest weight, then id)",
+    "network_weight": "the incident's weight summed over its network branches",
+    "branches": "every network branch of the incident with its weight ('; '-joined)",
 }
+#: How an incident's columns are derived (written into the incidents metadata).
+INCIDENT_RULE = ("date, place, coordinates, event type and event_id are the "
+                 "representative report's (best date precision, then geo precision, then "
+                 "source priority ucdp > acled > gtd > table > gdelt); fatalities_best is "
+                 "the lower median of the reports' best, low the minimum, high the maximum; "
+                 "confidence combines the reports as 1 - prod(1 - c_i), shares split as "
+                 "for one report")
 
 
 @dataclass
@@ -80,6 +104,35 @@ def events_export(frame: Frame) -> EventsExport:
     for c in ("date_start", "date_end"):
         df[c] = pd.to_datetime(df[c]).dt.date
     sources = sorted({str(s) for s in df["source"].dropna()})
+    meta = _metadata(frame, df, sources, export_sql.EXPORT_COLUMNS)
+    meta["events"] = int(df["event_id"].nunique())
+    return EventsExport(df=df, metadata=meta)
+
+
+def incidents_export(frame: Frame) -> EventsExport:
+    """One row per incident of ``frame`` (counted by incident whatever its ``count``
+    filter) with the incident's reports, attribution, confidence and rule, and the
+    metadata of :func:`events_export` plus the incident rule."""
+    fr = frame.narrow(count="incidents") if frame.filters.count != "incidents" else frame
+    store = fr.store
+    sql = fr.sql_over(fr.base, ("incident_id", "n_reports"))
+    df = store.sql(export_sql.incidents_export_sql(sql, incidents=store.has_table(
+        "incidents")))
+    df = df[list(export_sql.INCIDENT_EXPORT_COLUMNS)]
+    for c in ("date_start", "date_end"):
+        df[c] = pd.to_datetime(df[c]).dt.date
+    df["n_reports"] = df["n_reports"].astype("int64")
+    sources = sorted({s.strip() for v in df["sources"].dropna() for s in str(v).split(";")
+                      if s.strip()})
+    meta = _metadata(fr, df, sources, export_sql.INCIDENT_EXPORT_COLUMNS)
+    meta["incidents"] = len(df)
+    meta["reports"] = int(df["n_reports"].sum())
+    meta["incident_rule"] = INCIDENT_RULE
+    return EventsExport(df=df, metadata=meta)
+
+
+def _metadata(frame: Frame, df: pd.DataFrame, sources: list[str],
+              columns: tuple[str, ...]) -> dict[str, Any]:
     credits = registry.credits(sources)
     lists = [str(v) for v in frame.store.sql(export_sql.table_lists_sql(frame.sql)).iloc[:, 0]]
     credits += [f"Own event list: {v}" for v in lists]
@@ -90,9 +143,8 @@ def events_export(frame: Frame) -> EventsExport:
         "kb_version": frame.kb.version,
         "filters": {k: (v if isinstance(v, (str, int, float, bool, type(None))) else str(v))
                     for k, v in frame.describe().items()},
-        "rows": len(df), "events": int(df["event_id"].nunique()),
-        "sources": sources, "credits": credits,
-        "columns": {c: COLUMN_HELP.get(c, "") for c in export_sql.EXPORT_COLUMNS},
+        "rows": len(df), "sources": sources, "credits": credits,
+        "columns": {c: COLUMN_HELP.get(c, "") for c in columns},
     }
     if licensed:
         meta["licence_notice"] = (
@@ -100,7 +152,7 @@ def events_export(frame: Frame) -> EventsExport:
             "use under their terms; do not redistribute.")
     if bool(df["synthetic"].fillna(False).any()):
         meta["synthetic"] = "SYNTHETIC rows (synthetic = true) describe no real events."
-    return EventsExport(df=df, metadata=meta)
+    return meta
 
 
 def _point_wkb(lon: float, lat: float) -> bytes:
@@ -149,8 +201,16 @@ def _json_value(v: Any) -> Any:
 def write_events(frame: Frame, path: str | Path, fmt: ExportFormat) -> Path:
     """Write the frame's attributed events to ``path`` in ``fmt`` (see the module
     docstring for where the credits go); returns the path."""
-    p = Path(path)
-    ex = events_export(frame)
+    return _write(events_export(frame), Path(path), fmt)
+
+
+def write_incidents(frame: Frame, path: str | Path, fmt: ExportFormat) -> Path:
+    """Write the frame's incidents (:func:`incidents_export`) to ``path`` in ``fmt``;
+    returns the path."""
+    return _write(incidents_export(frame), Path(path), fmt)
+
+
+def _write(ex: EventsExport, p: Path, fmt: str) -> Path:
     if fmt == "csv":
         ex.df.to_csv(p, index=False)
         csvw = {"@context": "http://www.w3.org/ns/csvw", "url": p.name,

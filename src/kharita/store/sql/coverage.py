@@ -13,7 +13,8 @@ PAIR_COLUMNS: tuple[str, ...] = ("ingest_file_id", "country_iso3")
 
 def coverage_sql() -> str:
     """Per ingested file and country: source, version, path, first and last event
-    start date and the number of events; plus the file's number of countries."""
+    start date and the number of events; plus the file's number of countries.
+    Withdrawn events (a newer full release no longer has them) are left out."""
     return """
 WITH per AS (
   SELECT COALESCE(e.ingest_file_id, '') AS ingest_file_id,
@@ -21,7 +22,7 @@ WITH per AS (
          MIN(e.source) AS source, MIN(e.source_version) AS ev_version,
          MIN(e.date_start) AS first, MAX(e.date_start) AS last, COUNT(*) AS n_events,
          BOOL_OR(COALESCE(e.synthetic, FALSE)) AS synthetic
-  FROM events e WHERE e.date_start IS NOT NULL
+  FROM events e WHERE e.date_start IS NOT NULL AND NOT COALESCE(e.withdrawn, FALSE)
   GROUP BY COALESCE(e.ingest_file_id, ''), COALESCE(e.country_iso3, '')
 ),
 files AS (

@@ -5,7 +5,9 @@ Written once in DuckDB's dialect, without DuckDB-only constructs (no ``GROUP BY 
 no ``contains``, no ``hash``), so that :func:`kharita.store.dialect.transpile` turns
 every query into Spark SQL. ``frame`` arguments are the SQL of an analysis frame
 (:attr:`kharita.analysis.frame.Frame.sql`) used as a subquery; values the user typed
-are ``?`` parameters, never spliced.
+are ``?`` parameters, never spliced. Queries of the ``events`` table leave out withdrawn
+events (:data:`LIVE`), as the frame does; only one event's own look-up
+(:func:`event_exists_sql`) finds a withdrawn one, so ``explain`` can say it was.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ SORTS: dict[str, str] = {
     "date_asc": "rn DESC",
     "fatalities_desc": "fatalities_best DESC NULLS LAST, rn",
 }
+#: The condition on ``events`` for the current, not withdrawn events.
+LIVE = "NOT COALESCE(withdrawn, FALSE)"
 #: Columns of one row of the events table.
 PAGE_COLUMNS: tuple[str, ...] = (
     "event_id", "date_start", "entity_id", "confidence", "weight", "event_type", "source",
@@ -30,10 +34,12 @@ SEARCH_TEXT = ("lower(concat_ws(' ', COALESCE(place, ''), COALESCE(admin1, ''), 
 
 # -- store info ------------------------------------------------------------------------
 def event_counts_sql() -> str:
-    """Events, synthetic events, first and last start date of the ``events`` table."""
+    """Events, synthetic events, first and last start date of the ``events`` table
+    (withdrawn events left out)."""
     return ("SELECT COUNT(*) AS n, "
             "SUM(CASE WHEN COALESCE(synthetic, FALSE) THEN 1 ELSE 0 END) AS n_synthetic, "
-            "MIN(date_start) AS date_min, MAX(date_start) AS date_max FROM events")
+            f"MIN(date_start) AS date_min, MAX(date_start) AS date_max FROM events "
+            f"WHERE {LIVE}")
 
 
 def distinct_events_sql(frame: str) -> str:
@@ -42,10 +48,11 @@ def distinct_events_sql(frame: str) -> str:
 
 
 def sources_sql() -> str:
-    """Events per source and version with their date range."""
+    """Events per source and version with their date range (withdrawn events left
+    out)."""
     return ("SELECT source, source_version, COUNT(*) AS events, MIN(date_start) AS first, "
-            "MAX(date_start) AS last FROM events GROUP BY source, source_version "
-            "ORDER BY source, source_version")
+            f"MAX(date_start) AS last FROM events WHERE {LIVE} GROUP BY source, "
+            "source_version ORDER BY source, source_version")
 
 
 def files_sql() -> str:
