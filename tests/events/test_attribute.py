@@ -128,10 +128,19 @@ def test_unmatched_sides_have_no_row_and_are_listed(mini):
     assert "is-west-africa" in all_actors.loc["IS", "entities"]
 
 
-def test_every_row_records_rule_detail_and_kb_version(mini, mini_kb):
-    _, report, rows = mini
+def test_every_row_records_rule_ids_and_kb_version(mini, mini_kb):
+    con, report, rows = mini
     assert (rows.kb_version == mini_kb.version).all()
-    assert rows.detail.str.len().min() > 10
+    assert "detail" not in rows.columns and rows.match_no.notna().all()
+    # ids, rendered when read: every row of every event gets its text back
+    for event_id in sorted(set(rows.event_id)):
+        att = explain(con, event_id, mini_kb).attributions
+        assert att.detail.str.len().min() > 10, att
+        for r in att.itertuples():
+            if "+territory" in r.rule:
+                assert "territory " in r.detail and r.territory_no >= 0
+            if "+affiliation" in r.rule:
+                assert " affiliated_with " in r.detail or " accepted_by " in r.detail
     assert report.rows == len(rows)
     assert report.events == len(EVENTS)
     assert set(report.by_rule.rule) == set(rows.rule)
@@ -494,3 +503,100 @@ def test_ambiguity_modes_differ(joint_store, kb, mode, weights):
     df = build_frame(joint_store, kb, ambiguous=mode).df()
     assert dict(zip(df.event_id, df.weight, strict=True)) == pytest.approx(weights)
     assert "jnim" not in set(df.entity_id) and "acled:j5" not in set(df.event_id)
+
+
+# -- dataset labels and their validity (issue 12 step 3): a branch's label outside the
+# branch's validity falls back to the entity that carried the name then (KB relations)
+
+LABEL_ROWS = [
+    # id, source, date, iso3, admin1, actor1
+    ("acled:m1", "acled", "2021-03-24", "MOZ", "Cabo Delgado", "Islamic State (Mozambique)"),
+    ("acled:m2", "acled", "2022-06-01", "MOZ", "Cabo Delgado", "Islamic State (Mozambique)"),
+    ("acled:m3", "acled", "2018-06-01", "MOZ", "Cabo Delgado", "Islamic State (Mozambique)"),
+    ("acled:c1", "acled", "2020-01-10", "COD", "Nord-Kivu", "Islamic State (Central Africa)"),
+    ("acled:s1", "acled", "2023-06-01", "NER", "Tillaberi", "Islamic State (Sahel)"),
+    ("acled:s2", "acled", "2019-06-01", "BFA", "Sahel",
+     "JNIM: Group for Support of Islam and Muslims and/or Islamic State (Greater Sahara)"),
+    ("acled:w1", "acled", "2019-06-02", "NGA", "Borno",
+     "Islamic State (West Africa) and/or Boko Haram - Jamatu Ahli is-Sunnah "
+     "lid-Dawatai wal-Jihad"),
+    ("gtd:p1", "gtd", "2018-06-01", "PAK", "Balochistan",
+     "Pakistan Province of the Islamic State"),
+    ("gtd:p2", "gtd", "2020-06-01", "PAK", "Balochistan",
+     "Pakistan Province of the Islamic State"),
+    ("gtd:g1", "gtd", "2019-06-01", "BFA", "Sahel",
+     "Islamic State in the Greater Sahara (ISGS); Katiba Unknown"),
+]
+
+
+@pytest.fixture(scope="module")
+def label_store(kb):
+    con = connect(":memory:")
+    df = pd.DataFrame(LABEL_ROWS, columns=["event_id", "source", "date_start", "country_iso3",
+                                           "admin1", "actor1_name"])
+    df["actor2_name"] = "Civilians"
+    df["date_start"] = pd.to_datetime(df["date_start"]).dt.date
+    df["ingest_file_id"] = "f1"
+    con.register("df_events", df)
+    con.append("events", "SELECT * FROM df_events")
+    attribute_store(con, kb)
+    return con
+
+
+@pytest.mark.parametrize(("event_id", "expected"), [
+    # 14 months before the Mozambique province existed: Central Africa carried the name
+    ("acled:m1", {"is-central-africa": ("dataset-name+label-fallback", 1.0)}),
+    ("acled:m2", {"is-mozambique": ("dataset-name", 1.0)}),
+    # before IS claimed Mozambique no entity carried it: the network, no territory
+    ("acled:m3", {"is": ("dataset-name+label-anachronism+no-territory", 0.5)}),
+    ("acled:c1", {"is-central-africa": ("dataset-name", 1.0)}),
+    ("acled:s1", {"is-sahel": ("dataset-name", 1.0)}),
+    ("acled:s2", {"is-sahel": ("acled-joint+dataset-name", 0.5),
+                  "jnim": ("acled-joint+dataset-name", 0.5)}),
+    ("acled:w1", {"is-west-africa": ("acled-joint+dataset-name", 0.5),
+                  "jas": ("acled-joint+dataset-name", 0.5)}),
+    # GTD's Pakistan province before May 2019: the Khorasan province (split_from)
+    ("gtd:p1", {"is-khorasan": ("dataset-name+label-fallback", 1.0)}),
+    ("gtd:p2", {"is-pakistan": ("dataset-name", 1.0)}),
+    # GTD joint label "X; Y": split like ACLED's
+    ("gtd:g1", {"is-sahel": ("gtd-joint+dataset-name", 0.5),
+                "outside:Katiba Unknown": ("gtd-joint+outside", 0.5)}),
+])
+def test_dataset_labels_follow_their_validity(label_store, event_id, expected):
+    att = label_store.sql("SELECT entity_id, rule, confidence FROM attributions "
+                          "WHERE event_id = ? AND side = 1", [event_id])
+    got = {r.entity_id: (r.rule, r.confidence) for r in att.itertuples()}
+    assert got.keys() == expected.keys(), got
+    for eid, (rule, conf) in expected.items():
+        assert got[eid][0] == rule and got[eid][1] == pytest.approx(conf), (eid, got)
+
+
+def test_explain_shows_the_label_rule_and_the_fallback(label_store, kb):
+    att = explain(label_store, "acled:m1", kb).attributions
+    detail = att.loc[att.side == 1, "detail"].iloc[0]
+    assert "'Islamic State (Mozambique)'" in detail and "valid 2022-05-09" in detail
+    assert "carried by is-central-africa" in detail and "split_from" in detail
+    att = explain(label_store, "acled:m3", kb).attributions
+    detail = att.loc[att.side == 1, "detail"].iloc[0]
+    assert "no KB relation" in detail and "no KB territory covers MOZ" in detail
+
+
+def test_dated_labels_in_the_yaml(tmp_path):
+    """A dataset label is a plain string or {name, from, to} (ids: {id, from, to});
+    anything else is refused with the place in the file."""
+    from kharita.errors import KBValidationError
+
+    kb = load_kb(check=False)
+    mz = kb.entity("is-mozambique").dataset_names.acled[0]
+    assert mz == "Islamic State (Mozambique)" and str(mz.valid.from_) == "2022-05-09"
+    assert kb.entity("is-sahel").dataset_names.acled == [
+        "Islamic State (Greater Sahara)", "Islamic State (Sahel)"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "sources:\n  - {id: s1, kind: dataset, title: t, publisher: p, date: '2020'}\n"
+        "entities:\n  - id: x\n    type: group\n    names: {en: X}\n"
+        "    valid: {from: '2020'}\n"
+        "    dataset_names: {acled: [{label: 'X', from: '2020'}]}\n"
+        "    sources: [s1]\n    confidence: 0.5\n", encoding="utf-8")
+    with pytest.raises(KBValidationError, match="name, from, to"):
+        load_kb(files=[bad], include_shipped=False)

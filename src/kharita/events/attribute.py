@@ -226,6 +226,111 @@ def _read_raw_record(path: Path, row: int) -> dict[str, Any] | None:
     return None
 
 
+def _learning_rows(events: Any, event: dict[str, Any]) -> Any:
+    """The store's single-actor sides named like the members of ``event``'s coalition
+    sides: the rows the store-wide run learned UCDP actor names from
+    (:func:`kharita.events.rules.learn_ucdp_names`), so one event's lookup tables match
+    the run's."""
+    members: set[str] = set()
+    for name_col, sid_col in (("actor1_name", "actor1_source_id"),
+                              ("actor2_name", "actor2_source_id")):
+        for p in rules.split_actor(str(event.get("source") or ""), event.get(name_col),
+                                   event.get(sid_col)):
+            if p.kind == "coalition" and p.name:
+                members.add(p.name)
+    if not members:
+        return None
+    sides = pipeline.actor_sides(events.filter(events.source == str(event.get("source"))))
+    return sides.filter(sides.actor_name.isin(sorted(members)))
+
+
+_SLOTS = {(1, 0): ("actor1_name", "actor1_source_id"), (1, 1): ("actor1_other_names", None),
+          (2, 0): ("actor2_name", "actor2_source_id")}
+
+
+def render_details(att: pd.DataFrame, event: dict[str, Any], kb: KnowledgeBase,
+                   frames: dict[str, pd.DataFrame]) -> list[str | None]:
+    """The human-readable explanation of each stored attribution row of one event,
+    rendered from the ids the row stores (the run keeps no text).
+
+    ``match_no`` picks the candidate of the side's actor string in the event's actor map
+    (its ``match_detail``), ``relation_no`` the affiliation or label-fallback row of the
+    re-mapping table (its ``affiliation_detail``), ``territory_no`` the territory record
+    (its ``territory_detail``); a ``no-territory`` row says which place and date no
+    territory covers. ``frames`` are the event's lookup tables
+    (:func:`kharita.events.pipeline.build_lookup_frames` on the one event, with the
+    store's single-actor rows for UCDP coalition names). The parts are joined by ``"; "``
+    in the order the rules applied. A row made with another KB version says so: its ids
+    are read against ``kb``.
+    """
+    am = frames["kharita_actor_map"]
+    af = frames["kharita_affiliations"]
+    tt = frames["kharita_territories"]
+    day = event.get("date_start")
+    day = pd.Timestamp(day).date() if day is not None else None
+    out: list[str | None] = []
+    for r in att.to_dict("records"):
+        rule = str(r.get("rule") or "")
+        mno = r.get("match_no")
+        if mno is None or pd.isna(mno):
+            out.append(rules.RULES.get(rule, rule) or None)
+            continue
+        slot, cand = divmod(int(mno), 1000)
+        name_col, sid_col = _SLOTS.get((int(r["side"]), slot), ("", None))
+        name = str(event.get(name_col) or "")
+        sid = str(event.get(sid_col) or "") if sid_col else ""
+        m = am[(am.source == event.get("source")) & (am.actor_name == name)
+               & (am.actor_sid == sid) & (am.cand_no == cand)]
+        if m.empty:
+            out.append(f"(candidate {int(mno)} of {name!r} is not in KB {kb.version}: "
+                       "re-run `kharita attribute`)")
+            continue
+        cand_row = m.iloc[0]
+        parts = [str(cand_row.match_detail)]
+        steps = rule.split("+")
+        remap = next((x for x in steps if x in ("affiliation", "label-fallback",
+                                                "label-anachronism")), None)
+        if remap is not None:
+            rel = r.get("relation_no")
+            rel = -1 if rel is None or pd.isna(rel) else int(rel)
+            rows = af[(af.remap_key == cand_row.remap_key) & (af.remap_rule == remap)
+                      & (af.relation_no == rel)]
+            if day is not None:
+                rows = rows[(rows.valid_from <= day) & (rows.valid_to >= day)]
+            rows = rows.sort_values(["relation_rank", "network_entity"])
+            if not rows.empty:
+                parts.append(str(rows.iloc[0].affiliation_detail))
+        if "territory" in steps:
+            tno = r.get("territory_no")
+            rows = tt[tt.territory_no == (-1 if tno is None or pd.isna(tno) else int(tno))]
+            if not rows.empty:
+                parts.append(str(rows.iloc[0].territory_detail))
+        elif "no-territory" in steps:
+            key = rules.admin1_key(event.get("admin1"))
+            parts.append(f"no KB territory covers {event.get('country_iso3') or '?'} / "
+                         f"{key or '?'} on {day}")
+        text = "; ".join(parts)
+        made = r.get("kb_version")
+        if made is not None and str(made) != kb.version:
+            text = (f"(made with KB {made}, read with KB {kb.version}: re-run "
+                    f"`kharita attribute`) {text}")
+        out.append(text)
+    return out
+
+
+def with_details(att: pd.DataFrame, event: dict[str, Any], kb: KnowledgeBase,
+                 frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``att`` (one event's stored attribution rows) with a ``detail`` column rendered
+    by :func:`render_details`, placed after ``rule``."""
+    att = att.copy()
+    if "detail" in att.columns:
+        att = att.drop(columns=["detail"])
+    details = render_details(att, event, kb, frames) if len(att) else []
+    pos = list(att.columns).index("rule") + 1 if "rule" in att.columns else len(att.columns)
+    att.insert(pos, "detail", pd.Series(details, index=att.index, dtype="object"))
+    return att
+
+
 def explain(store: Store, event_id: str, kb: KnowledgeBase) -> Explanation:
     """Explain one event's attribution.
 
@@ -257,7 +362,7 @@ def explain(store: Store, event_id: str, kb: KnowledgeBase) -> Explanation:
                       f"{p}, row {event['ingest_row']} (file no longer readable)")
     events = store.table("events")
     one = events.filter(events.event_id == event_id)
-    frames = pipeline.build_lookup_frames(kb, one)
+    frames = pipeline.build_lookup_frames(kb, one, _learning_rows(events, event))
     am = frames["kharita_actor_map"]
     cand_rows = []
     fields = [(1, "actor1_name", "actor1_source_id"), (1, "actor1_other_names", None),
@@ -295,6 +400,7 @@ def explain(store: Store, event_id: str, kb: KnowledgeBase) -> Explanation:
     if not af.empty and day:
         af["covers_event"] = (af.valid_from <= day) & (af.valid_to >= day)
     att = store.sql(q.attributions_of_event(), [event_id])
+    att = with_details(att, event, kb, frames)
     cited: set[str] = set()
     for eid in cand_ents | set(att.entity_id):
         if eid in kb.entities:

@@ -12,7 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PlainSerializer,
+)
+from pydantic_core import core_schema
 
 from kharita.kb.dates import FuzzyDate
 
@@ -97,13 +105,119 @@ class DatedFact(_Strict):
     note: str | None = None
 
 
-class SourceIds(_Strict):
-    """Identifiers of an entity in external datasets, used by attribution rules."""
+def _dated_label(value: Any, key: str) -> tuple[Any, Validity]:
+    """``(value, validity)`` of a dataset label written plain or as ``{key, from, to}``."""
+    if isinstance(value, dict):
+        extra = set(value) - {key, "from", "to"}
+        if extra or key not in value:
+            raise ValueError(f"a dated dataset label is {{{key}, from, to}}; got keys "
+                             f"{sorted(value)}")
+        valid = Validity.model_validate({k: value[k] for k in ("from", "to") if k in value})
+        return value[key], valid
+    return value, Validity()
 
-    ucdp_actor_id: list[int] = Field(default_factory=list)
-    acled: list[str] = Field(default_factory=list)
-    gtd: list[str] = Field(default_factory=list)
-    gdelt: list[str] = Field(default_factory=list)
+
+def _label_ser(value: DatasetName | DatasetId) -> Any:
+    plain = str(value) if isinstance(value, DatasetName) else int(value)
+    if value.valid.from_ is None and value.valid.to is None:
+        return plain
+    key = "name" if isinstance(value, DatasetName) else "id"
+    out: dict[str, Any] = {key: plain}
+    if value.valid.from_ is not None:
+        out["from"] = str(value.valid.from_)
+    if value.valid.to is not None:
+        out["to"] = str(value.valid.to)
+    return out
+
+
+class DatasetName(str):
+    """A dataset's actor string for an entity, with the period of event dates in which
+    the dataset's label denotes it (``valid``; open when written as a plain string).
+
+    Written in the YAML as a plain string or as ``{name, from, to}``; it *is* the string
+    (compares and hashes as the name), with the period in ``.valid``. Attribution reads
+    an unset period of a branch's (province's) label as the branch's own validity
+    (:mod:`kharita.events.rules`, rule ``label-fallback``).
+
+    >>> n = DatasetName.parse({"name": "Islamic State (Mozambique)", "from": "2022-05-09"})
+    >>> n == "Islamic State (Mozambique)", str(n.valid.from_)
+    (True, '2022-05-09')
+    """
+
+    valid: Validity
+
+    def __new__(cls, name: str, valid: Validity | None = None) -> DatasetName:
+        obj = super().__new__(cls, name)
+        obj.valid = valid if valid is not None else Validity()
+        return obj
+
+    def __reduce__(self) -> Any:
+        return (DatasetName, (str(self), self.valid))
+
+    @classmethod
+    def parse(cls, value: Any) -> DatasetName:
+        if isinstance(value, DatasetName):
+            return value
+        name, valid = _dated_label(value, "name")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"a dataset name must be a non-empty string, got {name!r}")
+        return cls(name, valid)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(
+                _label_ser))
+
+
+class DatasetId(int):
+    """A dataset's numeric actor id for an entity (UCDP), with the period of event dates
+    in which it denotes it: a plain integer or ``{id, from, to}`` (see
+    :class:`DatasetName`)."""
+
+    valid: Validity
+
+    def __new__(cls, value: int, valid: Validity | None = None) -> DatasetId:
+        obj = super().__new__(cls, value)
+        obj.valid = valid if valid is not None else Validity()
+        return obj
+
+    def __reduce__(self) -> Any:
+        return (DatasetId, (int(self), self.valid))
+
+    @classmethod
+    def parse(cls, value: Any) -> DatasetId:
+        if isinstance(value, DatasetId):
+            return value
+        raw, valid = _dated_label(value, "id")
+        if isinstance(raw, bool) or not isinstance(raw, int | str) or \
+                not str(raw).strip().isdigit():
+            raise ValueError(f"a dataset actor id must be a whole number, got {raw!r}")
+        return cls(int(raw), valid)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler
+                                     ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls.parse, serialization=core_schema.plain_serializer_function_ser_schema(
+                _label_ser))
+
+
+class SourceIds(_Strict):
+    """Identifiers of an entity in external datasets, used by attribution rules.
+
+    Each item is the plain label (``"Islamic State (Sahel)"``, ``234``) or a dated one
+    (``{name: ..., from: ..., to: ...}``; ``{id: ..., from: ..., to: ...}`` for UCDP
+    actor ids): the period of event dates in which the dataset's label denotes this
+    entity. Outside it attribution falls back to the entity that carried the name then
+    (``docs/attribution.md``).
+    """
+
+    ucdp_actor_id: list[DatasetId] = Field(default_factory=list)
+    acled: list[DatasetName] = Field(default_factory=list)
+    gtd: list[DatasetName] = Field(default_factory=list)
+    gdelt: list[DatasetName] = Field(default_factory=list)
 
 
 class Entity(_Strict):

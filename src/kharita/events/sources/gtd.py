@@ -8,7 +8,8 @@ month 0 -> precision year, the date then being the first day of the month/year);
 (Barricade), 6 Hostage Taking (Kidnapping) -> armed_assault, 3 Bombing/Explosion ->
 explosion_remote, 7 Facility/Infrastructure Attack -> attack_on_facility, 8 Unarmed
 Assault and 9 Unknown -> other; ``gname`` -> actor1_name and ``gname2``/``gname3`` ->
-actor1_other_names (" | "-joined); ``nkill`` -> fatalities_best; ``country_txt`` ->
+actor1_other_names (" | "-joined; a field naming several groups "X; Y" is a joint
+label, split by attribution); ``nkill`` -> fatalities_best; ``country_txt`` ->
 country/country_iso3; ``provstate`` -> admin1; ``city`` -> place; ``specificity`` ->
 geo_precision; ``summary`` -> description; ``scite1`` -> source_reference. The GTD codes
 unknown values as -9 or -99: they become NULL.
@@ -221,4 +222,4 @@ CONNECTOR = Connector(
     sniff=sniff, normalize=normalize,
     header_keys=frozenset({"eventid", "iyear", "imonth", "iday", "gname"}),
     detect=lambda path, data: path.suffix.lower() == ".xlsx",
-    dataset_names="gtd", licensed=True)
+    dataset_names="gtd", joint_label=r"\s*;\s*", licensed=True)

@@ -10,7 +10,8 @@ from kharita.store.sql.common import ident
 
 #: Columns of ``attributions`` in the order the attribution expression yields them.
 ATTRIBUTION_FIELDS: tuple[str, ...] = ("event_id", "entity_id", "side", "confidence", "rule",
-                                       "detail", "kb_version")
+                                       "kb_version", "match_no", "relation_no",
+                                       "territory_no")
 
 
 def select_all(table: str) -> str:
