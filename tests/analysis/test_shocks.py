@@ -144,3 +144,62 @@ def test_shocks_on_a_store(tmp_path):
         holm.set_index("series").loc["is-iraq", "irr"])
     with pytest.raises(UserInputError, match="correction="):
         shocks(fr, correction="bonferroni")
+
+
+def test_an_imprecise_announcement_is_never_placed_before_the_death(tmp_path, kb):
+    """Issue 12 step 3: "2023-04" announcing a death on 2023-04-29 was analysed at
+    2023-04-01, four weeks before the death; now at 2023-04-29, and every announcement of
+    the shipped KB is on or after the reported death days it can follow."""
+    from kharita.analysis.shocks import place_date
+    from kharita.kb.dates import FuzzyDate
+
+    ann = [x for x in leadership_losses(kb) if x.kind == "announcement"
+           and x.given == "2023-04"]
+    assert len(ann) == 1 and ann[0].date.isoformat() == "2023-04-29"
+    assert "earliest day consistent with the death" in ann[0].placed
+    for loss in leadership_losses(kb):
+        person = kb.entities[loss.leader_id]
+        deaths = [f.date for f in person.dates if f.kind == "death"]
+        given = FuzzyDate.parse(loss.given)
+        assert given.earliest <= loss.date <= given.latest
+        if loss.kind == "announcement" and not loss.placed.startswith("not testable"):
+            assert all(loss.date >= d.earliest for d in deaths if d.earliest <= given.latest)
+    # a month that ends before the death: not testable at this precision
+    _day, rule = place_date(FuzzyDate.parse("2023-03"), [FuzzyDate.parse("2023-04-29")])
+    assert rule.startswith("not testable at this precision")
+    # the studies say so: a shock-table row at month precision carries the rule
+    text = TINY_KB.replace("entities:\n", textwrap.dedent("""\
+        entities:
+          - id: leader-m
+            type: person
+            names: {en: Leader M}
+            dates:
+              - {kind: death, date: "2018-01-24", sources: [t-src], confidence: 1}
+              - {kind: death_announced, date: "2018-01", sources: [t-src], confidence: 1}
+              - {kind: death_announced, date: "2018", sources: [t-src], confidence: 1}
+            sources: [t-src]
+            confidence: 1
+        """), 1)
+    text += ('  - {type: led_by, source: is, target: leader-m,\n'
+             '     valid: {from: "2013", to: "2018-01-24"}, sources: [t-src], confidence: 1}\n')
+    from kharita import load_kb
+
+    path = tmp_path / "m-kb.yaml"
+    path.write_text(text, encoding="utf-8")
+    mkb = load_kb(files=[path], include_shipped=False)
+    con = connect(tmp_path / "m.duckdb")
+    ser = nb_series(11)
+    rows = [(f"m:{w.date()}:{j}", (w + pd.Timedelta(days=j % 7)).date())
+            for w, n in ser.items() for j in range(int(n))]
+    con.register("ev_rows", pd.DataFrame(rows, columns=["e", "d"]))
+    con.execute("INSERT INTO events (event_id, source, date_start, country_iso3) "
+                "SELECT e, 'test', d, 'IRQ' FROM ev_rows")
+    con.execute("INSERT INTO attributions (event_id, entity_id, side, confidence, rule) "
+                "SELECT e, 'is-iraq', 1, 1.0, 'test' FROM ev_rows")
+    out = shocks(build_frame(con, mkb), window_weeks=52, n_placebo=0)
+    out = out[out.series == "is-iraq"].set_index(["kind", "precision"])
+    month = out.loc[("announcement", "month")]
+    assert month.date == "2018-01-24" and pd.notna(month.irr)
+    assert "announcement known to the month (2018-01): placed on 2018-01-24" in month.note
+    year = out.loc[("announcement", "year")]
+    assert pd.isna(year.irr) and year.note.startswith("not testable at this precision")

@@ -18,6 +18,15 @@ used), an event study per branch and for the whole network:
   model at each placebo date, and the permutation-style p-value
   ``(1 + #{|b2_placebo| >= |b2|}) / (1 + n_placebo)``;
 * Benjamini-Hochberg (default) or Holm correction across branches for each date.
+
+Date precision (:mod:`kharita.kb.dates`). A death is placed at the earliest day its
+date allows. An announcement is never placed before the death it announces: it goes to
+the **earliest day consistent with both**, ``max(earliest(announcement),
+d)`` with ``d`` the latest of the person's reported death days that fall on or before
+the announcement's last possible day (an announcement "2023-04" of a death on
+2023-04-29 is placed on 2023-04-29, not on 2023-04-01). When no such day exists, or the
+date is known only to the year, the study is "not testable at this precision". A study
+at month precision says so in its ``note`` (and where its date was placed).
 """
 
 from __future__ import annotations
@@ -62,6 +71,10 @@ class LeadershipLoss:
     precision: str
     sources: tuple[str, ...]
     confidence: float
+    #: how the date was placed in its precision interval (module docstring)
+    placed: str = ""
+    #: the date as the source gives it (``2023-04``)
+    given: str = ""
 
 
 def leadership_losses(kb: KnowledgeBase, *, org: str | None = None,
@@ -87,6 +100,7 @@ def leadership_losses(kb: KnowledgeBase, *, org: str | None = None,
     out: list[LeadershipLoss] = []
     seen: set[tuple[str, str, dt.date, str]] = set()
     for _rel, person in kb.leaders(org):
+        deaths = [f.date for f in person.dates if f.kind == "death"]
         for fact in person.dates:
             kind = DATE_KINDS.get(fact.kind)
             if kind is None or (date != "both" and kind != date):
@@ -95,11 +109,53 @@ def leadership_losses(kb: KnowledgeBase, *, org: str | None = None,
             if key in seen:
                 continue
             seen.add(key)
-            out.append(LeadershipLoss(org, person.id, person.names.en, kind, fact.date.earliest,
+            day, placed = place_date(fact.date, deaths if kind == "announcement" else [])
+            out.append(LeadershipLoss(org, person.id, person.names.en, kind, day,
                                       fact.date.precision, tuple(fact.sources),
-                                      fact.confidence))
+                                      fact.confidence, placed, str(fact.date)))
     out.sort(key=lambda x: (x.date, x.kind, x.leader_id))
     return out
+
+
+def place_date(given: Any, deaths: Iterable[Any] = ()) -> tuple[dt.date, str]:
+    """The day a (possibly imprecise) loss date is analysed at, and how it was placed.
+
+    ``given`` is a :class:`kharita.kb.dates.FuzzyDate`; ``deaths`` the person's reported
+    death dates when ``given`` is an announcement (module docstring). The rule is
+    ``""`` for a day-precision date that needed no placing, else a sentence; it starts
+    with ``"not testable"`` when no day is consistent with both dates.
+
+    >>> from kharita.kb.dates import FuzzyDate as F
+    >>> day, rule = place_date(F.parse("2023-04"), [F.parse("2023-04-29"), F.parse("2023")])
+    >>> day, rule.split(":")[0]
+    (datetime.date(2023, 4, 29), 'announcement known to the month (2023-04)')
+    >>> place_date(F.parse("2019-10-27"), [F.parse("2019-10-26")])
+    (datetime.date(2019, 10, 27), '')
+    >>> place_date(F.parse("2016-08"), [F.parse("2016-07-26")])[1]
+    'announcement known to the month (2016-08): first day used (2016-08-01, after the death)'
+    """
+    lo, hi = given.earliest, given.latest
+    days = [d.earliest for d in deaths if d.earliest <= hi]
+    if any(d.earliest > hi for d in deaths) and not days:
+        return lo, (f"not testable at this precision: the announcement ({given}) would "
+                    f"precede every reported death day "
+                    f"({', '.join(str(d) for d in deaths)})")
+    death = max(days) if days else None
+    if given.precision == "day":
+        if death is not None and death > lo:
+            return lo, (f"not testable at this precision: announcement {given} before the "
+                        f"reported death {death}")
+        return lo, ""
+    if given.precision == "year":
+        return lo, "not testable at this precision: date known only to the year"
+    if death is not None and death > lo:
+        return death, (f"announcement known to the {given.precision} ({given}): placed on "
+                       f"{death}, the earliest day consistent with the death it announces "
+                       f"({death})")
+    what = "announcement" if deaths else "date"
+    tail = ", after the death" if death is not None else ""
+    return lo, (f"{what} known to the {given.precision} ({given}): first day used "
+                f"({lo}{tail})")
 
 
 @dataclass
@@ -419,9 +475,8 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
         rng = np.random.default_rng([seed, k, zlib.crc32(col.encode())])
         lo = pd.Timestamp(loss.date) - pd.Timedelta(weeks=window_weeks)
         hi = pd.Timestamp(loss.date) + pd.Timedelta(weeks=window_weeks)
-        if loss.precision == "year":
-            res = StepChange(float("nan"), float("nan"),
-                             note="not testable: date known only to the year")
+        if loss.placed.startswith("not testable"):
+            res = StepChange(float("nan"), float("nan"), note=loss.placed)
         elif s.empty and col != NETWORK:
             res, extra = StepChange(float("nan"), float("nan"), note=extra), ""
         elif s.empty:
@@ -440,9 +495,8 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
                 res = step_change(s, loss.date, window_weeks=window_weeks,
                                   count_days=count_days, n_placebo=n_placebo,
                                   min_weeks=min_weeks, exclude=all_dates, rng=rng)
-        if loss.precision == "month":
-            res.note = "; ".join(x for x in (res.note, "date known to the month (first day "
-                                                       "used)") if x)
+        if loss.placed and not loss.placed.startswith("not testable"):
+            res.note = "; ".join(x for x in (res.note, loss.placed) if x)
         if extra:
             res.note = "; ".join(x for x in (res.note, extra) if x)
         rows.append({**base, "series": col, **asdict(res)})

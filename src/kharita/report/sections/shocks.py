@@ -72,7 +72,9 @@ def build(data: BriefData) -> Section:
             irr = ("n/a" if pd.isna(irr_) else
                    f"IRR {irr_:.2f} [{lo_:.2f}, {hi_:.2f}], placebo p {p_:.2f}"
                    if not pd.isna(lo_) else f"IRR {irr_:.2f}")
-            notes.append(f"{r.kind} {r.date}: {irr}")
+            prec = str(getattr(r, "precision", "day"))
+            known = "" if prec == "day" else f" (known to the {prec}; see the note)"
+            notes.append(f"{r.kind} {r.date}{known}: {irr}")
         name = str(rows["leader"].iloc[0])
         if rows["irr"].map(_num).isna().all():
             why = sorted({part.strip().removeprefix("not testable: ")
