@@ -384,3 +384,292 @@ def test_a_new_connector_is_one_registration(monkeypatch, tmp_path: Path) -> Non
     assert len(rules.split_actor("acled2", "JNIM and/or IS", None)) == 1
     assert registry.credits(["acled2"]) == ["ACLED copy, test."]
     con.close()
+
+
+# --------------------------------------------------------------------------------------
+# Issue 17 regressions: no silent loss, clear one-line errors, bounded inputs, atomicity
+# with attribution. Each builds a small file from the real NGA export.
+# --------------------------------------------------------------------------------------
+
+
+def _nga_lines(shared_data: Path, n: int = 51) -> list[bytes]:
+    """The header, the HXL row and the first data lines of the real NGA export."""
+    data = (shared_data / "ucdp-ged" / "conflict_data_nga.csv").read_bytes()
+    return data.split(b"\n")[:n]
+
+
+def _records(data: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline="")))
+
+
+def _ids_in(data: bytes) -> set[str]:
+    """Every event id of a UCDP file by Python's csv (the independent count)."""
+    recs = _records(data)
+    i = recs[0].index("id")
+    return {r[i].removesuffix(".0") for r in recs[2:] if len(r) > i and r[i]}
+
+
+def _one_line_error(exc: BaseException, path: Path) -> str:
+    from kharita.errors import KharitaError
+
+    assert isinstance(exc, KharitaError), repr(exc)
+    msg = str(exc)
+    assert str(path) in msg and "\n" not in msg.strip() and "Traceback" not in msg, msg
+    return msg
+
+
+@pytest.mark.parametrize("mutation", ["short", "extra", "bad-byte"])
+def test_malformed_hxl_row_never_drops_an_event(shared_data: Path, tmp_path: Path,
+                                                mutation: str) -> None:
+    lines = _nga_lines(shared_data)
+    hxl = lines[1]
+    lines[1] = {"short": hxl.rsplit(b",", 1)[0], "extra": hxl + b",#extra",
+                "bad-byte": hxl + b"\xff"}[mutation]
+    data = b"\n".join(lines)
+    p = tmp_path / "nga.csv"
+    p.write_bytes(data)
+    con = connect(":memory:")
+    r = ing.ingest_file(con, "ucdp", p)
+    stored = {x for (x,) in con.rows("SELECT source_event_id FROM events")}
+    assert stored == _ids_in(data)  # every event, the first one included
+    assert r.rows_read == r.rows_stored + r.rows_quarantined + r.rows_filtered
+    assert r.rows_stored == len(stored) == 45
+    if mutation == "bad-byte":  # the HXL row cannot be read: quarantined, not dropped
+        assert con.rows("SELECT row_number, reason FROM quarantine")[0][0] == 2
+
+
+def test_quarantine_raw_is_the_records_own_text(shared_data: Path, tmp_path: Path) -> None:
+    """Binary junk inside a quoted field, a bad byte in a column normalize never reads
+    and a bad value: each quarantined row carries its own line (and number)."""
+    lines = _nga_lines(shared_data)
+    recs = _records(b"\n".join(lines))
+    lat = recs[0].index("latitude")
+    j = 4  # a quoted field with doubled quotes inside
+    lines[j] = lines[j].replace(b' ""', b' ""\x00\xff\xfe junk', 1)
+    assert b"junk" in lines[j]
+    k = j + 3
+    lines[k] = lines[k] + b"\xff"  # the last column (gwnob), unused by normalize
+    row = recs[12]
+    row[lat] = "north"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(row)
+    idx = next(i for i, ln in enumerate(lines) if ln.startswith(f"{row[0]},".encode()))
+    lines[idx] = buf.getvalue().encode()
+    data = b"\n".join(lines)
+    p = tmp_path / "junk.csv"
+    p.write_bytes(data)
+    con = connect(":memory:")
+    r = ing.ingest_file(con, "ucdp", p)
+    q = con.rows("SELECT row_number, field, reason, raw FROM quarantine ORDER BY row_number")
+    assert len(q) == r.rows_quarantined == 3
+    text = data.decode("utf-8", "replace").split("\n")  # no quoted newlines before idx
+    for number, fld, reason, raw in q:
+        assert fld and reason
+        own = text[number - 1]
+        assert raw.replace("?", "\ufffd") == own or raw == own, (number, raw[:80], own[:80])
+    assert {n for n, *_ in q} == {j + 1, k + 1, idx + 1}
+
+
+def test_long_line_quarantined_with_reason_and_field(shared_data: Path, tmp_path: Path
+                                                     ) -> None:
+    lines = _nga_lines(shared_data)
+    lines[6] = lines[6][:40] + b"x" * (4 * 1024 * 1024 + 10) + lines[6][40:]
+    p = tmp_path / "long.csv"
+    p.write_bytes(b"\n".join(lines))
+    con = connect(":memory:")
+    r = ing.ingest_file(con, "ucdp", p)
+    (number, fld, reason), = con.rows("SELECT row_number, field, reason FROM quarantine")
+    assert number == 7 and fld == "_record" and "4 MB" in reason
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (45, 44, 1)
+
+
+def test_long_header_is_not_truncated(shared_data: Path, tmp_path: Path) -> None:
+    lines = _nga_lines(shared_data)
+    long_name = "note_" + "h" * 70_000
+    lines = [lines[0] + f",{long_name}".encode(), lines[1] + b",#note"] + [
+        ln + b",x" for ln in lines[2:] if ln]
+    p = tmp_path / "wide.csv"
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    r = ing.ingest_file(connect(":memory:"), "ucdp", p)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (45, 45, 0)
+
+
+def test_gdelt_cut_inside_its_last_field(shared_data: Path, tmp_path: Path) -> None:
+    lines = (shared_data / "gdelt" / "events.csv").read_bytes().split(b"\n")[:20]
+    p = tmp_path / "cut.csv"
+    p.write_bytes(b"\n".join(lines)[:-10])  # the last URL cut, no line end
+    con = connect(":memory:")
+    r = ing.ingest_file(con, "gdelt", p)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (20, 19, 1)
+    (number, reason), = con.rows("SELECT row_number, reason FROM quarantine")
+    assert number == 20 and "truncated" in reason
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    assert ing.ingest_file(connect(":memory:"), "gdelt", p).rows_stored == 20
+
+
+def test_lost_rows_fail_the_accounting_and_block_nothing(shared_data: Path, tmp_path: Path,
+                                                         monkeypatch) -> None:
+    """A reader that loses rows (simulated: the view drops some, or all) is caught by
+    the record count; nothing is written and a later ingest of the file works."""
+    from kharita.store import duckdb as kd
+
+    lines = _nga_lines(shared_data)
+    p = tmp_path / "nga.csv"
+    p.write_bytes(b"\n".join(lines))
+    real = kd.load_delimited
+    for where, match in [("_row % 7 <> 3", "row accounting failed"),
+                         ("false", "no row could be read")]:
+        def lossy(*args, _w=where, **kwargs):
+            load = real(*args, **kwargs)
+            con = kd.raw(args[0])
+            con.execute(f"ALTER VIEW {load.table} RENAME TO {load.table}_full")
+            con.execute(f"CREATE TEMP VIEW {load.table} AS SELECT * FROM {load.table}_full "
+                        f"WHERE {_w}")
+            load.cleanup.append(f"VIEW {load.table}_full")
+            return load
+
+        monkeypatch.setattr(kd, "load_delimited", lossy)
+        store = connect(tmp_path / f"s{len(where)}.duckdb")
+        with pytest.raises(IngestError, match=match):
+            ing.ingest_file(store, "ucdp", p)
+        assert _counts(store) == dict.fromkeys(TABLES, 0)
+        monkeypatch.undo()
+        assert ing.ingest_file(store, "ucdp", p).rows_stored == 45
+
+
+def _utf16(p: Path, lines: list[bytes]) -> None:
+    p.write_bytes(b"\n".join(lines).decode().encode("utf-16"))
+
+
+def test_unreadable_inputs_are_one_clear_line(shared_data: Path, tmp_path: Path) -> None:
+    import gzip
+    import os
+
+    lines = _nga_lines(shared_data)
+    recs = _records(b"\n".join(lines))
+    cases: dict[str, tuple[str, str]] = {}
+    semi = io.StringIO()
+    csv.writer(semi, delimiter=";", lineterminator="\n").writerows(recs)
+    (tmp_path / "semi.csv").write_text(semi.getvalue())
+    cases["semi.csv"] = ("ucdp", "semicolon-delimited; expected commas")
+    _utf16(tmp_path / "u16.csv", lines)
+    cases["u16.csv"] = ("ucdp", "UTF-16")
+    (tmp_path / "cr.csv").write_bytes(b"\r".join(lines))
+    cases["cr.csv"] = ("ucdp", "CR only")
+    gd = gzip.compress((shared_data / "gdelt" / "events.csv").read_bytes())
+    (tmp_path / "cut.csv.gz").write_bytes(gd[: len(gd) // 2])
+    cases["cut.csv.gz"] = ("gdelt", "truncated or corrupt")
+    gu = gzip.compress(b"\n".join(lines))
+    (tmp_path / "cut_ucdp.csv.gz").write_bytes(gu[: len(gu) // 2])
+    cases["cut_ucdp.csv.gz"] = ("ucdp", "truncated or corrupt")
+    os.symlink("/dev/zero", tmp_path / "zero.csv")
+    cases["zero.csv"] = ("ucdp", "symbolic link to /dev/zero, a character device")
+    (tmp_path / "folder.csv").mkdir()
+    cases["folder.csv"] = ("ucdp", "a directory")
+    os.symlink(tmp_path / "nowhere", tmp_path / "broken.csv")
+    cases["broken.csv"] = ("ucdp", "broken symbolic link")
+    (tmp_path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    cases["deep.json"] = ("acled", "nested too deeply")
+    con = connect(tmp_path / "s.duckdb")
+    for name, (source, expected) in cases.items():
+        with pytest.raises(Exception) as err:
+            ing.ingest_file(con, source, tmp_path / name)
+        assert expected in _one_line_error(err.value, tmp_path / name), name
+    assert _counts(con) == dict.fromkeys(TABLES, 0)
+
+
+def test_json_list_surrogate_and_huge_coordinate_are_rows(tmp_path: Path) -> None:
+    """ACLED JSON whose top level is a list is read; a lone surrogate and a latitude of
+    1e20 quarantine their row (with field), not the file."""
+    rec = {"event_id_cnty": "NGA1", "event_date": "2020-01-02", "event_type": "Battles",
+           "actor1": "X", "country": "Nigeria", "latitude": 11.8, "longitude": 13.1}
+    p = tmp_path / "list.json"
+    body = json.dumps([rec, {**rec, "event_id_cnty": "NGA2", "latitude": 1e20},
+                       {**rec, "event_id_cnty": "NGA3", "actor1": "Y-SURR"}])
+    p.write_text(body.replace("Y-SURR", "Y\\ud800"))
+    con = connect(":memory:")
+    r = ing.ingest_file(con, "acled", p)
+    assert (r.rows_read, r.rows_stored, r.rows_quarantined) == (3, 1, 2)
+    got = dict(con.rows("SELECT row_number, field FROM quarantine"))
+    assert got == {2: "latitude", 3: "actor1"}
+
+
+def test_huge_coordinate_in_ucdp_quarantines_the_row(shared_data: Path, tmp_path: Path
+                                                     ) -> None:
+    recs = _records(b"\n".join(_nga_lines(shared_data)))
+    recs[5][recs[0].index("longitude")] = "1e20"
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(recs)
+    p = tmp_path / "coord.csv"
+    p.write_text(buf.getvalue())
+    con = connect(":memory:")
+    r = ing.ingest_file(con, "ucdp", p)
+    assert (r.rows_stored, r.rows_quarantined) == (44, 1)
+    assert con.rows("SELECT row_number, field FROM quarantine") == [(6, "longitude")]
+
+
+def test_cli_since_impossible_date(tmp_path: Path, monkeypatch, capsys) -> None:
+    code, text = _main(monkeypatch, capsys, "ingest", "ucdp", str(FIX / "acled_fake.csv"),
+                       "--store", str(tmp_path / "s.duckdb"), "--since", "2019-02-30")
+    assert code == 2 and "2019-02-30" in text and "not a real date" in text
+
+
+def _zip(path: Path, name: str, data: bytes) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(name, data)
+    return path
+
+
+def test_zip_is_capped_and_leaves_no_temp_folder(shared_data: Path, tmp_path: Path,
+                                                 monkeypatch) -> None:
+    store = tmp_path / "s.duckdb"
+    con = connect(store)
+    lines = _nga_lines(shared_data)
+    good = _zip(tmp_path / "ged251-csv.zip", "ged.csv", b"\n".join(lines))
+    with pytest.raises(IngestError, match="more than 1000 bytes"):
+        ing.ingest_file(con, "ucdp", good, max_unzipped_bytes=1000)
+    monkeypatch.setattr(ing, "ZIP_RATIO_FREE_BYTES", 1 << 20)
+    bomb = _zip(tmp_path / "bomb.zip", "ged.csv", lines[0] + b"\n" + b"\0" * (8 << 20))
+    with pytest.raises(IngestError, match="zip bomb"):
+        ing.ingest_file(con, "ucdp", bomb)
+    assert _counts(con) == dict.fromkeys(TABLES, 0)
+    assert ing.ingest_file(con, "ucdp", good).rows_stored == 45
+    assert not list(tmp_path.glob(f".{ing.TEMP_PREFIX}*"))
+    # a folder left by a killed run (its process is gone) is removed at the next ingest
+    stale = tmp_path / f".{ing.TEMP_PREFIX}999999999-abc"
+    stale.mkdir()
+    (stale / "ged.csv").write_bytes(b"x")
+    ing.ingest_file(con, "ucdp", good)  # skipped: still cleans nothing but is harmless
+    ing.ingest_file(con, "ucdp", _zip(tmp_path / "other.zip", "ged.csv",
+                                      b"\n".join(lines[:30])))
+    assert not stale.exists()
+
+
+def test_attribution_shares_the_ingest_transaction(shared_data: Path, tmp_path: Path,
+                                                   kb, monkeypatch) -> None:
+    from kharita.events import attribute
+
+    p = shared_data / "ucdp-ged" / "ucdpged.csv"
+    con = connect(tmp_path / "s.duckdb")
+    real = attribute.attribute_store
+
+    def crash(*args, **kwargs):
+        real(*args, **kwargs)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(attribute, "attribute_store", crash)
+    with pytest.raises(OSError):
+        ing.ingest_file(con, "ucdp", p, kb=kb)
+    assert _counts(con) == dict.fromkeys(TABLES, 0)
+    assert con.scalar("SELECT count(*) FROM attributions") == 0
+    monkeypatch.undo()
+    r = ing.ingest_file(con, "ucdp", p, kb=kb)
+    assert r.attribution is not None and r.attribution.attributed_events > 0
+    # a file stored without attribution (--no-attribute) is attributed when seen again
+    q = shared_data / "ucdp-ged" / "conflict_data_nga.csv"
+    ing.ingest_file(con, "ucdp", q)
+    again = ing.ingest_file(con, "ucdp", q, kb=kb)
+    assert again.skipped and again.attribution is not None
+    assert "attributed now" in again.notes[-1]

@@ -52,8 +52,9 @@ def _date(option: str, value: str | None) -> dt.date | None:
         return None
     try:
         return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserInputError(f"{option} {value!r}: expected a date YYYY-MM-DD") from None
+    except ValueError as exc:
+        why = "" if "format" in str(exc).lower() else f" ({exc}: not a real date)"
+        raise UserInputError(f"{option} {value!r}: expected a date YYYY-MM-DD{why}") from None
 
 
 def ingest_cmd(
@@ -96,6 +97,7 @@ def ingest_cmd(
 
         for p in paths:
             bind_mapping(p, mapping, geocoder=gazetteer().lookup)
+    kb_obj = load_cli_kb(kb) if attribute else None
     with open_cli_store(store, engine, read_only=False) as con:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                       MofNCompleteColumn(), TimeElapsedColumn(), console=err_console,
@@ -112,15 +114,14 @@ def ingest_cmd(
 
             reports = ing.ingest_paths(con, name, paths, source_version=source_version,
                                        since=since_date, countries=country, on_file=on_file,
-                                       on_progress=on_progress)
+                                       on_progress=on_progress, kb=kb_obj)
             progress.update(task, completed=len(paths))
             progress.update(scan, completed=100)
         emit(ing.summary_frame(reports), fmt, title="Ingest summary")
-        new = [r.ingest_file_id for r in reports if not r.skipped]
-        if attribute and new:
-            result = ing.attribute_if_available(con, load_cli_kb(kb), new)
-            if fmt == Format.table:
-                console.print(f"attribution: {_describe(result)}")
+        # each file was attributed inside its own ingest transaction (all or nothing)
+        result = [r.attribution for r in reports if r.attribution is not None]
+        if result and fmt == Format.table:
+            console.print(f"attribution: {_describe(result)}")
 
 
 def _describe(result: Any) -> str:

@@ -443,8 +443,7 @@ def _unattributed(store: Store, file_id: str) -> bool:
                    or 0)
     if not n_events or not store.has_table("attributions"):
         return False
-    return not int(store.scalar(q.count_where("attributions", "ingest_file_id = ?"),
-                                [file_id]) or 0)
+    return not int(store.scalar(q.count_attributions_of_file(), [file_id]) or 0)
 
 
 @lru_cache(maxsize=64)
@@ -611,8 +610,10 @@ def ingest_paths(store: Store, source: str, paths: Iterable[str | Path], *,
                  countries: Sequence[str] | None = None,
                  on_file: Callable[[int, Path], None] | None = None,
                  on_progress: Callable[[float], None] | None = None,
-                 memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> list[IngestReport]:
-    """Ingest several files of one source into ``store``, one transaction each.
+                 memory_limit: str | None = DEFAULT_MEMORY_LIMIT,
+                 kb: Any = None) -> list[IngestReport]:
+    """Ingest several files of one source into ``store``, one transaction each (with
+    ``kb``, each file is attributed inside its own transaction: :func:`ingest_file`).
 
     Every file is sniffed first, so a wrong file refuses the whole batch before any is
     written. ``on_file(i, path)`` is called before file ``i`` and ``on_progress(percent)``
@@ -621,8 +622,7 @@ def ingest_paths(store: Store, source: str, paths: Iterable[str | Path], *,
     plist = [Path(p) for p in paths]
     conn = connector(source)
     for p in plist:
-        if not p.is_file():
-            raise IngestError(f"{p}: no such file")
+        check_input_file(p)
         conn.read_plan(p, source_version)
     reports = []
     for i, p in enumerate(plist):
@@ -630,7 +630,7 @@ def ingest_paths(store: Store, source: str, paths: Iterable[str | Path], *,
             on_file(i, p)
         reports.append(ingest_file(store, source, p, source_version=source_version,
                                    since=since, countries=countries, on_progress=on_progress,
-                                   memory_limit=memory_limit))
+                                   memory_limit=memory_limit, kb=kb))
     return reports
 
 

@@ -299,8 +299,11 @@ def _head(path: Path, n: int) -> bytes:
                     return fh.read(n)
         with open(path, "rb") as fh:
             return fh.read(n)
-    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error) as exc:
-        raise IngestError(f"{path}: cannot read: {exc}") from exc
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise IngestError(f"{path}: the compressed data is truncated or corrupt ({exc}); "
+                          "nothing was written") from None
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise IngestError(f"{path}: cannot read: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,10 @@ def _json_plan(p: Path, source: str, source_version: str | None) -> ReadPlan:
             doc = json.load(fh)
     except (ValueError, UnicodeDecodeError) as exc:
         raise WrongSourceError(f"{p}: expected an ACLED API JSON document, but it does not "
-                               f"parse as JSON ({exc}). Nothing was written.") from exc
+                               f"parse as JSON ({exc}). Nothing was written.") from None
+    except RecursionError:
+        raise WrongSourceError(f"{p}: the JSON is nested too deeply to be an ACLED API "
+                               "document. Nothing was written.") from None
     data = doc.get("data") if isinstance(doc, dict) else doc
     if not isinstance(data, list):
         raise WrongSourceError(f"{p}: expected ACLED API JSON with a \"data\" list. "
@@ -99,6 +102,12 @@ def _json_plan(p: Path, source: str, source_version: str | None) -> ReadPlan:
     def batches() -> Iterator[pa.RecordBatch]:
         rows: dict[str, list[str | None]] = {c: [] for c in schema.names}
         for i, rec in enumerate(data, start=1):
+            bad = _surrogate_field(rec)
+            if bad is not None:  # a lone surrogate ("\ud800") cannot be stored as text
+                plan.rejects.append({
+                    "row_number": i, "field": bad, "raw": json.dumps(rec, ensure_ascii=True),
+                    "reason": "invalid encoding: a lone surrogate escape in a JSON string"})
+                continue
             rows["_row"].append(i)  # type: ignore[arg-type]
             rows["_raw"].append(json.dumps(rec, ensure_ascii=False))
             low = {str(k).lower(): v for k, v in rec.items()} if isinstance(rec, dict) else {}
@@ -107,10 +116,25 @@ def _json_plan(p: Path, source: str, source_version: str | None) -> ReadPlan:
                 rows[c].append(None if v is None else str(v))
         yield pa.RecordBatch.from_pydict(rows, schema=schema)
 
-    notes = [] if doc.get("success", True) is not False else ["API reported success=false"]
-    return ReadPlan(source=source, kind="records", path=p, columns=columns,
+    ok = doc.get("success", True) if isinstance(doc, dict) else True
+    notes = [] if ok is not False else ["API reported success=false"]
+    if not isinstance(doc, dict):
+        notes.append("top level is a list of records (not the API's {\"data\": [...]})")
+    plan = ReadPlan(source=source, kind="records", path=p, columns=columns,
                     batches=batches, schema=schema, source_version=source_version or "api",
                     notes=notes)
+    return plan
+
+
+def _surrogate_field(rec: object) -> str | None:
+    """The first field of a JSON record whose text holds a lone surrogate, or None."""
+    if not isinstance(rec, dict):
+        return None
+    for k, v in rec.items():
+        for text in (str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)):
+            if any("\ud800" <= ch <= "\udfff" for ch in text):
+                return str(k).encode("utf-8", "replace").decode()
+    return None
 
 
 def sniff(path: str | Path, *, source: str = NAME,

@@ -251,3 +251,9 @@ def quarantine_last_row(norm: str) -> str:
 def max_row(norm: str) -> str:
     """The largest record number of a normalised table."""
     return f"SELECT max(ingest_row) FROM {ident(norm)}"
+
+
+def count_attributions_of_file() -> str:
+    """Attribution rows of one ingested file's events (``?`` = ingest_file_id)."""
+    return ("SELECT count(*) FROM attributions a JOIN events e ON e.event_id = a.event_id "
+            "WHERE e.ingest_file_id = ?")
