@@ -161,7 +161,7 @@ def _predict(store: Store, inputs: list[Any], model: dict[str, Any] | None, keep
     linker = Linker(inputs, model if model is not None else lm.splink_settings(),
                     log_level=None)
     if model is None:
-        lm.train(linker)
+        lm.train(linker, u_max_pairs=lm.u_pairs(report.reports))
     step(4)
     trained = lm.model_dict(linker)
     blocked = linker.inference.compute_blocked_pairs_for_predict()

@@ -20,6 +20,7 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -27,8 +28,9 @@ from typing import Any
 
 from kharita.store.sql import linkage as q
 
-#: Random pairs drawn to estimate the u probabilities.
-U_MAX_PAIRS = 2e6
+#: Random pairs drawn to estimate the u probabilities: 20 per report, within these
+#: bounds.
+U_MIN_PAIRS, U_MAX_PAIRS = 2e5, 2e6
 #: Seed of the random sampling (DuckDB), so a run is reproducible.
 SEED = 42
 
@@ -45,12 +47,17 @@ def splink_settings() -> Any:
     comparisons: list[Any] = []
     for name, levels in q.comparisons().items():
         creators: list[Any] = []
+        start = iter(q.START_M[name])
         for sql, label, is_null in levels:
-            if sql == "ELSE":
-                creators.append(cll.ElseLevel().configure(label_for_charts=label))
+            if is_null:
+                creators.append(cll.CustomLevel(sql, label_for_charts=label,
+                                                base_dialect_str="duckdb"
+                                                ).configure(is_null_level=True))
                 continue
-            level = cll.CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb")
-            creators.append(level.configure(is_null_level=True) if is_null else level)
+            level = (cll.ElseLevel() if sql == "ELSE" else
+                     cll.CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb"))
+            creators.append(level.configure(label_for_charts=label,
+                                            m_probability=next(start)))
         comparisons.append(cl.CustomComparison(creators, output_column_name=name,
                                                comparison_description=name))
     return SettingsCreator(
@@ -66,16 +73,27 @@ def splink_settings() -> Any:
     )
 
 
+def u_pairs(reports: int) -> float:
+    """Random pairs for the u estimate of ``reports`` input reports."""
+    return float(min(max(20.0 * reports, U_MIN_PAIRS), U_MAX_PAIRS))
+
+
 def train(linker: Any, *, seed: int = SEED, u_max_pairs: float = U_MAX_PAIRS) -> None:
     """Estimate the model's parameters without labels (see the module docstring)."""
     from splink.blocking_rule_library import CustomRule
 
     linker.training.estimate_probability_two_random_records_match(
         [CustomRule(q.PRIOR_RULE, sql_dialect="duckdb")], recall=q.PRIOR_RECALL)
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=u_max_pairs, seed=seed, num_chunks=1 if u_max_pairs <= 5e5 else 10)
+    from splink.internals.exceptions import EMTrainingException
+
     for rule, _untrained in q.EM_BLOCKING_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            CustomRule(rule, sql_dialect="duckdb"), estimate_without_term_frequencies=True)
+        # a session whose block has no pairs (tiny inputs) leaves the starting values
+        with contextlib.suppress(EMTrainingException):
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                CustomRule(rule, sql_dialect="duckdb"),
+                estimate_without_term_frequencies=True)
 
 
 def model_dict(linker: Any) -> dict[str, Any]:

@@ -192,10 +192,12 @@ def blocking_rules() -> list[str]:
 
 #: Blocking rules of the EM sessions and the comparisons each leaves untrained (those
 #: it blocks on); blocks are tight so that matches are a large share of their pairs.
+_SAME_ACTORS = ("coalesce(l.a1, '') = coalesce(r.a1, '') "
+                "AND coalesce(l.a2, '') = coalesce(r.a2, '')")
 EM_BLOCKING_RULES: tuple[tuple[str, str], ...] = (
-    ("l.country = r.country AND l.d0 = r.d0 AND l.cell_aa = r.cell_aa AND l.a1 = r.a1 "
-     "AND l.a2 = r.a2", "date, actor"),
-    ("l.country = r.country AND l.cell_aa = r.cell_aa AND l.a1 = r.a1 AND l.a2 = r.a2 "
+    (f"l.country = r.country AND l.d0 = r.d0 AND l.cell_aa = r.cell_aa AND {_SAME_ACTORS}",
+     "date, actor"),
+    (f"l.country = r.country AND l.cell_aa = r.cell_aa AND {_SAME_ACTORS} "
      "AND l.fat_best = r.fat_best AND l.wk_a = r.wk_a", "distance, actor, fatalities"),
     ("l.country = r.country AND l.d0 = r.d0 AND l.cell_aa = r.cell_aa "
      "AND l.fat_best = r.fat_best", "date, distance, fatalities"),
@@ -220,6 +222,18 @@ def distance_km_sql() -> str:
 
 
 Level = tuple[str, str, bool]  # (sql condition, label, is the null level)
+
+#: Starting m probabilities of the levels (EM's initial values, in level order without
+#: the null level): what two reports of one incident typically look like. EM moves
+#: them; good starting values keep it from converging to "same area and month"
+#: instead of "same incident".
+START_M: Mapping[str, tuple[float, ...]] = {
+    "date": (0.45, 0.3, 0.1, 0.06, 0.05, 0.03, 0.01),
+    "distance": (0.2, 0.15, 0.15, 0.15, 0.12, 0.1, 0.06, 0.05, 0.02),
+    "event_type": (0.8, 0.18, 0.02),
+    "fatalities": (0.35, 0.25, 0.2, 0.1, 0.1),
+    "actor": (0.7, 0.1, 0.12, 0.01, 0.07),
+}
 
 
 _SIDE = re.compile(r"\b([lr])\.([a-z_0-9]+)")
@@ -247,19 +261,23 @@ def _comparisons() -> dict[str, list[Level]]:
             ("l.d0 IS NULL OR r.d0 IS NULL", "date missing", True),
             (f"{both} AND {gap} <= 0", "same day", False),
             (f"{both} AND {gap} <= 1", "1 day apart", False),
-            (f"{both} AND {gap} <= 3", "2-3 days apart", False),
+            (f"{both} AND {gap} <= 2", "2 days apart", False),
+            (f"{both} AND {gap} <= 3", "3 days apart", False),
             (f"{gap} <= 0", "imprecise dates overlap", False),
             (f"{gap} <= 7", "4-7 days apart", False),
             ("ELSE", "more than 7 days apart", False),
         ],
         "distance": [
             ("l.lat IS NULL OR r.lat IS NULL", "place missing", True),
-            (f"{dist} <= 2 + {tol}", "within 2 km (+ precision)", False),
-            (f"{dist} <= 5 + {tol}", "within 5 km (+ precision)", False),
-            (f"{dist} <= 10 + {tol}", "within 10 km (+ precision)", False),
-            (f"{dist} <= 30 + {tol}", "within 30 km (+ precision)", False),
-            (f"{dist} <= 100 + {tol}", "within 100 km (+ precision)", False),
-            ("ELSE", "more than 100 km apart", False),
+            (f"{dist} <= 1", "within 1 km", False),
+            (f"{dist} <= 3", "within 3 km", False),
+            (f"{dist} <= 6", "within 6 km", False),
+            (f"{dist} <= 10", "within 10 km", False),
+            (f"{dist} <= 15", "within 15 km", False),
+            (f"{dist} <= 25", "within 25 km", False),
+            (f"{dist} <= 25 + {tol}", "within 25 km + location precision", False),
+            (f"{dist} <= 100 + {tol}", "within 100 km + location precision", False),
+            ("ELSE", "farther", False),
         ],
         "event_type": [
             ("l.event_type IS NULL OR r.event_type IS NULL", "type missing", True),
@@ -271,10 +289,11 @@ def _comparisons() -> dict[str, list[Level]]:
         "fatalities": [
             ("l.fat_best IS NULL OR r.fat_best IS NULL", "fatalities missing", True),
             ("l.fat_best = r.fat_best", "same best estimate", False),
+            ("abs(l.fat_best - r.fat_best) <= 1", "best estimates 1 apart", False),
+            ("abs(l.fat_best - r.fat_best) <= 0.35 * greatest(l.fat_best, r.fat_best)",
+             "best estimates within 35%", False),
             ("greatest(l.fat_lo, r.fat_lo) <= least(l.fat_hi, r.fat_hi)",
              "low-high intervals overlap", False),
-            ("abs(l.fat_best - r.fat_best) <= greatest(2, 0.5 * greatest(l.fat_best, "
-             "r.fat_best))", "close", False),
             ("ELSE", "different", False),
         ],
         "actor": [
@@ -427,7 +446,10 @@ def incident_edges_sql(threshold: float) -> str:
     return f"""
 WITH rv AS ({_latest_reviews_sql()}),
 e AS (
-    SELECT k.event_id_l, k.event_id_r, k.match_probability FROM event_links k
+    -- a model's link ranks below a confirmed pair even when its probability rounds to 1
+    SELECT k.event_id_l, k.event_id_r, least(k.match_probability, 0.999999999)
+               AS match_probability
+    FROM event_links k
     LEFT JOIN rv ON rv.event_id_l = k.event_id_l AND rv.event_id_r = k.event_id_r
     WHERE k.match_probability >= {float(threshold)!r}
       AND coalesce(rv.decision, '') <> 'reject'
