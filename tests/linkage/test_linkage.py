@@ -106,7 +106,7 @@ def test_representative_is_the_best_documented_report(linked) -> None:
 
 
 def test_reviews_apply_at_once_and_survive_relinking(linked) -> None:
-    store, planted, _, _ = linked
+    store, *_ = linked
     links = links_frame(store, min_probability=stored_threshold(store))
     a, b = links.iloc[0].event_id_l, links.iloc[0].event_id_r
     assert (a, b) in incident_pairs(store)
@@ -188,7 +188,7 @@ def test_one_dataset_gives_no_links(tmp_path) -> None:
 def test_cli_link_links_and_review(linked) -> None:
     from kharita.cli import app
 
-    store, _, _, tmp = linked
+    *_, tmp = linked
     path = tmp / "cli.duckdb"
     copy = open_store(path)
     insert_synthetic_events(copy, 500, seed=9)
