@@ -36,6 +36,7 @@ RANKS: list[tuple[str, int]] = [
     ("kharita.web", 7),
     ("kharita.demo", 7),
     ("kharita.cli", 8),
+    ("kharita.__main__", 8),
 ]
 ENGINES = ("duckdb", "pyspark")
 ENGINE_MODULES = ("kharita.store.duckdb", "kharita.store.spark")
