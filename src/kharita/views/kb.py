@@ -222,6 +222,12 @@ def default_compare_dates(today: dt.date | None = None) -> tuple[str, str]:
 def network_elements(kb: KnowledgeBase, as_of: object) -> dict[str, Any]:
     """The organisation graph on a date as cytoscape.js elements (web network view).
 
+    Only what existed on that date: an entity whose start is recorded (``valid.from``)
+    is shown when the date lies in its validity; an entity without a recorded start (a
+    person, most outside groups) only when a structural relation valid on the date links
+    it (a leader then in office, a group then affiliated); a relation when it is valid on
+    the date and both its ends are shown.
+
     Returns {"as_of", "kb_version", "elements": [{"data": {...}}, ...], "counts"}.
     Node data: id, label (short English name), name, label_ar, type; edge data: id, source, target,
     type, sources (comma-separated source ids).
@@ -229,18 +235,25 @@ def network_elements(kb: KnowledgeBase, as_of: object) -> dict[str, Any]:
     >>> net = network_elements(load_kb(), "2024-06-01")
     >>> net["counts"]["nodes"] == sum(1 for e in net["elements"] if "source" not in e["data"])
     True
+    >>> types = {e["data"]["type"] for e in network_elements(load_kb(), "2005-06-01")["elements"]}
+    >>> sorted(types & {"directorate", "office", "province"})
+    []
     """
     from kharita.kb.graph import STRUCTURAL_RELATIONS, kb_graph
 
     day = _day(as_of)
     g = kb_graph(kb, day, relation_types=STRUCTURAL_RELATIONS)
+    linked = {n for u, v in g.edges() for n in (u, v)}
+    shown = {n for n in g.nodes if n in linked or (
+        kb.entities[n].valid.from_ is not None and kb.entities[n].type != "person")}
+    g = g.subgraph(shown)
     elements: list[dict[str, Any]] = []
-    for node, data in g.nodes(data=True):
+    for node, data in sorted(g.nodes(data=True)):
         elements.append({"data": {"id": node, "label": short_name(data.get("name") or node),
                                   "name": data.get("name") or node,
                                   "label_ar": data.get("name_ar") or "",
                                   "type": data.get("type") or ""}})
-    for k, (u, v, data) in enumerate(g.edges(data=True)):
+    for k, (u, v, data) in enumerate(sorted(g.edges(data=True), key=lambda e: (e[0], e[1]))):
         elements.append({"data": {"id": f"e{k}", "source": u, "target": v,
                                   "type": data.get("type") or "",
                                   "sources": data.get("sources") or ""}})

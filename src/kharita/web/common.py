@@ -7,6 +7,8 @@ so every read-model call runs under one lock (:meth:`Workbench.run`).
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import pathlib
 import threading
 from collections.abc import Callable
@@ -19,7 +21,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from kharita import views
-from kharita.analysis.frame import AMBIGUOUS_MODES, Filters, build_frame
+from kharita.analysis.frame import (
+    AMBIGUOUS_MODES,
+    COUNT_MODES,
+    DEFAULT_COUNT,
+    Filters,
+    build_frame,
+)
 from kharita.report import brief as brief_mod
 from kharita.report import charts
 from kharita.report.assets import CHARTS_JS, CSS, CYTOSCAPE_JS, OUTLINES_JSON, PLOTLY_JS
@@ -31,6 +39,11 @@ if TYPE_CHECKING:
     from kharita.store.base import Store
 
 TEMPLATES = pathlib.Path(__file__).resolve().parent / "templates"
+#: Overview sections built last, in this order: event studies with placebos, the Hawkes
+#: fit (numba compiles it on first use), the seed-analysis checks (which reuse both) and
+#: the forecast backtests take seconds to minutes on a large store; the others appear
+#: within a second or two.
+DEFERRED_SECTIONS: tuple[str, ...] = ("shocks", "contagion", "claims", "outlook")
 APP_JS = "kharita-app.js"
 T = TypeVar("T")
 
@@ -65,6 +78,9 @@ class Workbench:
         self.env = brief_mod.environment([TEMPLATES])
         self.pages: list[Page] = []
         self._overview: brief_mod.Brief | None = None
+        self._sections: dict[str, Any] = {}  # the overview's sections built so far, by id
+        self._overview_lock = threading.Lock()
+        self._overview_thread: threading.Thread | None = None
 
     def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call a read-model function under the store lock."""
@@ -76,11 +92,73 @@ class Workbench:
         return self.frame.with_filters(filters)
 
     def overview(self) -> brief_mod.Brief:
-        """The brief on the whole store (built once)."""
+        """The brief on the whole store (built once; waits for the build)."""
+        if self._overview is None:
+            self.start_overview()
+            assert self._overview_thread is not None
+            self._overview_thread.join()
+        if self._overview is None:  # the build failed: build here, to raise its error
+            with self._overview_lock:
+                self._build_overview()
+        assert self._overview is not None
+        return self._overview
+
+    def start_overview(self) -> None:
+        """Build the overview in a background thread (once); pages stay responsive and
+        :meth:`overview_sections` hands out each section as soon as it is built."""
         with self.lock:
-            if self._overview is None:
-                self._overview = brief_mod.build_brief(self.frame, command=self.command)
-            return self._overview
+            if self._overview_thread is None:
+                self._overview_thread = threading.Thread(target=self._build_overview_safely,
+                                                         name="kharita-overview", daemon=True)
+                self._overview_thread.start()
+
+    def _build_overview_safely(self) -> None:
+        with self._overview_lock:
+            try:
+                self._build_overview()
+            except Exception:  # overview() builds again and raises the error
+                return
+
+    def _build_overview(self) -> None:
+        """Build every section on the overview's own connection (so the other pages
+        never wait for it), cheap sections first (:data:`DEFERRED_SECTIONS` last)."""
+        if self._overview is not None:
+            return
+        from kharita.report.sections import SECTIONS, BriefData, run_section
+
+        store, own = self._overview_store()
+        guard = contextlib.nullcontext() if own else self.lock
+        with guard:
+            frame = self.frame if not own else build_frame(store, self.kb)
+            data = BriefData(frame)
+            order = sorted(SECTIONS, key=lambda sp: (DEFERRED_SECTIONS.index(sp.id) + 1
+                                                     if sp.id in DEFERRED_SECTIONS else 0))
+            try:
+                for sp in order:
+                    self._sections[sp.id] = run_section(sp, data)
+                meta = brief_mod.build_brief(frame, command=self.command, specs=[])
+                self._overview = dataclasses.replace(
+                    meta, sections=[self._sections[sp.id] for sp in SECTIONS])
+            finally:
+                if own:
+                    store.close()
+
+    def _overview_store(self) -> tuple[Store, bool]:
+        """A second read-only connection to a DuckDB file (True), else the shared store
+        under the shared lock's protection (False: the sections then run under it)."""
+        from kharita.store.base import open_store
+
+        loc = pathlib.Path(str(self.store.location))
+        if self.store.engine == "duckdb" and loc.is_file():
+            return open_store(loc, read_only=True, create=False), True
+        return self.store, False
+
+    def overview_sections(self) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+        """The overview's sections in order (id, title), and those built so far."""
+        from kharita.report.sections import SECTIONS
+
+        self.start_overview()
+        return [(sp.id, sp.title) for sp in SECTIONS], dict(self._sections)
 
     @cached_property
     def options(self) -> dict[str, Any]:
@@ -131,6 +209,18 @@ def filters_from_query(
     ambiguous: Annotated[str, Query(
         description="Ambiguous attributions: " + ", ".join(AMBIGUOUS_MODES) + ".")]
     = "split",
+    admin1: Annotated[list[str] | None, Query(
+        description="First-level division (province, state), exact name in any case; "
+                    "repeatable.")] = None,
+    actor: Annotated[str | None, Query(
+        description="Text an actor name contains (any case).")] = None,
+    min_fatalities: Annotated[int | None, Query(
+        description="At least this many fatalities (best estimate).")] = None,
+    max_fatalities: Annotated[int | None, Query(
+        description="At most this many fatalities (best estimate).")] = None,
+    count: Annotated[str, Query(
+        description="What one event is: " + ", ".join(COUNT_MODES) + " (incidents: each "
+                    "incident once, however many sources report it).")] = DEFAULT_COUNT,
 ) -> Filters:
     """The query parameters every figure accepts, as one validated
     :class:`~kharita.analysis.frame.Filters` (invalid values raise
@@ -138,7 +228,9 @@ def filters_from_query(
     wb = workbench(request)
     return Filters.make(wb.kb, start=date_from, end=date_to, branches=branch,
                         countries=country, event_types=type_, sources=source,
-                        min_confidence=min_confidence, ambiguous=ambiguous)
+                        min_confidence=min_confidence, ambiguous=ambiguous, admin1=admin1,
+                        actor=actor, min_fatalities=min_fatalities,
+                        max_fatalities=max_fatalities, count=count)
 
 
 #: Handler parameters: the workbench state, and the request's filters.

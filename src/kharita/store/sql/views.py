@@ -20,7 +20,14 @@ SORTS: dict[str, str] = {
     "date_desc": "rn",
     "date_asc": "rn DESC",
     "fatalities_desc": "fatalities_best DESC NULLS LAST, rn",
+    "fatalities_asc": "fatalities_best ASC NULLS LAST, rn",
 }
+#: Columns of the events table a header click sorts by (``<column>_asc|_desc``; ties
+#: newest first).
+SORT_COLUMNS: tuple[str, ...] = ("event_id", "entity_id", "confidence", "weight", "event_type",
+                                 "source", "country_iso3", "admin1", "place")
+SORTS.update({f"{c}_{d}": f"{c} {d.upper()} NULLS LAST, rn" for c in SORT_COLUMNS
+              for d in ("asc", "desc")})
 #: The condition on ``events`` for the current, not withdrawn events.
 LIVE = "NOT COALESCE(withdrawn, FALSE)"
 #: Columns of one row of the events table.

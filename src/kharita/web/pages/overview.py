@@ -14,7 +14,30 @@ router = APIRouter()
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def overview_page(wb: WorkbenchDep) -> HTMLResponse:
-    return wb.render("overview.html.j2", "overview", "Overview", brief=wb.overview())
+    """The whole overview once built; before that, at once, the sections built so far
+    and a loading notice for the others (the page fetches them as they are ready)."""
+    order, built = wb.overview_sections()
+    if len(built) == len(order) and wb._overview is not None:
+        return wb.render("overview.html.j2", "overview", "Overview", brief=wb.overview())
+    return wb.render("overview.html.j2", "overview", "Overview", brief=None,
+                     order=order, fragments={k: _fragment(wb, v) for k, v in built.items()},
+                     data={"pending": [k for k, _ in order if k not in built]})
+
+
+def _fragment(wb: WorkbenchDep, section: Any) -> str:
+    """One overview section as HTML (the brief's own section template)."""
+    return wb.env.from_string('{% from "_sections.html.j2" import render_section %}'
+                              "{{ render_section(s, syn) }}").render(
+        s=section, syn=wb.info.synthetic)
+
+
+@router.get("/api/overview/sections", tags=["store"])
+def api_overview_sections(wb: WorkbenchDep) -> dict[str, Any]:
+    """The overview's sections built so far as HTML (``done``: all are built); the
+    overview page polls this while the heavy sections are computed."""
+    order, built = wb.overview_sections()
+    return {"done": len(built) == len(order),
+            "sections": {k: _fragment(wb, v) for k, v in built.items()}}
 
 
 @router.get("/api/summary", tags=["store"])

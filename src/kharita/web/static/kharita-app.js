@@ -53,13 +53,18 @@
   /* The filter controls and the query parameters they stand for (the URL is the state:
      every view is a permalink, Back and Forward restore it). */
   var FILTERS = [["f-from", "from"], ["f-to", "to"], ["f-branch", "branch"], ["f-country", "country"],
-                 ["f-type", "type"], ["f-source", "source"], ["f-conf", "min_confidence"]];
+                 ["f-type", "type"], ["f-source", "source"], ["f-admin1", "admin1"],
+                 ["f-actor", "actor"], ["f-minfat", "min_fatalities"], ["f-maxfat", "max_fatalities"],
+                 ["f-count", "count", "incidents"], ["f-conf", "min_confidence", "0"]];
+  function isDefault(f, v) {
+    if (f[2] === undefined) { return false; }
+    return f[1] === "min_confidence" ? Number(v) === 0 : v === f[2];
+  }
   function filterParams() {
     var p = new URLSearchParams();
     FILTERS.forEach(function (f) {
       var el = $(f[0]);
-      if (!el || !el.value || !String(el.value).trim()) { return; }
-      if (f[1] === "min_confidence" && Number(el.value) === 0) { return; }
+      if (!el || !el.value || !String(el.value).trim() || isDefault(f, String(el.value).trim())) { return; }
       p.append(f[1], String(el.value).trim());
     });
     return p;
@@ -73,9 +78,68 @@
       if (el.tagName === "SELECT" && v && !Array.prototype.some.call(el.options, function (o) { return o.value === v; })) {
         var o = document.createElement("option"); o.value = v; o.textContent = v; el.appendChild(o);
       }
-      el.value = v === null ? (f[2] !== undefined ? f[2] : (f[1] === "min_confidence" ? "0" : "")) : v;
+      el.value = v === null ? (f[2] !== undefined ? f[2] : "") : v;
     });
     return q;
+  }
+  /* Sortable tables: a click on a header sorts by that column, a second click reverses;
+     the sort is in the URL (?sort=COLUMN_asc|_desc) so it is part of the permalink. */
+  function sortKey(th) { return th.getAttribute("data-sort"); }
+  function markSorted(table, sort) {
+    Array.prototype.forEach.call(table.querySelectorAll("th[data-sort]"), function (th) {
+      var k = sortKey(th), dir = sort === k + "_asc" ? "ascending" : sort === k + "_desc" ? "descending" : "none";
+      th.setAttribute("aria-sort", dir);
+      th.classList.toggle("sorted-asc", dir === "ascending");
+      th.classList.toggle("sorted-desc", dir === "descending");
+    });
+  }
+  function headerSort(table, current, onSort) {
+    Array.prototype.forEach.call(table.querySelectorAll("th[data-sort]"), function (th) {
+      th.tabIndex = 0; th.title = "sort by " + th.textContent;
+      function go() {
+        var k = sortKey(th), first = th.getAttribute("data-first") || "asc";
+        var other = first === "asc" ? "desc" : "asc";
+        onSort(current() === k + "_" + first ? k + "_" + other : k + "_" + first);
+      }
+      th.addEventListener("click", go);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); go(); } });
+    });
+  }
+  function sortRows(table, sort) {
+    /* client-side order of a fully rendered table (the branches list) */
+    var m = /^(.*)_(asc|desc)$/.exec(sort || "");
+    var ths = Array.prototype.slice.call(table.querySelectorAll("thead th"));
+    var idx = m ? ths.findIndex(function (th) { return sortKey(th) === m[1]; }) : -1;
+    var tbody = table.tBodies[0];
+    var rows = Array.prototype.slice.call(tbody.rows);
+    var ordered = idx < 0 ? table.origRows.slice() : rows.slice().sort(function (a, b) {
+      var x = a.cells[idx].textContent.trim(), y = b.cells[idx].textContent.trim();
+      var nx = Number(x.replace(/,/g, "")), ny = Number(y.replace(/,/g, ""));
+      var c = (x !== "" && y !== "" && !isNaN(nx) && !isNaN(ny)) ? nx - ny
+        : (x === "" ? 1 : y === "" ? -1 : x.localeCompare(y));
+      if (x === "" || y === "") { return c; }  /* empty cells last either way */
+      return m[2] === "asc" ? c : -c;
+    });
+    ordered.forEach(function (r) { tbody.appendChild(r); });
+    table.setAttribute("data-sort", idx < 0 ? "" : sort);
+    markSorted(table, idx < 0 ? "" : sort);
+  }
+  function initSortableTable(table) {
+    /* the sort of a table is ?sort=..., or ?NAME=... with data-sort-param="NAME" */
+    var param = table.getAttribute("data-sort-param") || "sort";
+    Array.prototype.forEach.call(table.querySelectorAll("thead th"), function (th) {
+      if (!th.hasAttribute("data-sort")) {
+        th.setAttribute("data-sort", th.textContent.trim().toLowerCase().replace(/[^a-z0-9]+/g, "-"));
+      }
+    });
+    table.origRows = Array.prototype.slice.call(table.tBodies[0].rows);
+    function current() { return new URLSearchParams(window.location.search).get(param) || ""; }
+    headerSort(table, current, function (sort) {
+      var p = new URLSearchParams(window.location.search); p.set(param, sort);
+      toURL(p); sortRows(table, sort);
+    });
+    window.addEventListener("popstate", function () { sortRows(table, current()); });
+    sortRows(table, current());
   }
   function toURL(params) {
     var qs = params.toString();
@@ -256,6 +320,8 @@
       });
       p.set("page", String(state.page)); p.set("size", String(state.size));
       p.set("sort", $("sort").value);
+      markSorted($("events-table"), $("sort").value);
+      $("events-table").setAttribute("data-sort", $("sort").value);
       return getJSON("/api/events?" + p.toString()).then(function (res) {
         state.total = res.total;
         tbody.textContent = "";
@@ -289,6 +355,15 @@
       clearTimeout(timer); timer = setTimeout(function () { state.page = 1; load(); }, 250);
     });
     $("sort").addEventListener("change", function () { state.page = 1; load(); });
+    var table = $("events-table");
+    headerSort(table, function () { return $("sort").value; }, function (sort) {
+      var sel = $("sort");
+      if (!Array.prototype.some.call(sel.options, function (o) { return o.value === sort; })) {
+        var o = document.createElement("option"); o.value = sort; o.textContent = sort.replace(/_/g, " ");
+        sel.appendChild(o);
+      }
+      sel.value = sort; state.page = 1; load();
+    });
     $("prev").addEventListener("click", function () { if (state.page > 1) { state.page--; load(); } });
     $("next").addEventListener("click", function () { state.page++; load(); });
     window.addEventListener("popstate", restore);
@@ -351,8 +426,38 @@
     });
   }
 
-  if (page === "map") { initMap(); }
+  /* ----------------------------------------------------------- overview */
+  function initOverview() {
+    var pending = (DATA.pending || []).slice();
+    if (!pending.length) { return; }
+    document.body.classList.add("loading");
+    function poll() {
+      fetch("/api/overview/sections", { credentials: "same-origin" }).then(function (r) { return r.json(); })
+        .then(function (res) {
+          pending = pending.filter(function (id) {
+            var html = res.sections[id];
+            if (html === undefined) { return true; }
+            var slot = document.querySelector('.overview-slot[data-section-id="' + id + '"]');
+            if (slot) {
+              slot.innerHTML = html;  /* server-rendered by the brief's own template (escaped) */
+              if (window.kharitaCharts) { window.kharitaCharts.drawAll(slot); }
+            }
+            return false;
+          });
+          if (res.done || !pending.length) {
+            document.body.classList.remove("loading");
+            var st = $("overview-status"); if (st) { st.hidden = true; }
+            document.body.setAttribute("data-overview", "done");
+          } else { setTimeout(poll, 700); }
+        }).catch(function () { setTimeout(poll, 2000); });
+    }
+    setTimeout(poll, 300);
+  }
+
+  if (page === "overview") { initOverview(); }
+  else if (page === "map") { initMap(); }
   else if (page === "events" && $("events-table")) { initEvents(); }
   else if (page === "network") { initNetwork(); }
   else if (page === "branches" && DATA.entity_id) { initBranch(); }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), initSortableTable);
 })();
