@@ -93,7 +93,8 @@ def test_the_root_and_predecessors_come_from_the_kb(tmp_path):
     from ._fixtures import TINY_KB
 
     text = TINY_KB.replace("{id: is, type: organisation", "{id: dawla, type: organisation")
-    text += ("  - {type: successor_of, source: dawla, target: isi, sources: [t-src], "
+    text += ("  - {type: successor_of, source: dawla, target: isi, valid: {from: \"2013\"}, "
+             "sources: [t-src], "
              "confidence: 1}\n")
     path = tmp_path / "renamed.yaml"
     path.write_text(text, encoding="utf-8")

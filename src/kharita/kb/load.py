@@ -5,6 +5,12 @@ validated the same way. An overlay may add
 sources, entities, relations, territories and claims; an entity whose id already
 exists replaces the shipped one (so an analyst can correct a fact locally).
 
+Loading is bounded, since overlays are user input: :data:`MAX_FILE_BYTES` per file,
+nesting of at most :data:`MAX_DEPTH` collections (YAML or JSON), no YAML aliases
+(:data:`MAX_ALIASES`, against "billion laughs" expansion); a file over a limit is one
+``limits`` problem naming the file and line. Repeated keys in a mapping are
+``duplicate-key`` problems naming the record.
+
 The library never reads the environment: the command line and the workbench turn the
 ``KHARITA_KB_PATH`` setting (:mod:`kharita.config`) and ``--kb`` into ``overlays``.
 """
