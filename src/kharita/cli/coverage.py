@@ -1,4 +1,6 @@
-"""``kharita coverage``: what each ingested file covers (source x country x period)."""
+"""``kharita coverage``: what each ingested file covers (source x country x period);
+``kharita coverage-estimate``: what every source missed, where two or more cover the
+same branch, country and period (capture-recapture)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,30 @@ from typing import Annotated
 import typer
 
 from kharita.cli.options import (
+    ActorOption,
+    Admin1Option,
+    Ambiguous,
+    AmbiguousOption,
+    BranchesOption,
     CountriesOption,
     EngineOption,
     FormatOption,
+    Freq,
+    FromOption,
+    KbOption,
+    MaxFatalitiesOption,
+    MinConfOption,
+    MinFatalitiesOption,
     SourcesOption,
     StoreOption,
+    ToOption,
+    TypesOption,
+    caption,
     open_cli_store,
+    opened_frame,
 )
 from kharita.cli.output import Format, console, emit
+from kharita.errors import UserInputError
 
 
 class CoverageBy(StrEnum):
@@ -25,6 +43,16 @@ class CoverageBy(StrEnum):
 
 def register(app: typer.Typer) -> None:
     app.command("coverage")(coverage_cmd)
+    app.command("coverage-estimate")(coverage_estimate_cmd)
+
+
+FreqOption = Annotated[Freq, typer.Option("--freq", help="Period length.")]
+
+
+class EstimateTable(StrEnum):
+    estimates = "estimates"
+    units = "units"
+    assumptions = "assumptions"
 
 
 def coverage_cmd(
@@ -53,3 +81,65 @@ def coverage_cmd(
                       "is recorded). sample: many countries, few events per country-year; "
                       "trends, shocks and crossings never mix samples with complete "
                       "extracts and stop where a file ends.[/dim]")
+
+
+def coverage_estimate_cmd(
+    freq: FreqOption = Freq.year,
+    level: Annotated[float, typer.Option(
+        "--level", help="Confidence level of the intervals, in (0, 1).")] = 0.95,
+    interactions: Annotated[bool, typer.Option(
+        "--interactions", help="Three or more sources: model dependence between pairs of "
+                               "sources (log-linear two-way terms).")] = False,
+    table: Annotated[EstimateTable | None, typer.Option(
+        "--table", help="Print only this table (-f csv prints one: estimates by "
+                        "default).")] = None,
+    store: StoreOption = None, engine: EngineOption = None, date_from: FromOption = None,
+    date_to: ToOption = None, branches: BranchesOption = None,
+    countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
+    ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
+    event_types: TypesOption = None, admin1: Admin1Option = None, actor: ActorOption = None,
+    min_fatalities: MinFatalitiesOption = None, max_fatalities: MaxFatalitiesOption = None,
+    kb: KbOption = None, fmt: FormatOption = Format.table,
+) -> None:
+    """Incidents no source reported, per branch x country x period where two or more
+    sources cover it (capture-recapture: Chapman for two sources, a log-linear model for
+    three or more), with intervals and the assumptions; needs linked sources (kharita
+    link). Units covered by one source are listed as not testable."""
+    import pandas as pd
+
+    from kharita.analysis.capture import coverage_estimates
+
+    if not 0 < level < 1:
+        raise UserInputError(f"--level {level}: expected a number in (0, 1), e.g. 0.95")
+    with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to,
+                      branches=branches, countries=countries, min_confidence=min_confidence,
+                      ambiguous=ambiguous, sources=sources, event_types=event_types,
+                      admin1=admin1, actor=actor, min_fatalities=min_fatalities,
+                      max_fatalities=max_fatalities) as fr:
+        res = coverage_estimates(fr, freq=freq.value, level=level,
+                                 interactions=interactions)
+    tables = {"estimates": res.estimates.round(2), "units": res.units,
+              "assumptions": pd.DataFrame({"assumption": list(res.assumptions)})}
+    if fmt == Format.json and table is None:
+        emit({**res.describe(), "estimates": res.estimates.to_dict("records"),
+              "units": res.units.to_dict("records")}, fmt)
+        return
+    if fmt != Format.table or table is not None:
+        name = table.value if table is not None else "estimates"
+        emit(tables[name], fmt, freq=freq.value, title=name)
+        return
+    if res.testable:
+        emit(tables["estimates"], fmt, freq=freq.value,
+             title=f"Incidents no source reported, per {freq.value} "
+                   f"({round(level * 100)}% intervals)",
+             caption=caption(fr, "observed: incidents at least one covering source "
+                                 "reported; missed = total - observed"),
+             columns=["entity_id", "country_iso3", "period", "sources", "observed",
+                      "missed", "lower", "upper"])
+    else:
+        console.print(res.reason, highlight=False)
+    emit(tables["units"], fmt, freq=freq.value, title="Every branch, country and period",
+         max_rows=40)
+    console.print("Assumptions:", highlight=False)
+    for a in res.assumptions:
+        console.print(f"  - {a}", highlight=False)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from kharita.report.sections import (
     activity,
+    capture,
     caveats,
     claims,
     contagion,
@@ -49,7 +50,7 @@ def spec(module: object) -> SectionSpec:
 
 SECTIONS: tuple[SectionSpec, ...] = tuple(spec(m) for m in (
     summary, claims, eventmap, activity, regions, gravity, decentralization, shocks,
-    structure, contagion, outlook, provenance, caveats))
+    structure, contagion, outlook, capture, provenance, caveats))
 
 
 def run_section(s: SectionSpec, data: BriefData) -> Section:
