@@ -11,7 +11,7 @@ import pytest
 
 from kharita.errors import KBValidationError, KharitaError
 from kharita.kb import load_kb
-from kharita.kb.load import MAX_DEPTH, MAX_FILE_BYTES, safe_load_bounded
+from kharita.kb.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_TOTAL_BYTES, safe_load_bounded
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -65,6 +65,25 @@ def test_oversized_file_and_devices_are_refused(tmp_path: Path) -> None:
     zero = Path("/dev/zero")
     if zero.exists():
         assert "larger than" in _only_problem(zero)
+
+
+def test_total_size_of_a_folder_of_overlays_is_capped(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many files each under the per-file cap cannot add up past the total cap (caps made
+    small here so the test reads kilobytes, not megabytes)."""
+    from kharita.kb import load as load_mod
+
+    monkeypatch.setattr(load_mod, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(load_mod, "MAX_TOTAL_BYTES", 2500)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"{i:03d}.yaml").write_bytes(b"# " + b"x" * 900 + b"\n")
+    kb = load_kb([folder], include_shipped=False, check=False)
+    limits = [p for p in kb.problems if p.rule == "limits"]
+    assert [Path(p.file).name for p in limits] == ["002.yaml", "003.yaml"]
+    assert all("exceed 2,500 bytes" in p.message for p in limits)
+    assert MAX_TOTAL_BYTES >= 8 * MAX_FILE_BYTES  # the shipped caps
 
 
 def test_moderate_nesting_and_plain_json_still_load(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ validated the same way. An overlay may add
 sources, entities, relations, territories and claims; an entity whose id already
 exists replaces the shipped one (so an analyst can correct a fact locally).
 
-Loading is bounded, since overlays are user input: :data:`MAX_FILE_BYTES` per file,
+Loading is bounded, since overlays are user input: :data:`MAX_FILE_BYTES` per file and
+:data:`MAX_TOTAL_BYTES` over all files of one load,
 nesting of at most :data:`MAX_DEPTH` collections (YAML or JSON), no YAML aliases
 (:data:`MAX_ALIASES`, against "billion laughs" expansion); a file over a limit is one
 ``limits`` problem naming the file and line. Repeated keys in a mapping are
@@ -34,6 +35,8 @@ from kharita.kb.validate import Problem, validate
 
 #: Largest KB file or overlay read, in bytes (the largest shipped file is about 40 kB).
 MAX_FILE_BYTES = 4 * 1024 * 1024
+#: Largest total read over all KB files and overlays of one load, in bytes.
+MAX_TOTAL_BYTES = 32 * 1024 * 1024
 #: Deepest nesting of YAML (or JSON) collections in a KB file; shipped files use 4.
 MAX_DEPTH = 64
 #: YAML aliases (``*name``) allowed per file. KB files need none, and each alias can
@@ -275,13 +278,15 @@ def load_kb(
     problems: list[Problem] = []
     parsed: list[tuple[Path, KBFile]] = []
     digest = hashlib.sha256()
+    total = 0
     for path in paths:
         try:
-            data = read_limited(path)
+            data = read_limited(path, min(MAX_FILE_BYTES, max(MAX_TOTAL_BYTES - total, 0)))
             text = data.decode("utf-8")
         except KBLimitError as exc:
-            problems.append(Problem(str(path), None, f"cannot read file: {exc.problem}",
-                                    "limits"))
+            why = exc.problem if total + MAX_FILE_BYTES <= MAX_TOTAL_BYTES else (
+                f"the KB files read so far and this one exceed {MAX_TOTAL_BYTES:,} bytes")
+            problems.append(Problem(str(path), None, f"cannot read file: {why}", "limits"))
             continue
         except IsADirectoryError:
             problems.append(Problem(str(path), None, "cannot read file: is a directory"))
@@ -293,6 +298,7 @@ def load_kb(
         except UnicodeDecodeError as exc:
             problems.append(Problem(str(path), None, f"cannot read file: not UTF-8 ({exc})"))
             continue
+        total += len(data)
         digest.update(data)
         kbfile = _parse_file(path, text, problems)
         if kbfile is not None:
