@@ -195,3 +195,107 @@ def test_map_permalink_and_drill_down(real_server, watched) -> None:
     dates = pg.locator("#events-table tbody tr td:nth-child(2)").all_inner_texts()
     assert dates and all(d.startswith("2016") for d in dates)
     watched.check()
+
+
+def test_new_filters_permalink_and_back(real_server, watched, tmp_path) -> None:
+    pg = watched.page
+    pg.goto(real_server + "/events?branch=is-west-africa&admin1=Borno+state&min_fatalities=10")
+    pg.wait_for_selector("#events-table[data-total]")
+    assert pg.input_value("#f-admin1") == "Borno state" and pg.input_value("#f-minfat") == "10"
+    assert pg.input_value("#f-count") == "incidents"
+    borno = int(pg.get_attribute("#events-table", "data-total") or -1)
+    assert borno > 0
+    cells = pg.locator("#events-table tbody td:nth-child(9)").all_inner_texts()
+    admin1 = {t.strip() for t in cells}
+    deaths = [int(t) for t in
+              pg.locator("#events-table tbody td:nth-child(11)").all_inner_texts()]
+    assert admin1 == {"Borno state"} and deaths and min(deaths) >= 10
+    # one more filter narrows the table and reaches the URL; Back restores both
+    pg.fill("#f-maxfat", "20")
+    pg.dispatch_event("#f-maxfat", "change")
+    pg.wait_for_url("**max_fatalities=20**")
+    pg.wait_for_selector(f"#events-table:not([data-total='{borno}'])")
+    assert int(pg.get_attribute("#events-table", "data-total") or -1) < borno
+    pg.select_option("#f-count", "reports")
+    pg.wait_for_url("**count=reports**")
+    pg.fill("#f-actor", "Islamic State")
+    pg.dispatch_event("#f-actor", "change")
+    pg.wait_for_url("**actor=Islamic**")
+    pg.wait_for_selector("#events-table[data-total]")
+    pg.screenshot(path=str(tmp_path / "events-filters.png"), full_page=True)
+    pg.go_back()
+    pg.go_back()
+    pg.go_back()
+    pg.wait_for_selector(f"#events-table[data-total='{borno}']")
+    assert pg.input_value("#f-maxfat") == "" and pg.input_value("#f-count") == "incidents"
+    assert pg.input_value("#f-actor") == "" and pg.input_value("#f-admin1") == "Borno state"
+    # the map takes the same filters from its URL
+    pg.goto(real_server + "/map?admin1=Borno+state&min_fatalities=10")
+    pg.wait_for_selector("#map[data-cells]", timeout=60_000)
+    assert pg.input_value("#f-admin1") == "Borno state"
+    watched.check()
+
+
+def test_sorting_by_header_with_permalink(real_server, watched, tmp_path) -> None:
+    pg = watched.page
+    pg.goto(real_server + "/events?branch=is-syria")
+    pg.wait_for_selector("#events-table[data-total]")
+
+    def deaths() -> list[int]:
+        return [int(t or -1) for t in
+                pg.locator("#events-table tbody td:nth-child(11)").all_inner_texts()]
+
+    pg.click("#events-table th[data-sort='fatalities']")
+    pg.wait_for_url("**sort=fatalities_desc**")
+    pg.wait_for_selector("#events-table[data-sort='fatalities_desc'] th.sorted-desc")
+    pg.wait_for_function("() => document.querySelector('#events-table tbody td:nth-child(11)')")
+    top = deaths()
+    assert top == sorted(top, reverse=True) and top[0] >= 50  # the deadliest first
+    pg.click("#events-table th[data-sort='fatalities']")  # again: the other way
+    pg.wait_for_url("**sort=fatalities_asc**")
+    pg.wait_for_selector("#events-table[data-sort='fatalities_asc']")
+    pg.wait_for_function(f"() => document.querySelector('#events-table tbody td:nth-child(11)')"
+                         f".textContent !== '{top[0]}'")
+    bottom = deaths()
+    assert bottom == sorted(bottom)
+    pg.click("#events-table th[data-sort='place']")
+    pg.wait_for_url("**sort=place_asc**")
+    pg.wait_for_selector("#events-table[data-sort='place_asc']")
+    pg.go_back()  # Back: deaths ascending again
+    pg.wait_for_selector("#events-table[data-sort='fatalities_asc']")
+    assert pg.input_value("#sort") == "fatalities_asc"
+    pg.screenshot(path=str(tmp_path / "events-sorted.png"), full_page=True)
+    # a permalink of the sorted table opens sorted
+    pg.goto(real_server + "/events?branch=is-syria&sort=fatalities_desc")
+    pg.wait_for_selector("#events-table[data-sort='fatalities_desc']")
+    pg.wait_for_function("() => document.querySelector('#events-table tbody td:nth-child(11)')")
+    assert deaths() == top
+    # the branches list sorts in the page, by the events column, in the URL too
+    pg.goto(real_server + "/branches")
+    pg.click("#branches-table th[data-sort='events']")
+    pg.wait_for_url("**sort=events_desc**")
+    counts = [float(t.replace(",", "")) for t in
+              pg.locator("#branches-table tbody td:nth-child(8)").all_inner_texts() if t.strip()]
+    assert len(counts) >= 3 and counts == sorted(counts, reverse=True)
+    pg.reload()
+    assert pg.get_attribute("#branches-table", "data-sort") == "events_desc"
+    pg.screenshot(path=str(tmp_path / "branches-sorted.png"), full_page=True)
+    watched.check()
+
+
+def test_network_as_of_2005(real_server, watched, tmp_path) -> None:
+    pg = watched.page
+    pg.goto(real_server + "/network?as_of=2005-06-01")
+    pg.wait_for_selector("#cy[data-asof='2005-06-01']", timeout=30_000)
+    assert pg.input_value("#asof") == "2005-06-01"
+    n2005 = int(pg.get_attribute("#cy", "data-nodes") or -1)
+    status = pg.inner_text("#net-status")
+    assert 0 < n2005 <= 5, status  # al-Zarqawi's AQI, no GDP, offices or provinces
+    pg.screenshot(path=str(tmp_path / "network-2005.png"), full_page=True)
+    pg.click("#asof-a")  # 2015-06-01
+    pg.wait_for_url("**as_of=2015-06-01**")
+    pg.wait_for_selector("#cy[data-asof='2015-06-01']")
+    assert int(pg.get_attribute("#cy", "data-nodes") or -1) > n2005
+    pg.go_back()
+    pg.wait_for_selector("#cy[data-asof='2005-06-01']")
+    watched.check()

@@ -320,8 +320,8 @@
       });
       p.set("page", String(state.page)); p.set("size", String(state.size));
       p.set("sort", $("sort").value);
-      markSorted($("events-table"), $("sort").value);
-      $("events-table").setAttribute("data-sort", $("sort").value);
+      var sorted = $("sort").value;
+      markSorted($("events-table"), sorted);
       return getJSON("/api/events?" + p.toString()).then(function (res) {
         state.total = res.total;
         tbody.textContent = "";
@@ -338,6 +338,7 @@
         $("page-info").textContent = "page " + state.page + " of " + pages + " · " +
           res.total.toLocaleString("en") + " rows" + (SYN ? " · SYNTHETIC" : "");
         $("events-table").setAttribute("data-total", String(res.total));
+        $("events-table").setAttribute("data-sort", sorted);  /* set once the rows are in */
         $("prev").disabled = state.page <= 1; $("next").disabled = state.page >= pages;
       }).catch(function () {
         tbody.textContent = ""; $("page-info").textContent = "no rows (see the error above)";
@@ -375,7 +376,7 @@
     var COLORS = { organisation: "#111111", directorate: "#5b2c6f", office: "#1f618d",
                    province: "#c0392b", predecessor: "#7f8c8d", person: "#b9770e",
                    group: "#16a085", splinter: "#95a5a6" };
-    var cy = cytoscape({ container: $("cy"), elements: [], wheelSensitivity: 0.3,
+    var cy = cytoscape({ container: $("cy"), elements: [], wheelSensitivity: 0.3, maxZoom: 2.5,
       style: [
         { selector: "node", style: { "label": "data(label)", "font-size": 9, "text-wrap": "wrap",
           "text-max-width": 90, "background-color": function (n) { return COLORS[n.data("type")] || "#555"; },
@@ -401,13 +402,23 @@
       });
     }
     var input = $("asof");
-    input.value = DATA.as_of;
-    input.addEventListener("change", function () { if (input.value) { load(input.value); } });
+    function show(day, push) {  /* the date is in the URL (?as_of=...): a permalink */
+      input.value = day;
+      if (push !== false) {
+        var p = new URLSearchParams(window.location.search); p.set("as_of", day); toURL(p);
+      }
+      return load(day);
+    }
+    function restore() {
+      return show(new URLSearchParams(window.location.search).get("as_of") || DATA.as_of, false);
+    }
+    input.addEventListener("change", function () { if (input.value) { show(input.value); } });
     [["asof-a", DATA.compare[0]], ["asof-b", DATA.compare[1]]].forEach(function (x) {
       $(x[0]).textContent = x[1];
-      $(x[0]).addEventListener("click", function () { input.value = x[1]; load(x[1]); });
+      $(x[0]).addEventListener("click", function () { show(x[1]); });
     });
-    load(DATA.as_of);
+    window.addEventListener("popstate", restore);
+    restore();
   }
 
   /* ------------------------------------------------------------- branch */
