@@ -157,7 +157,9 @@ def test_all_presets_on_the_real_extracts(shared_data, kb):
     assert shift.figures["africa_share_by_year"][2018] == 0.0825
     assert shift.figures["middle_east_share_by_year"][2018] == 0.9175
     assert 2015 not in shift.figures["africa_share_by_year"]  # Syria not covered in 2015
-    assert shift.figures["centre_last"] == {"year": 2019, "lat": 28.525, "lon": 30.257}
+    # the centre over the comparable span too: it no longer jumps south in 2019 when
+    # Iraq's data stop (it was 28.5N 30.3E, between Syria and Nigeria)
+    assert shift.figures["centre_last"] == {"year": 2018, "lat": 33.054, "lon": 37.315}
     # the comparable years are 2016-2018: the claim (after 2019) cannot be tested; the
     # old "supported" compared 2017 with a 2019 in which Iraq had no data
     dec = results["decentralization"]
@@ -175,10 +177,76 @@ def test_all_presets_on_the_real_extracts(shared_data, kb):
         0.474, 0.23, 0.978, 0.12)
     auto = results["provinces-autonomy"]
     assert auto.verdict == SUPPORTED
-    assert auto.figures["other_share"] == {"is-iraq": 0.0, "is-syria": 0.0,
-                                           "is-west-africa": 0.073}
-    assert auto.figures["summary"]["n_events"] == 10767
-    assert auto.figures["summary"]["excluded_core_or_predecessor_only"] == 2845
+    # fitted on the covered span 2016-01-01..2018-12-25 (the Iraq file's end)
+    assert auto.figures["other_share"] == {"is-iraq": 0.016, "is-syria": 0.061,
+                                           "is-west-africa": 0.069}
+    assert auto.figures["summary"]["n_events"] == 7896
+    assert auto.figures["summary"]["period_end"] == "2018-12-25"
+    # every verdict is the same under split/full/exclude, incidents/reports and (for the
+    # contagion model) a yearly background: robust
+    for r in results.values():
+        assert r.figures["robust"], r.figures["sensitivity"]
+        axes = {(x["axis"], x["value"]) for x in r.figures["sensitivity"]}
+        assert {("ambiguous", "full"), ("ambiguous", "exclude")} <= axes
+    assert ("background", "yearly") in {(x["axis"], x["value"])
+                                        for x in auto.figures["sensitivity"]}
+
+
+def test_a_verdict_that_flips_with_the_ambiguity_rule_is_fragile(tmp_path):
+    """Africa's events after 2019 are half joint labels ("is-sahel and/or JNIM"): split,
+    Africa ties the Middle East (contradicted); counted in full, Africa leads. The check
+    does not pick one: not testable, fragile, with each run's verdict."""
+    kb = tiny_kb(tmp_path)
+    con = connect(tmp_path / "fragile.duckdb")
+    for year in range(2016, 2024):
+        for i in range(12):
+            add_event(con, f"m:{year}:{i}", f"{year}-04-{i + 1:02d}",
+                      attributions=(("is-iraq", 1, 1.0),))
+        if year < 2020:
+            continue
+        for i in range(6):
+            add_event(con, f"a:{year}:{i}", f"{year}-05-{i + 1:02d}", country="MLI",
+                      admin1="Menaka", lat=15.9, lon=2.4, attributions=(("is-sahel", 1, 1.0),))
+        for i in range(12):
+            add_event(con, f"j:{year}:{i}", f"{year}-06-{i + 1:02d}", country="MLI",
+                      admin1="Menaka", lat=15.9, lon=2.4,
+                      attributions=(("is-sahel", 1, 0.5), ("jnim", 1, 0.5)))
+    fr = build_frame(con, kb)
+    plain = run_preset(fr, "shift-to-africa", n_boot=100, sensitivity=False)
+    assert plain.verdict == CONTRADICTED  # split: 6 + 12 x 0.5 = 12, a tie every year
+    r = run_preset(fr, "shift-to-africa", n_boot=100)
+    assert r.verdict == NOT_TESTABLE and r.reason.startswith("fragile (not robust)")
+    runs = {(x["axis"], x["value"]): x["verdict"] for x in r.figures["sensitivity"]}
+    assert runs[("as given", "ambiguous=split, count=incidents")] == CONTRADICTED
+    assert runs[("ambiguous", "exclude")] == CONTRADICTED
+    assert runs[("ambiguous", "full")] != CONTRADICTED  # 18 against 12
+    assert r.figures["robust"] is False
+    assert list(r.tables["sensitivity"].columns) == ["axis", "value", "verdict", "reason"]
+
+
+def test_decentralization_compares_years_of_similar_size(tmp_path):
+    """2017 with 300 events is not compared with a 2022 of 4 (the old 'supported'): the
+    latest later year of similar size (2021, 120 events) is, and 2022 is listed."""
+    kb = tiny_kb(tmp_path)
+    con = connect(tmp_path / "size.duckdb")
+    n = {2016: 200, 2017: 300, 2018: 200, 2020: 150, 2021: 120, 2022: 4}
+    rows, atts = [], []
+    for year, k in n.items():
+        for i in range(k):
+            core = i % 10 < (8 if year < 2019 else 5)
+            eid = f"e:{year}:{i}"
+            rows.append((eid, f"{year}-{i % 12 + 1:02d}-10", "IRQ" if core else "NGA"))
+            atts.append((eid, "is-iraq" if core else "is-west-africa"))
+    con.register("ev", pd.DataFrame(rows, columns=["e", "d", "c"]))
+    con.register("att_rows", pd.DataFrame(atts, columns=["e", "b"]))
+    con.execute("INSERT INTO events (event_id, source, date_start, country_iso3) "
+                "SELECT e, 'test', CAST(d AS DATE), c FROM ev")
+    con.execute("INSERT INTO attributions (event_id, entity_id, side, confidence, rule) "
+                "SELECT e, b, 1, 1.0, 'test' FROM att_rows")
+    d = run_preset(build_frame(con, kb), "decentralization", n_boot=100, sensitivity=False)
+    assert (d.figures["baseline"]["year"], d.figures["last"]["year"]) == (2017, 2021)
+    assert d.figures["skipped_small_years"] == ["2022 (4 events)"]
+    assert d.verdict == SUPPORTED, d.reason
 
 
 def test_unknown_preset():

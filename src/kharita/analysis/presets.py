@@ -9,6 +9,17 @@ reason. The decision rules are stated in each preset's docstring and in
 Presets: ``shift-to-africa``, ``decentralization``,
 ``survival-after-leadership-losses``, ``provinces-autonomy`` (uses the contagion
 model of :mod:`kharita.analysis.contagion`).
+
+Robustness. A verdict rests on model choices an analyst could make otherwise: how joint
+labels count (``ambiguous`` split / full / exclude), whether linked reports count once
+(``count`` incidents / reports, when the frame offers it) and, for the contagion model,
+a constant or a yearly background. Each preset is run again with each other value of
+each choice it depends on (:data:`SENSITIVITY_AXES`; one choice changed at a time, the
+others as the frame has them); ``figures["sensitivity"]`` lists every run's verdict.
+A verdict that changes across these runs is **fragile**: the result is then "not
+testable with this data" with the reason "fragile (not robust): ...", never the answer
+of one arbitrary choice. Comparisons over time use only the comparable span of the
+files (:func:`kharita.analysis.coverage.comparable`).
 """
 
 from __future__ import annotations
@@ -37,6 +48,19 @@ NOT_TESTABLE = "not testable with this data"
 VERDICTS: tuple[str, ...] = (SUPPORTED, CONTRADICTED, NOT_TESTABLE)
 #: The year the territorial "caliphate" fell (Baghouz, March 2019): "after" starts here.
 CALIPHATE_END_YEAR = 2019
+#: The model choices each preset's verdict depends on (see the module docstring).
+SENSITIVITY_AXES: dict[str, tuple[str, ...]] = {
+    "shift-to-africa": ("ambiguous", "count"),
+    "decentralization": ("ambiguous", "count"),
+    "survival-after-leadership-losses": ("ambiguous", "count"),
+    "provinces-autonomy": ("ambiguous", "count", "background"),
+}
+#: The values of each choice.
+AXIS_VALUES: dict[str, tuple[str, ...]] = {
+    "ambiguous": ("split", "full", "exclude"),
+    "count": ("incidents", "reports"),
+    "background": ("constant", "yearly"),
+}
 
 
 @dataclass
@@ -82,7 +106,8 @@ def _coverage(frame: Frame) -> dict[str, Any]:
             "events": int(str(r["events"])), "countries": ",".join(countries)}
 
 
-def shift_to_africa(frame: Frame, *, n_boot: int = 500, seed: int = 0) -> CheckResult:
+def _shift_to_africa(frame: Frame, *, n_boot: int = 500, seed: int = 0,
+                     variant: bool = False) -> CheckResult:
     """Claim: after the caliphate fell, the network's centre of gravity moved to Africa.
 
     Rule: not testable unless the store has the network's events both before 2019 and
@@ -160,27 +185,28 @@ def _y(x: pd.Timestamp | None) -> str:
 
 #: The last year of a decentralization comparison needs this many network events ...
 MIN_YEAR_EVENTS = 50
-#: ... and this share of the baseline year's.
-MIN_YEAR_SHARE = 0.05
+#: ... and this share of the baseline year's (periods of similar size).
+MIN_YEAR_SHARE = 0.1
 
 
-def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
-                           structure_dates: tuple[str, str] = ("2015-06-01", "2024-06-01")
-                           ) -> CheckResult:
+def _decentralization(frame: Frame, *, n_boot: int = 500, seed: int = 0,
+                      structure_dates: tuple[str, str] = ("2015-06-01", "2024-06-01"),
+                      variant: bool = False) -> CheckResult:
     """Claim: the network turned from a centralised state into a decentralised network.
 
     Rule (events): compare the network's busiest year before 2019 (the caliphate at
-    its height) with the last year in the store: the core's share (Iraq + Syria, with
-    the predecessors) and the effective number of branches.
+    its height) with the latest comparable year after 2019 that has at least
+    :data:`MIN_YEAR_EVENTS` events and :data:`MIN_YEAR_SHARE` of the baseline's (smaller
+    later years are listed in ``figures["skipped_small_years"]``): the core's share
+    (Iraq + Syria, with the predecessors) and the effective number of branches.
     **Supported** when the core's share fell and the effective number of branches
     (1/HHI) rose, both with non-overlapping 95% bootstrap intervals;
     **contradicted** when the core's share rose with non-overlapping intervals;
     otherwise not testable (the change is within the noise, or fewer than two years or
     branches). Only the comparable span is used
     (:func:`kharita.analysis.coverage.comparable`); not testable when it ends by 2019
-    or when the last year has fewer than :data:`MIN_YEAR_EVENTS` events or
-    :data:`MIN_YEAR_SHARE` of the baseline's. Figures also report the KB's structural
-    centralisation on two dates.
+    or when no year after 2019 is of similar size. Figures also report the KB's
+    structural centralisation on two dates.
     """
     claim = ("After 2019 the network became decentralised: the core in Iraq and Syria "
              "lost weight and the provinces act on their own.")
@@ -192,11 +218,12 @@ def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
     from kharita.analysis.structure import compare_structure
 
     try:
-        cmp = compare_structure(fr.kb, *structure_dates, seeds=5).set_index("measure")
-        figures["kb_structure"] = {
-            m: {d: _num(cmp.loc[m, d]) for d in structure_dates}
-            for m in ("nodes", "degree_centralization", "betweenness_centralization",
-                      "hierarchy") if m in cmp.index}
+        if not variant:  # the KB's structure does not depend on the data's choices
+            cmp = compare_structure(fr.kb, *structure_dates, seeds=5).set_index("measure")
+            figures["kb_structure"] = {
+                m: {d: _num(cmp.loc[m, d]) for d in structure_dates}
+                for m in ("nodes", "degree_centralization", "betweenness_centralization",
+                          "hierarchy") if m in cmp.index}
     except KharitaError as exc:
         figures["kb_structure"] = str(exc)
     if len(c) < 2 or int(c.k.max()) < 2:
@@ -211,8 +238,18 @@ def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
     last = c.iloc[-1]
     if base.year == last.year:
         base = c.iloc[0]
+    # the compared year: the latest comparable year after 2019 of a size similar to the
+    # baseline's (a year of 4 events is no measure of 2017's 3,572)
+    big = c[(c.year > CALIPHATE_END_YEAR) & (c.total >= MIN_YEAR_EVENTS)
+            & (c.total >= MIN_YEAR_SHARE * base.total)]
+    top = int(big.year.max()) if len(big) else 0
+    skipped = [f"{y} ({t:g} events)" for y, t in zip(c.year.astype(int), c.total, strict=True)
+               if y > CALIPHATE_END_YEAR and y > top]
+    if len(big):
+        last = big.iloc[-1]
     figures["baseline"] = _row(base)
     figures["last"] = _row(last)
+    figures["skipped_small_years"] = skipped
     figures["comparable"] = c.attrs.get("coverage", {})
     span = figures["comparable"].get("reason", "")
     if last.year <= CALIPHATE_END_YEAR:
@@ -257,7 +294,8 @@ def _row(r: pd.Series) -> dict[str, Any]:
 COLLAPSE_IRR = 0.5
 
 
-def survival_check(frame: Frame, *, n_placebo: int = 99, seed: int = 0) -> CheckResult:
+def _survival(frame: Frame, *, n_placebo: int = 99, seed: int = 0,
+              variant: bool = False) -> CheckResult:
     """Claim: the network survived the loss of its leaders.
 
     Rule: run :func:`kharita.analysis.shocks.shocks` (both date conventions) and take
@@ -308,8 +346,8 @@ def _p(x: Any) -> str:
 AUTONOMY_OTHER_SHARE = 0.2
 
 
-def provinces_autonomy(frame: Frame, *, contagion: ContagionResult | None = None
-                       ) -> CheckResult:
+def _autonomy(frame: Frame, *, contagion: ContagionResult | None = None,
+              background: str = "constant", variant: bool = False) -> CheckResult:
     """Claim: the provinces plan and act on their own.
 
     Rule: fit the contagion model (:func:`kharita.analysis.contagion.analysis.
@@ -332,8 +370,8 @@ def provinces_autonomy(frame: Frame, *, contagion: ContagionResult | None = None
                            fr.filters.describe())
     f = fr.filters
     try:
-        res = contagion if contagion is not None else contagion_analysis(
-            fr, jitter_seeds=1, bootstrap=0)
+        res = contagion if contagion is not None and not variant else contagion_analysis(
+            fr, jitter_seeds=1, bootstrap=0, background=background)
     except (KharitaError, ValueError) as exc:
         return CheckResult("provinces-autonomy", claim, NOT_TESTABLE,
                            f"the contagion model could not be fitted: {exc}", {}, {},
@@ -357,6 +395,105 @@ def provinces_autonomy(frame: Frame, *, contagion: ContagionResult | None = None
         verdict, reason = NOT_TESTABLE, f"mixed cross-branch triggering ({words})"
     return CheckResult("provinces-autonomy", claim, verdict, reason, figures,
                        {"shares": shares}, f.describe())
+
+
+def _axis_value(frame: Frame, axis: str, options: dict[str, Any]) -> Any:
+    if axis == "background":
+        return options.get("background", "constant")
+    return getattr(frame.filters, axis, None)
+
+
+def robust(name: str, frame: Frame, run: Callable[..., CheckResult], *,
+           sensitivity: bool = True, **options: Any) -> CheckResult:
+    """Run one preset's rule with the frame's choices and, with ``sensitivity``, again
+    with every other value of each choice it depends on (:data:`SENSITIVITY_AXES`); a
+    verdict that changes across the runs is fragile and becomes "not testable" (module
+    docstring). ``figures["sensitivity"]`` and ``tables["sensitivity"]`` list the runs,
+    ``figures["robust"]`` says whether they agree, ``figures["axes_left_out"]`` the
+    choices that could not be varied (a filter the frame does not have)."""
+    from kharita.analysis.frame import FILTER_FIELDS
+
+    main = run(frame, **options)
+    if not sensitivity:
+        return main
+    given = {axis: _axis_value(frame, axis, options) for axis in SENSITIVITY_AXES[name]}
+    rows: list[dict[str, Any]] = [{"axis": "as given", "value": ", ".join(
+        f"{k}={v}" for k, v in given.items() if v is not None), "verdict": main.verdict,
+        "reason": main.reason}]
+    left_out: list[str] = []
+    light = {k: v for k, v in options.items() if k != "contagion"}
+    for axis in SENSITIVITY_AXES[name]:
+        if axis != "background" and axis not in FILTER_FIELDS:
+            left_out.append(f"{axis} ({' vs '.join(AXIS_VALUES[axis])}): the analysis frame "
+                            "has no such filter in this version")
+            continue
+        for value in AXIS_VALUES[axis]:
+            if value == given[axis]:
+                continue
+            try:
+                if axis == "background":
+                    alt = run(frame, **{**light, "background": value}, variant=True)
+                else:
+                    alt = run(frame.narrow(**{axis: value}), **light, variant=True)
+                verdict, reason = alt.verdict, alt.reason
+            except KharitaError as exc:
+                verdict, reason = NOT_TESTABLE, str(exc)
+            rows.append({"axis": axis, "value": value, "verdict": verdict, "reason": reason})
+    verdicts = {r["verdict"] for r in rows}
+    main.figures["sensitivity"] = [{k: r[k] for k in ("axis", "value", "verdict")}
+                                   for r in rows]
+    main.figures["robust"] = len(verdicts) == 1
+    main.figures["axes_left_out"] = left_out
+    main.tables["sensitivity"] = pd.DataFrame(rows)
+    if len(verdicts) > 1 and main.verdict != NOT_TESTABLE:
+        flips = "; ".join(f"{r['axis']}={r['value']}: {r['verdict']}" for r in rows[1:]
+                          if r["verdict"] != main.verdict)
+        main.reason = (f"fragile (not robust): {main.verdict} with the choices as given "
+                       f"({rows[0]['value']}), but {flips}. As given: {main.reason}")
+        main.verdict = NOT_TESTABLE
+    elif len(verdicts) > 1:
+        flips = "; ".join(f"{r['axis']}={r['value']}: {r['verdict']}" for r in rows[1:]
+                          if r["verdict"] != main.verdict)
+        main.reason += f" (other choices differ: {flips}; not robust either way)"
+    if left_out:
+        main.reason += " Not varied: " + "; ".join(left_out) + "."
+    return main
+
+
+def shift_to_africa(frame: Frame, *, n_boot: int = 500, seed: int = 0,
+                    sensitivity: bool = True) -> CheckResult:
+    """The ``shift-to-africa`` rule (:func:`_shift_to_africa`) with its sensitivity to
+    the ambiguity rule and the count (:func:`robust`)."""
+    return robust("shift-to-africa", frame, _shift_to_africa, sensitivity=sensitivity,
+                  n_boot=n_boot, seed=seed)
+
+
+def decentralization_check(frame: Frame, *, n_boot: int = 500, seed: int = 0,
+                           structure_dates: tuple[str, str] = ("2015-06-01", "2024-06-01"),
+                           sensitivity: bool = True) -> CheckResult:
+    """The ``decentralization`` rule (:func:`_decentralization`) with its sensitivity
+    (:func:`robust`)."""
+    return robust("decentralization", frame, _decentralization, sensitivity=sensitivity,
+                  n_boot=n_boot, seed=seed, structure_dates=structure_dates)
+
+
+def survival_check(frame: Frame, *, n_placebo: int = 99, seed: int = 0,
+                   sensitivity: bool = True) -> CheckResult:
+    """The ``survival-after-leadership-losses`` rule (:func:`_survival`) with its
+    sensitivity (:func:`robust`)."""
+    return robust("survival-after-leadership-losses", frame, _survival,
+                  sensitivity=sensitivity, n_placebo=n_placebo, seed=seed)
+
+
+def provinces_autonomy(frame: Frame, *, contagion: ContagionResult | None = None,
+                       background: str = "constant", sensitivity: bool = True
+                       ) -> CheckResult:
+    """The ``provinces-autonomy`` rule (:func:`_autonomy`) with its sensitivity to the
+    contagion background, the ambiguity rule and the count (:func:`robust`);
+    ``contagion`` (a fit of the same frame with ``background``) is used for the run
+    with the choices as given."""
+    return robust("provinces-autonomy", frame, _autonomy, sensitivity=sensitivity,
+                  contagion=contagion, background=background)
 
 
 PRESETS: dict[str, Preset] = {
