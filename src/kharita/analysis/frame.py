@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import math
 from collections.abc import Iterable
@@ -495,11 +496,14 @@ def _base_table(store: Store, kb: KnowledgeBase
     with_incidents = bool(stamp[3])
     wanted = [(name, frame_sql.base_sql)]
     if with_incidents:
-        wanted.append((inc_name, frame_sql.incident_base_sql))
+        wanted.append((inc_name, functools.partial(frame_sql.incident_base_sql,
+                                                   report_base=name)))
     registered = False
+    rebuilt = False
     for table, builder in wanted:
-        if cache.get(table) == stamp and store.has_table(table):
+        if not rebuilt and cache.get(table) == stamp and store.has_table(table):
             continue
+        rebuilt = True  # the incident base reads the report base: rebuilt after it
         if not registered:
             store.register("kh_members", members_frame(network_profile(kb)))
             store.register("kh_regions", regions_frame())

@@ -14,7 +14,7 @@ The **incident base** (:func:`incident_base_sql`) has the same columns with one 
 Both bases carry, besides the frame's columns, ``incident_id`` and ``n_reports`` (the
 incident and its number of reports; the event itself and 1 in the report base),
 ``sources`` (``,``-framed list of the sources reporting it, for the source filter) and
-``actors`` (the lower-cased actor names, `` | ``-joined, for the actor filter).
+``actors`` (the actor names, `` | ``-joined, for the actor filter).
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ MEMBER_COLUMNS: tuple[str, ...] = ("entity_id", "branch_id", "member_region", "v
 REGION_COLUMNS: tuple[str, ...] = ("country_iso3", "country_region")
 
 
-#: The lower-cased actor names of one event (alias ``{e}``), searched by the actor filter.
-ACTORS_SQL = ("LOWER(COALESCE({e}.actor1_name, '') || ' | ' || "
-              "COALESCE({e}.actor2_name, ''))")
+#: The actor names of one event (alias ``{e}``), searched by the actor filter.
+ACTORS_SQL = "COALESCE({e}.actor1_name, '') || ' | ' || COALESCE({e}.actor2_name, '')"
 
 #: The weights' CTEs shared by both bases, over ``att(event_id, entity_id, side,
 #: confidence)`` (``event_id`` is the incident in the incident base).
@@ -96,10 +95,22 @@ LEFT JOIN {regions} r ON r.country_iso3 = e.country_iso3
 
 
 
-def incident_base_sql(members: str, regions: str, unknown_region: str) -> str:
+#: Columns of both base tables, in order.
+BASE_COLUMNS: tuple[str, ...] = (
+    "event_id", "date", "entity_id", "w_split", "n_candidates", "confidence", "source",
+    "event_type", "country_iso3", "admin1", "latitude", "longitude", "priogrid_gid",
+    "fatalities_best", "fatalities_low", "fatalities_high", "region", "n_rows", "place",
+    "country", "date_precision", "synthetic", "incident_id", "n_reports", "sources",
+    "actors")
+
+
+def incident_base_sql(members: str, regions: str, unknown_region: str,
+                      report_base: str) -> str:
     """Every network (incident, branch) row, with the columns of :func:`base_sql`.
 
-    An event absent from ``incidents`` is its own incident. Per incident (withdrawn
+    An event absent from ``incidents`` is its own incident: its rows are those of the
+    report base table ``report_base`` (the rule below applied to one report gives them
+    back), so only the multi-report incidents are aggregated. Per incident (withdrawn
     reports left out): ``event_id``, date, place, coordinates, country, admin1, event
     type, source and PRIO-GRID cell are the **representative** report's (the row marked
     ``representative``; when it is gone, the smallest event id); ``fatalities_best`` is
@@ -110,14 +121,15 @@ def incident_base_sql(members: str, regions: str, unknown_region: str) -> str:
     from these combined confidences as for one report. Affiliation periods are checked
     on the incident's date.
     """
+    cols = ", ".join(BASE_COLUMNS)
     return f"""
 WITH inc AS (
-  SELECT e.event_id, COALESCE(i.incident_id, e.event_id) AS incident_id,
-         ROW_NUMBER() OVER (PARTITION BY COALESCE(i.incident_id, e.event_id)
+  SELECT e.event_id, i.incident_id,
+         ROW_NUMBER() OVER (PARTITION BY i.incident_id
                             ORDER BY CASE WHEN i.representative THEN 0 ELSE 1 END,
                                      e.event_id) AS rep_rank,
-         COUNT(*) OVER (PARTITION BY COALESCE(i.incident_id, e.event_id)) AS n_reports
-  FROM events e LEFT JOIN incidents i ON i.event_id = e.event_id
+         COUNT(*) OVER (PARTITION BY i.incident_id) AS n_reports
+  FROM incidents i JOIN events e ON e.event_id = i.event_id
   WHERE NOT COALESCE(e.withdrawn, FALSE)
 ),
 rep AS (
@@ -163,6 +175,9 @@ dated AS (
     AND (k.always OR ((k.valid_from IS NULL OR e.date_start >= k.valid_from)
                       AND (k.valid_to IS NULL OR e.date_start <= k.valid_to)))
 )
+SELECT {cols} FROM {report_base} b
+WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.event_id = b.event_id)
+UNION ALL
 SELECT d.rep_id AS event_id, d.date_start AS date, d.branch_id AS entity_id, d.w_split,
        d.n_candidates, d.confidence, e.source, e.event_type, e.country_iso3, e.admin1,
        e.latitude, e.longitude, e.priogrid_gid, f.fatalities_best, g.fatalities_low,
@@ -213,7 +228,7 @@ def filtered_sql(base: str, columns: Sequence[str], *, ambiguous: str,
     if admin1:
         where.append(f"LOWER(admin1) IN ({in_list(a.lower() for a in admin1)})")
     if actor:
-        where.append(f"STRPOS(actors, {q(actor.lower())}) > 0")
+        where.append(f"STRPOS(LOWER(actors), {q(actor.lower())}) > 0")
     if min_fatalities is not None:
         where.append(f"fatalities_best >= {int(min_fatalities)}")
     if max_fatalities is not None:
