@@ -3,8 +3,8 @@
 For each size N (synthetic GED events, ``write_ged_csv``), one child process ingests the
 file into a DuckDB store file; a second child opens that store and runs
 ``attribute_store`` (no memory limit), and reports its own peak resident memory
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``: DuckDB runs in-process, so this is
-DuckDB's peak plus Python's) and the wall time. With ``--baseline-src DIR`` (a ``src``
+(``VmHWM``; DuckDB runs in-process, so this is DuckDB's peak plus Python's) and the
+wall time. With ``--baseline-src DIR`` (a ``src``
 directory of another kharita checkout, e.g. ``git archive HEAD~5 src | tar -x -C
 /tmp/base``) the same sizes run on that code too, in the same run, and the ratio
 (this tree / baseline) is printed.
@@ -31,7 +31,25 @@ from pathlib import Path
 
 
 def _peak_mb() -> float:
+    """Peak resident memory of this process in MB: ``VmHWM`` of ``/proc/self/status``
+    (Linux; reset by ``exec``, unlike ``ru_maxrss``, which a child started by
+    ``fork`` + ``exec`` inherits from a large parent), else ``ru_maxrss``."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def child_generate(csv: str, rows: int, seed: int) -> dict[str, float]:
+    from kharita.events.sources.synthetic import write_ged_csv
+
+    part = Path(csv).with_suffix(".part.csv")
+    write_ged_csv(part, rows, seed=seed)
+    part.rename(csv)
+    return {"rows": rows}
 
 
 def child_ingest(csv: str, store: str) -> dict[str, float]:
@@ -82,15 +100,17 @@ def main() -> None:
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--csv", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--store", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--n", type=int, default=0, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        res = child_ingest(a.csv, a.store) if a.child == "ingest" else \
-            child_attribute(a.store)
+        if a.child == "generate":
+            res = child_generate(a.csv, a.n, a.seed)
+        else:
+            res = child_ingest(a.csv, a.store) if a.child == "ingest" else \
+                child_attribute(a.store)
         res["peak_rss_mb"] = _peak_mb()
         print("RESULT " + json.dumps(res))
         return
-
-    from kharita.events.sources.synthetic import write_ged_csv
 
     work = a.workdir or Path(tempfile.mkdtemp(prefix="kharita-attr-mem-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -101,9 +121,10 @@ def main() -> None:
     sizes = [int(x) for x in a.rows.split(",") if x.strip()]
     results: dict[tuple[str, int], dict] = {}
     for n in sizes:
-        csv = work / f"ged_{n}.csv"
-        if not csv.exists():
-            write_ged_csv(csv, n, seed=a.seed)
+        csv = work / f"ged_{n}_{a.seed}.csv"
+        if not csv.exists():  # generated in a child: this process stays small
+            _run(["--child", "generate", "--csv", str(csv), "--n", str(n),
+                  "--seed", str(a.seed)], None)
         for label, src in variants:
             store = work / f"store_{n}_{'base' if src else 'tree'}.duckdb"
             for p in (store, Path(str(store) + ".wal")):

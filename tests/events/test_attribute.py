@@ -600,3 +600,52 @@ def test_dated_labels_in_the_yaml(tmp_path):
         "    sources: [s1]\n    confidence: 0.5\n", encoding="utf-8")
     with pytest.raises(KBValidationError, match="name, from, to"):
         load_kb(files=[bad], include_shipped=False)
+
+
+def test_real_store_ids_match_a_direct_ranking_and_render(real_store, kb):
+    """On the four real UCDP files: every stored territory and re-mapping choice equals
+    the direct ranking over the KB records (all covering territory records minus those
+    that exclude the area, highest rank; all covering re-mapping rows, lowest relation
+    rank), which the run replaces by disjoint spans; and a sample of explanations
+    renders the text of what decided it from the stored ids."""
+    from kharita.events import pipeline, rules
+
+    frames = pipeline.build_lookup_frames(kb, real_store.table("events"))
+    tt, am = frames["kharita_territories"], frames["kharita_actor_map"]
+    att = real_store.sql("SELECT a.*, e.country_iso3, e.admin1, e.date_start FROM "
+                         "attributions a JOIN events e USING (event_id)")
+    umb = att[att.rule.str.contains(r"\+(?:no-)?territory$")]
+    assert len(umb) > 10_000
+    inc, exc = tt[~tt.excluded], tt[tt.excluded]
+    places = umb[["country_iso3", "admin1", "date_start"]].drop_duplicates()
+    places["key"] = [rules.admin1_key(a if isinstance(a, str) else None) for a in places.admin1]
+    places["day"] = pd.to_datetime(places.date_start).dt.date
+    cov = places.merge(inc, on="country_iso3")
+    cov = cov[(cov.valid_from <= cov.day) & (cov.valid_to >= cov.day)
+              & (cov.admin1_key.isna() | (cov.admin1_key == cov.key))]
+    out = exc[["territory_no", "admin1_key"]].rename(columns={"admin1_key": "key"})
+    cov = cov.merge(out.assign(cut=True), on=["territory_no", "key"], how="left")
+    cov = cov[cov.cut.isna()].sort_values("t_rank").groupby(
+        ["country_iso3", "admin1", "date_start"], dropna=False).tail(1)
+    want = places.merge(cov[["country_iso3", "admin1", "date_start", "territory_no"]],
+                        on=["country_iso3", "admin1", "date_start"], how="left")
+    both = umb.merge(want, on=["country_iso3", "admin1", "date_start"], how="left",
+                     suffixes=("", "_direct"))
+    assert len(both) == len(umb)
+    diff = both[both.territory_no.fillna(-1).astype(int)
+                != both.territory_no_direct.fillna(-1).astype(int)]
+    assert diff.empty, diff.head()
+    aff = att[att.rule.str.endswith("+affiliation")]
+    assert len(aff) > 100 and aff.relation_no.notna().all()
+    assert {kb.relations[int(n)].type for n in aff.relation_no} <= {
+        "affiliated_with", "accepted_by", "part_of"}
+    assert set(am.remap_key) >= {"boko-haram"}
+    sample = sorted(set(att.event_id))[::800]
+    for event_id in sample:
+        rows = explain(real_store, event_id, kb).attributions
+        for r in rows.itertuples():
+            assert r.detail and "re-run" not in r.detail, r
+            if r.rule.endswith("+territory"):
+                assert f"territory {r.entity_id} " in r.detail, r
+            if r.rule.startswith("ucdp-actor-id"):
+                assert r.detail.startswith("UCDP actor "), r

@@ -40,8 +40,9 @@ def build_tiny_store(path: Path, *, synthetic: bool = True, kb_version: str | No
             [eid, eid.split(":")[1], dt.date.fromisoformat(day), dt.date.fromisoformat(day),
              iso, iso, f"place {eid}", lat, lon, best, synthetic, int(eid.split(":")[1])])
         for ent, side, conf, rule in attrs:
-            con.execute("INSERT INTO attributions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [eid, ent, side, conf, rule, f"detail for {ent}", kb_version])
+            con.execute("INSERT INTO attributions (event_id, entity_id, side, confidence,"
+                        " rule, kb_version) VALUES (?, ?, ?, ?, ?, ?)",
+                        [eid, ent, side, conf, rule, kb_version])
     con.execute("INSERT INTO ingest_files (ingest_file_id, path, source, source_version,"
                 " rows_read, rows_stored, rows_quarantined, rows_filtered, started_at,"
                 " finished_at, synthetic) VALUES ('f1', 'tiny.csv', 'synthetic', 'test', 7, 6,"
