@@ -504,7 +504,7 @@ def _quarantine_cut_last_line(store: Store, load: Any, norm: str, report: Ingest
     last_rej = int(load.rejects["row_number"].max()) if len(load.rejects) else 0
     last_row = int(store.scalar(q.max_row(norm)) or 0)
     if last_row and last_row > last_rej:
-        store.execute(q.quarantine_last_row(norm),
+        store.execute(q.quarantine_last_row(norm, _loader(store).raw_rows_sql(load)),
                       ["truncated file: the last line has no line end (cut inside it)",
                        "_record"])
         report.notes.append("the file ends inside its last line: that row quarantined")

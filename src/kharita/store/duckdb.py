@@ -256,6 +256,8 @@ class RawLoad:
     columns: tuple[str, ...] = ()
     quote: str = '"'
     lines: bool = False
+    path: str = ""
+    encoding: str = "utf-8"
 
 
 #: Longest record DuckDB's reader accepts (bytes); a longer one is quarantined with the
@@ -352,6 +354,7 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
     return RawLoad(table=table, header_rows=h, rejects_table=rej_t,
                    drop_rows=tuple(int(r) for r in drop_rows), delim=delim,
                    columns=tuple(columns), quote=quote, lines=bool(split_tab_fields),
+                   path=p, encoding=encoding,
                    cleanup=[f"VIEW {table}", f"TABLE {table}_rej", f"TABLE {rej_t}",
                             f"TABLE {rej_s}"])
 
@@ -398,9 +401,11 @@ def finish_load(store: Store, load: RawLoad, norm: str,
             f"coalesce(arg_min(column_name, coalesce(column_idx, 0)), '_record') AS field, "
             f"arg_min(error_type, coalesce(column_idx, 0)) AS error_type, "
             f"arg_min(error_message, coalesce(column_idx, 0)) AS message, "
-            f"arg_min(csv_line, coalesce(column_idx, 0)) AS raw "
+            f"arg_min(csv_line, coalesce(column_idx, 0)) AS raw, "
+            f"min(line_byte_position) AS pos "
             f"FROM {rt} GROUP BY line ORDER BY line").df()
     if not rejects.empty:
+        rejects["raw"] = _full_reject_text(load, rejects)
         rejects["reason"] = [_reject_reason(t, m) for t, m in
                              zip(rejects["error_type"], rejects["message"], strict=True)]
         rejects = rejects[["row_number", "field", "reason", "raw"]]
@@ -428,6 +433,52 @@ def finish_load(store: Store, load: RawLoad, norm: str,
     load.hxl_rows += hxl_accepted
     load.rejects = rejects.reset_index(drop=True)
     load.records = max(last - h - load.hxl_rows, 0)
+
+
+def _full_reject_text(load: RawLoad, rejects: pd.DataFrame) -> list[Any]:
+    """The text of each rejected record, read from the file at the reader's own byte
+    position of the record (``line_byte_position``) up to its line end outside quotes:
+    the reader's ``csv_line`` stops where the error was found (a record with one column
+    too many loses its end). Falls back to ``csv_line`` when the file's bytes there do
+    not start with it. One forward pass over the file (``.gz`` too)."""
+    import gzip
+
+    out: list[Any] = list(rejects["raw"])
+    if not load.path or load.lines:
+        return out
+    order = sorted((int(pos), i) for i, pos in enumerate(rejects["pos"]) if pd.notna(pos))
+    if not order:
+        return out
+    opener: Any = gzip.open if load.path.lower().endswith(".gz") else open
+    enc = "latin-1" if load.encoding.lower().replace("_", "-") in ("latin-1", "latin1") \
+        else "utf-8"
+    q = load.quote.encode() if load.quote else b""
+    try:
+        with opener(load.path, "rb") as fh:
+            for pos, i in order:
+                fh.seek(pos)
+                block = fh.read(MAX_LINE_BYTES + 2)
+                end, inside = len(block), False
+                j = 0
+                while j < len(block):
+                    nl = block.find(b"\n", j)
+                    if nl < 0:
+                        break
+                    if q:
+                        inside ^= bool(block.count(q, j, nl) % 2)
+                    if not inside:
+                        end = nl
+                        break
+                    j = nl + 1
+                text = block[:end].rstrip(b"\r").decode(enc, errors="replace")
+                reader = str(out[i] or "")
+                probe = reader[:16].replace("?", "")
+                if text and (not probe or text.replace("\ufffd", "")
+                             .startswith(probe[:8]) or text.startswith(reader[:8])):
+                    out[i] = text if len(text) >= len(reader) else reader
+    except (OSError, EOFError, ValueError):
+        return list(rejects["raw"])
+    return out
 
 
 def _is_hxl_text(text: str, load: RawLoad) -> bool:

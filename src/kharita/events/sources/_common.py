@@ -181,7 +181,7 @@ def python_fallback(plan: ReadPlan, path: Path, reason: str) -> ReadPlan:
     def batches() -> Iterator[pa.RecordBatch]:
         buf: dict[str, list[Any]] = {n: [] for n in names}
         for row, rec, bad in _python_records(path, plan, lines):
-            raw = (plan.delim if not lines else "\t").join(rec)
+            raw = "\t".join(rec) if lines else _requote(rec, plan.delim, plan.quote)
             if bad is None and len(raw) > MAX_HEADER_BYTES:
                 new.rejects.append({
                     "row_number": row, "field": "_record", "raw": raw[:MAX_HEADER_BYTES],
@@ -212,6 +212,15 @@ def python_fallback(plan: ReadPlan, path: Path, reason: str) -> ReadPlan:
 
     new.batches = batches
     return new
+
+
+def _requote(rec: Sequence[str], delim: str, quote: str) -> str:
+    """A record's text as written with minimal quoting (as the engine reader's raw)."""
+    if not quote:
+        return delim.join(rec)
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delim, quotechar=quote, lineterminator="").writerow(rec)
+    return buf.getvalue()
 
 
 def _python_records(path: Path, plan: ReadPlan, lines: bool

@@ -240,11 +240,13 @@ def withdraw(where: str) -> str:
     return f"UPDATE events SET withdrawn = TRUE, withdrawn_by = ? WHERE {where}"
 
 
-def quarantine_last_row(norm: str) -> str:
+def quarantine_last_row(norm: str, raw_rows: str) -> str:
     """Mark the last record of ``norm`` as quarantined (a file cut inside its last
-    line); the literals are bound by the caller as ``?`` = reason, field."""
+    line), with its text from ``raw_rows`` (``_row, _raw`` numbered as ``_ord``);
+    ``?`` = reason, field."""
     t = ident(norm)
-    return (f"UPDATE {t} SET _reason = ?, _field = ?, _filter = NULL "
+    return (f"UPDATE {t} SET _reason = ?, _field = ?, _filter = NULL, "
+            f"_raw = (SELECT r._raw FROM ({raw_rows}) r WHERE r._row = {t}._ord) "
             f"WHERE ingest_row = (SELECT max(ingest_row) FROM {t})")
 
 
