@@ -1,26 +1,54 @@
-"""The workbench's outlook page on a store of the REAL UCDP files (Chromium): the fan
-chart is drawn without NaN paths and with dates in order, the score table lists every
-model, the branch selector is in the URL (Back restores it), no console error and no
-request leaves 127.0.0.1."""
+"""The workbench's outlook page on a store of the REAL UCDP extracts (Syria, Iraq,
+Nigeria; Chromium): the fan chart is drawn without NaN paths and with dates in order,
+the score table lists every model, the branch selector is in the URL (Back restores
+it), no console error and no request leaves 127.0.0.1."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from tests.web.test_browser_real import (  # noqa: F401  (fixtures)
     NAN_JS,
     TICKS_JS,
     browser,
-    real_server,
-    real_store,
     watched,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_outlook_page_on_real_data(real_server, watched, tmp_path) -> None:  # noqa: F811
+@pytest.fixture(scope="module")
+def outlook_server(shared_data: Path) -> Iterator[str]:
+    """The workbench on the analysis tests' session store of the three extracts."""
+    import threading
+    import time
+
+    import uvicorn
+    from tests.analysis._fixtures import real_store
+    from tests.web.test_browser import _free_port
+
+    from kharita import load_kb
+    from kharita.web.app import create_app
+
+    app = create_app(real_store(shared_data), kb=load_kb())
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_outlook_page_on_real_data(outlook_server, watched, tmp_path) -> None:  # noqa: F811
     pg = watched.page
-    pg.goto(real_server + "/outlook?unit=is-syria", timeout=120_000)
+    pg.goto(outlook_server + "/outlook?unit=is-syria", timeout=120_000)
     pg.wait_for_selector("#outlook-fan[data-unit='is-syria']", timeout=120_000)
     assert pg.input_value("#o-unit") == "is-syria"
     assert pg.eval_on_selector_all("path", NAN_JS) == 0, "the fan chart drew a NaN path"
