@@ -190,8 +190,15 @@ def test_map_permalink_and_drill_down(real_server, watched) -> None:
     point.click(force=True)
     pg.wait_for_url("**/events?**")
     assert "branch=is-west-africa" in pg.url and "from=2016-01-01" in pg.url \
-        and "to=2016-12-31" in pg.url
+        and "to=2016-12-31" in pg.url and "cell=" in pg.url  # the bubble's place
     pg.wait_for_selector("#events-table[data-total]")
+    assert pg.locator("#cell-note").is_visible()
+    in_cell = int(pg.get_attribute("#events-table", "data-total") or -1)
+    pg.click("#cell-clear")  # all places: the branch's whole year
+    pg.wait_for_selector(f"#events-table:not([data-total='{in_cell}'])")
+    assert int(pg.get_attribute("#events-table", "data-total") or -1) > in_cell > 0
+    pg.go_back()
+    pg.wait_for_selector(f"#events-table[data-total='{in_cell}']")
     dates = pg.locator("#events-table tbody tr td:nth-child(2)").all_inner_texts()
     assert dates and all(d.startswith("2016") for d in dates)
     watched.check()

@@ -79,3 +79,25 @@ def test_overview_answers_at_once_then_fills_in(client) -> None:
     assert all("<section" in html for html in res["sections"].values())
     full = client.get("/")
     assert "overview-status" not in full.text and full.text.count("<section") >= 10
+
+
+def test_map_cell_drills_down_to_its_events(client) -> None:
+    import csv
+    import io
+
+    res = client.get("/api/map?cell_deg=2").json()
+    cols = res["columns"]
+    cell = max(res["cells"], key=lambda c: c[cols.index("events")])
+    eid, lat, lon, events = (cell[cols.index(k)] for k in ("entity_id", "lat", "lon",
+                                                             "events"))
+    query = f"branch={eid}&cell={lat},{lon},2"
+    page = client.get(f"/api/events?size=200&{query}").json()
+    assert 0 < page["total"] < _total(client, f"branch={eid}")
+    for row in page["rows"]:
+        assert row["entity_id"] == eid
+    body = client.get(f"/api/events.csv?{query}").text
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert len(rows) == page["total"]
+    assert abs(sum(float(r["weight"]) for r in rows) - events) < 1e-3  # the bubble's events
+    for bad in ("cell=1,2", "cell=95,0,1", "cell=0,0,0", "cell=a,b,c"):
+        assert client.get("/api/events?" + bad).status_code == 422, bad

@@ -75,6 +75,51 @@ def _filtered_rows(frame: Frame, table: str) -> str:
     return frame.sql_over(table, ("rn", "key_id"))
 
 
+#: A map cell to drill into: ``LAT,LON,DEG`` (its centre, as the map draws it, and size).
+Cell = tuple[float, float, float]
+
+
+def parse_cell(text: str | None) -> Cell | None:
+    """The ``cell`` argument (``"LAT,LON,DEG"``: a map cell's centre and size in degrees)
+    as numbers, or None; anything else is a :class:`UserInputError`.
+
+    >>> parse_cell("12.5,13.5,1")
+    (12.5, 13.5, 1.0)
+    """
+    import math
+
+    from kharita.views.maps import MAX_CELL_DEG, MIN_CELL_DEG
+
+    if text is None or not str(text).strip():
+        return None
+    try:
+        lat, lon, deg = (float(x) for x in str(text).split(","))
+    except ValueError:
+        raise UserInputError(f"cell={text!r}: expected LAT,LON,DEG (a map cell's centre "
+                             "and size in degrees)") from None
+    if not (all(math.isfinite(v) for v in (lat, lon, deg)) and -90 <= lat <= 90
+            and -180 <= lon <= 180 and MIN_CELL_DEG <= deg <= MAX_CELL_DEG):
+        raise UserInputError(f"cell={text!r}: latitude -90-90, longitude -180-180, size "
+                             f"{MIN_CELL_DEG}-{MAX_CELL_DEG} degrees")
+    return lat, lon, deg
+
+
+def _where(browse: _Browse, text: str, cell: Cell | None) -> tuple[str, list[object]]:
+    """The search's and the map cell's conditions on the browse rows, with parameters."""
+    import math
+
+    parts: list[str] = []
+    params: list[object] = []
+    if text:
+        parts.append(views_sql.search_where(browse.keys))
+        params += [text, text]
+    if cell is not None:
+        lat, lon, deg = cell
+        parts.append(views_sql.cell_where(deg))
+        params += [math.floor(lat / deg), math.floor(lon / deg)]
+    return " AND ".join(parts), params
+
+
 def check_page_args(*, q: str, page: int, size: int, sort: str) -> str:
     """Validate the events table's arguments; returns the normalised search text."""
     if not isinstance(page, int) or not 1 <= page <= MAX_PAGE:
@@ -91,8 +136,9 @@ def check_page_args(*, q: str, page: int, size: int, sort: str) -> str:
 
 
 def events_page(frame: Frame, *, q: str = "", page: int = 1, size: int = 50,
-                sort: str = "date_desc") -> EventsPage:
-    """A page of the frame's rows matching the free-text search ``q``.
+                sort: str = "date_desc", cell: Cell | None = None) -> EventsPage:
+    """A page of the frame's rows matching the free-text search ``q`` (and located in the
+    map cell ``cell``, see :func:`parse_cell`, when given).
 
     ``q`` matches case-insensitively as a literal substring of the place, admin1,
     country name, ISO3 code and branch id, or as the whole event id. Pages are 1-based;
@@ -113,13 +159,10 @@ def events_page(frame: Frame, *, q: str = "", page: int = 1, size: int = 50,
     store = frame.store
     browse = browse_table(frame)
     rows = _filtered_rows(frame, browse.table)
-    where, params = "", []
-    if text:
-        where = views_sql.search_where(browse.keys)
-        params = [text, text]
+    where, params = _where(browse, text, cell)
     total = int(store.scalar(views_sql.count_sql(rows, where), params) or 0)
     offset = (page - 1) * size
-    if sort == "date_desc" and not text and total == browse.n_rows:
+    if sort == "date_desc" and not where and total == browse.n_rows:
         # every row matches: a page is a range of ranks (the table is stored in rank order)
         df = store.sql(views_sql.rank_range_sql(rows), [offset, offset + size])
     else:
@@ -132,7 +175,7 @@ def events_page(frame: Frame, *, q: str = "", page: int = 1, size: int = 50,
 
 
 def iter_events(frame: Frame, *, q: str = "", sort: str = "date_desc",
-                chunk: int = 5_000) -> Iterator[pd.DataFrame]:
+                chunk: int = 5_000, cell: Cell | None = None) -> Iterator[pd.DataFrame]:
     """Every row of the events table under the frame's filters and the search ``q``, in
     ``sort`` order, as DataFrames of at most ``chunk`` rows (for streamed downloads: the
     same rows, and as many, as :func:`events_page` counts in ``total``).
@@ -150,10 +193,7 @@ def iter_events(frame: Frame, *, q: str = "", sort: str = "date_desc",
     store = frame.store
     browse = browse_table(frame)
     rows = _filtered_rows(frame, browse.table)
-    where, params = "", []
-    if text:
-        where = views_sql.search_where(browse.keys)
-        params = [text, text]
+    where, params = _where(browse, text, cell)
     offset = 0
     while True:
         df = store.sql(views_sql.page_sql(rows, where=where, sort=sort, limit=chunk,

@@ -150,6 +150,14 @@ def search_where(keys: str) -> str:
             "OR lower(event_id) = ?)")
 
 
+def cell_where(cell_deg: float) -> str:
+    """A condition on the browse rows: located in one map cell of ``cell_deg`` degrees
+    (two ``?``: the cell's row and column, ``floor(lat / d)`` and ``floor(lon / d)``, the
+    same cells as :func:`map_cells_sql`)."""
+    d = repr(float(cell_deg))
+    return f"(FLOOR(latitude / {d}) = ? AND FLOOR(longitude / {d}) = ?)"
+
+
 def count_sql(rows: str, where: str = "") -> str:
     """Number of rows of a subquery (optionally under a condition)."""
     return f"SELECT COUNT(*) AS n FROM ({rows}) r" + (f" WHERE {where}" if where else "")

@@ -14,6 +14,9 @@ from kharita.web.common import FiltersDep, Page, WorkbenchDep, jsonable, records
 
 router = APIRouter()
 EventId = Annotated[str, Path(max_length=200, description="Event id, e.g. ucdp:244424.")]
+CellQuery = Annotated[str | None, Query(
+    max_length=60, description="Only the events in one map cell: LAT,LON,DEG (the cell's "
+                               "centre and size in degrees, as /api/map gives them).")]
 
 
 @router.get("/events", response_class=HTMLResponse, include_in_schema=False)
@@ -86,23 +89,27 @@ def api_events(wb: WorkbenchDep, filters: FiltersDep,
                size: Annotated[int, Query(description="Rows per page (1-"
                                                       f"{views.MAX_PAGE_SIZE}).")] = 50,
                sort: Annotated[str, Query(description="Order: " + ", ".join(views.SORTS)
-                                          + ".")] = "date_desc") -> dict[str, Any]:
-    """A page of the frame's (event, branch) rows with free-text search."""
+                                          + ".")] = "date_desc",
+               cell: CellQuery = None) -> dict[str, Any]:
+    """A page of the frame's (event, branch) rows with free-text search (and in one map
+    cell: the map's drill-down)."""
     res = wb.run(views.events_page, wb.frame_for(filters), q=q, page=page, size=size,
-                 sort=sort)
+                 sort=sort, cell=views.events.parse_cell(cell))
     return {"total": res.total, "page": res.page, "size": res.size, "pages": res.pages,
             "synthetic": wb.info.synthetic, "rows": records(res.rows)}
 
 
-def _download(wb: Any, filters: Any, q: str, sort: str, fmt: str) -> StreamingResponse:
+def _download(wb: Any, filters: Any, q: str, sort: str, fmt: str,
+              cell: str | None = None) -> StreamingResponse:
     frame = wb.frame_for(filters)
     views.events.check_page_args(q=q, page=1, size=1, sort=sort)  # 422 before streaming
+    in_cell = views.events.parse_cell(cell)
 
     def chunks() -> Iterator[str]:
         first = True
         if fmt == "json":
             yield "["
-        it = views.iter_events(frame, q=q, sort=sort)
+        it = views.iter_events(frame, q=q, sort=sort, cell=in_cell)
         while (df := wb.run(next, it, None)) is not None:  # one chunk at a time
             if fmt == "csv":
                 yield df.to_csv(index=False, header=first, lineterminator="\n")
@@ -122,18 +129,18 @@ def _download(wb: Any, filters: Any, q: str, sort: str, fmt: str) -> StreamingRe
 
 @router.get("/api/events.csv", tags=["events"])
 def api_events_csv(wb: WorkbenchDep, filters: FiltersDep, q: str = "",
-                   sort: str = "date_desc") -> StreamingResponse:
+                   sort: str = "date_desc", cell: CellQuery = None) -> StreamingResponse:
     """Every (event, branch) row under the filters and search, as CSV (streamed; the
     same rows as ``/api/events``'s ``total``)."""
-    return _download(wb, filters, q, sort, "csv")
+    return _download(wb, filters, q, sort, "csv", cell)
 
 
 @router.get("/api/events.json", tags=["events"])
 def api_events_json(wb: WorkbenchDep, filters: FiltersDep, q: str = "",
-                    sort: str = "date_desc") -> StreamingResponse:
+                    sort: str = "date_desc", cell: CellQuery = None) -> StreamingResponse:
     """Every (event, branch) row under the filters and search, as a JSON array
     (streamed)."""
-    return _download(wb, filters, q, sort, "json")
+    return _download(wb, filters, q, sort, "json", cell)
 
 
 @router.get("/api/events/{event_id:path}", tags=["events"])

@@ -189,10 +189,12 @@
       d.setUTCDate(d.getUTCDate() - 1);
       return d.toISOString().slice(0, 10);
     }
-    function drillParams(eid) {
-      /* the events of one branch in the period shown (and under the filters) */
+    function drillParams(eid, lat, lon, deg) {
+      /* the events of one branch in one cell (the place) and the period shown, under the
+         filters */
       var p = filterParams();
       p.set("branch", eid);
+      if (lat !== undefined) { p.set("cell", [lat, lon, deg].join(",")); }
       var i = Number(slider.value);
       if (i > 0 && firstDays[i - 1]) {
         p.set("from", firstDays[i - 1]); p.set("to", nextDay(firstDays[i - 1], $("f-freq").value));
@@ -214,10 +216,10 @@
         (DATA.branches || []).forEach(function (b) { if (b.id === eid) { name = b.name; } });
         traces.push({ type: "scatter", mode: "markers", name: name, meta: eid,
           x: rows.map(function (r) { return r[2]; }), y: rows.map(function (r) { return r[1]; }),
-          customdata: rows.map(function (r) { return [r[3].toFixed(1), Math.round(r[4]), eid]; }),
+          customdata: rows.map(function (r) { return [r[3].toFixed(1), Math.round(r[4]), eid, r[1], r[2]]; }),
           hovertemplate: name + "<br>%{customdata[0]} events, %{customdata[1]} deaths (best)<br>" +
             "cell " + "%{y:.1f}N %{x:.1f}E (" + (2 * half) + "°) · period " + res.period +
-            "<br>click: this branch's events in the period<extra></extra>",
+            "<br>click: this branch's events in this cell and period<extra></extra>",
           marker: { color: color, opacity: 0.65, line: { width: 0.5, color: color },
                     size: rows.map(function (r) { return 3 + 22 * Math.sqrt(r[3] / (max || 1)); }) } });
       });
@@ -236,7 +238,7 @@
           div.on("plotly_click", function (ev) {
             var pt = ev.points && ev.points[0];
             if (!pt || !pt.customdata) { return; }
-            var p = drillParams(pt.customdata[2]);
+            var p = drillParams(pt.customdata[2], pt.customdata[3], pt.customdata[4], res.cell_deg || 1);
             window.location.href = "/events?" + p.toString();
           });
         }
@@ -296,7 +298,7 @@
   /* ------------------------------------------------------------- events */
   function initEvents() {
     var state = { page: 1, size: 50, total: 0 };
-    var EXTRA = [["q", "q"], ["sort", "sort", "date_desc"]];
+    var EXTRA = [["q", "q"], ["sort", "sort", "date_desc"], ["f-cell", "cell"]];
     var tbody = document.querySelector("#events-table tbody");
     function cell(tr, text, href) {
       var td = document.createElement("td");
@@ -308,6 +310,7 @@
       var p = filterParams();
       if ($("q").value.trim()) { p.set("q", $("q").value.trim()); }
       if ($("sort").value !== "date_desc") { p.set("sort", $("sort").value); }
+      if ($("f-cell").value) { p.set("cell", $("f-cell").value); }
       return p;
     }
     function load(push) {
@@ -320,6 +323,12 @@
       });
       p.set("page", String(state.page)); p.set("size", String(state.size));
       p.set("sort", $("sort").value);
+      var c = $("f-cell").value.split(",");
+      $("cell-note").hidden = c.length !== 3;
+      if (c.length === 3) {
+        $("cell-text").textContent = Math.abs(c[0]) + "°" + (c[0] < 0 ? "S" : "N") + " " +
+          Math.abs(c[1]) + "°" + (c[1] < 0 ? "W" : "E") + " (" + c[2] + "° cell)";
+      }
       var sorted = $("sort").value;
       markSorted($("events-table"), sorted);
       return getJSON("/api/events?" + p.toString()).then(function (res) {
@@ -364,6 +373,9 @@
         sel.appendChild(o);
       }
       sel.value = sort; state.page = 1; load();
+    });
+    $("cell-clear").addEventListener("click", function (e) {
+      e.preventDefault(); $("f-cell").value = ""; state.page = 1; load();
     });
     $("prev").addEventListener("click", function () { if (state.page > 1) { state.page--; load(); } });
     $("next").addEventListener("click", function () { state.page++; load(); });
