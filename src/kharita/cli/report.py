@@ -130,13 +130,12 @@ def brief_cmd(
     finally:
         opened.close()
     if str(output) == "-":
-        import sys
-
+        from kharita.cli.output import write_out
         from kharita.report.brief import render_html
 
         if pdf:
             raise typer.BadParameter("--pdf needs a file: give -o FILE.html", param_hint="--pdf")
-        sys.stdout.write(render_html(brief))
+        write_out(render_html(brief))
         return
     path = write_brief(brief, output)
     size = path.stat().st_size / 1e6
