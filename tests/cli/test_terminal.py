@@ -161,3 +161,14 @@ def test_kb_export_to_stdout(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["kb", "export", "-f", "graphml", "-o", "-"])
     assert res.exit_code == 0 and res.stdout.lstrip().startswith("<?xml")
     assert io.StringIO(res.stdout).read().count("<node") > 5
+
+
+def test_documents_pass_unchanged_into_pipes(capsys: pytest.CaptureFixture[str]) -> None:
+    """The brief's HTML inlines plotly.js, whose strings hold control characters: written
+    to a pipe or file (not a terminal) it is left as it is; other output is escaped."""
+    from kharita.cli.output import write_out
+
+    write_out("<script>var s='\x01\x1a';</script>", document=True)
+    assert capsys.readouterr().out == "<script>var s='\x01\x1a';</script>"
+    write_out("a\x1bb")
+    assert capsys.readouterr().out == "a\\x1bb"

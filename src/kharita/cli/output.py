@@ -61,9 +61,16 @@ console = SafeConsole()
 err_console = SafeConsole(stderr=True)
 
 
-def write_out(text: str, *, json_text: bool = False) -> None:
+def write_out(text: str, *, json_text: bool = False, document: bool = False) -> None:
     """Write raw output (CSV, JSON, HTML, an export) to standard output with control
-    characters escaped: :func:`safe_json` for JSON (lossless), :func:`safe_text` otherwise."""
+    characters escaped: :func:`safe_json` for JSON (lossless), :func:`safe_text` otherwise.
+
+    A ``document`` (the brief's HTML, whose inlined JavaScript holds control characters
+    in its strings) is written unchanged when standard output is not a terminal (a pipe
+    or a file), and escaped only on a terminal."""
+    if document and not sys.stdout.isatty():
+        sys.stdout.write(text)
+        return
     sys.stdout.write(safe_json(text) if json_text else safe_text(text))
 
 

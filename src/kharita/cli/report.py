@@ -135,7 +135,7 @@ def brief_cmd(
 
         if pdf:
             raise typer.BadParameter("--pdf needs a file: give -o FILE.html", param_hint="--pdf")
-        write_out(render_html(brief))
+        write_out(render_html(brief), document=True)
         return
     path = write_brief(brief, output)
     size = path.stat().st_size / 1e6
