@@ -15,6 +15,7 @@ memory cap. Run small first::
     python benchmarks/bench_attribution_memory.py --rows 200000
     python benchmarks/bench_attribution_memory.py --rows 1000000,3000000 \
         --baseline-src /tmp/kharita-base/src
+    python benchmarks/bench_attribution_memory.py --rows 1000000,10000000 --file-rows 1000000
 """
 
 from __future__ import annotations
@@ -63,6 +64,23 @@ def child_ingest(csv: str, store: str) -> dict[str, float]:
     return {"rows": rep.rows_stored, "ingest_s": time.perf_counter() - t0}
 
 
+def child_replicate(store: str, copies: int) -> dict[str, float]:
+    """Make ``copies`` copies of the store's events under new ids (``<id>~<k>``): a large
+    store from one ingested file, far faster than ingesting a file that size."""
+    from kharita.store.duckdb import connect
+
+    con = connect(store)
+    t0 = time.perf_counter()
+    with con.transaction():
+        for k in range(1, copies):
+            con.execute("INSERT INTO events SELECT * REPLACE (event_id || '~' || "
+                        f"'{k}' AS event_id, source_event_id || '~' || '{k}' AS "
+                        "source_event_id) FROM events WHERE NOT contains(event_id, '~')")
+    n = con.scalar("SELECT count(*) FROM events")
+    con.close()
+    return {"rows": int(n or 0), "replicate_s": time.perf_counter() - t0}
+
+
 def child_attribute(store: str) -> dict[str, float]:
     from kharita import load_kb
     from kharita.events.attribute import attribute_store
@@ -96,6 +114,9 @@ def main() -> None:
     ap.add_argument("--baseline-src", default=None,
                     help="src directory of the code to compare with (same sizes, same run)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--file-rows", type=int, default=0,
+                    help="ingest a file of this many rows and copy its events (new ids) up "
+                         "to each size (a multiple of it): a 10M store in minutes")
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--csv", default=None, help=argparse.SUPPRESS)
@@ -105,6 +126,8 @@ def main() -> None:
     if a.child:
         if a.child == "generate":
             res = child_generate(a.csv, a.n, a.seed)
+        elif a.child == "replicate":
+            res = child_replicate(a.store, a.n)
         else:
             res = child_ingest(a.csv, a.store) if a.child == "ingest" else \
                 child_attribute(a.store)
@@ -121,15 +144,19 @@ def main() -> None:
     sizes = [int(x) for x in a.rows.split(",") if x.strip()]
     results: dict[tuple[str, int], dict] = {}
     for n in sizes:
-        csv = work / f"ged_{n}_{a.seed}.csv"
+        file_rows = a.file_rows if a.file_rows and n % a.file_rows == 0 else n
+        csv = work / f"ged_{file_rows}_{a.seed}.csv"
         if not csv.exists():  # generated in a child: this process stays small
-            _run(["--child", "generate", "--csv", str(csv), "--n", str(n),
+            _run(["--child", "generate", "--csv", str(csv), "--n", str(file_rows),
                   "--seed", str(a.seed)], None)
         for label, src in variants:
             store = work / f"store_{n}_{'base' if src else 'tree'}.duckdb"
             for p in (store, Path(str(store) + ".wal")):
                 p.unlink(missing_ok=True)
             _run(["--child", "ingest", "--csv", str(csv), "--store", str(store)], src)
+            if file_rows < n:
+                _run(["--child", "replicate", "--store", str(store),
+                      "--n", str(n // file_rows)], src)
             r = _run(["--child", "attribute", "--store", str(store)], src)
             results[(label, n)] = r
             print(f"{label:9s} {n:>11,} events: attribute {r['attribute_s']:7.1f} s, "
@@ -137,7 +164,8 @@ def main() -> None:
                   f"({r['peak_rss_mb'] / n * 1e6 / 1024:.2f} GB per million), "
                   f"{r['rows']:,} attribution rows", flush=True)
             store.unlink(missing_ok=True)
-        csv.unlink(missing_ok=True)
+        if not a.file_rows:
+            csv.unlink(missing_ok=True)
     if len(sizes) >= 2:
         for label, _ in variants:
             lo, hi = sizes[0], sizes[-1]
