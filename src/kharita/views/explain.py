@@ -210,6 +210,7 @@ def _incident(store: Store, event_id: str) -> tuple[dict[str, Any], pd.DataFrame
         incident_id = event_id
         reports = store.sql(views_sql.single_report_sql(), [event_id])
     reports["representative"] = reports["representative"].fillna(False).astype(bool)
+    reports["date_start"] = pd.to_datetime(reports["date_start"]).dt.date
     reports.insert(1, "this", reports["event_id"] == event_id)
     rep = reports.loc[reports.representative, "event_id"]
     return ({"incident_id": incident_id, "n_reports": len(reports),
