@@ -380,7 +380,7 @@ def test_a_new_connector_is_one_registration(monkeypatch, tmp_path: Path) -> Non
     assert con.scalar("SELECT count(*) FROM events WHERE event_id LIKE 'acled2:%'") == 5
     parts = rules.split_actor("acled2", "JNIM & Islamic State (Sahel)", None)
     assert [(p.name, p.kind, p.n_parts) for p in parts] == [
-        ("JNIM", "acled-joint", 2), ("Islamic State (Sahel)", "acled-joint", 2)]
+        ("JNIM", "acled2-joint", 2), ("Islamic State (Sahel)", "acled2-joint", 2)]
     assert len(rules.split_actor("acled2", "JNIM and/or IS", None)) == 1
     assert registry.credits(["acled2"]) == ["ACLED copy, test."]
     con.close()

@@ -422,16 +422,15 @@ def ingest_file(store: Store, source: str, path: str | Path, *,
         if plan.kind == "delimited" and _common.interior_blank_line(read_path, plan.quote):
             plan = _common.python_fallback(plan, read_path, "empty lines inside the file")
             report.notes = list(plan.notes)
-        with loader.memory_limit(store, memory_limit):
-            try:
-                _ingest_transaction(store, loader, plan, read_path, report, since, countries,
-                                    on_progress, lines, kb)
-            except loader.ScanError as exc:
-                # The transaction was rolled back; read the file with Python's csv instead.
-                plan = _common.python_fallback(plan, read_path, str(exc))
-                report.notes = list(plan.notes)
-                _ingest_transaction(store, loader, plan, read_path, report, since, countries,
-                                    on_progress, lines, kb)
+        try:
+            _ingest_transaction(store, loader, plan, read_path, report, since, countries,
+                                on_progress, lines, kb, memory_limit)
+        except loader.ScanError as exc:
+            # The transaction was rolled back; read the file with Python's csv instead.
+            plan = _common.python_fallback(plan, read_path, str(exc))
+            report.notes = list(plan.notes)
+            _ingest_transaction(store, loader, plan, read_path, report, since, countries,
+                                on_progress, lines, kb, memory_limit)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -461,38 +460,41 @@ def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_
                         report: IngestReport, since: dt.date | None,
                         countries: Sequence[str] | None,
                         on_progress: Callable[[float], None] | None = None,
-                        lines: _common.LineScan | None = None, kb: Any = None) -> None:
+                        lines: _common.LineScan | None = None, kb: Any = None,
+                        memory_limit: str | None = None) -> None:
     """Load, normalise, write and (with ``kb``) attribute one file inside one
-    transaction."""
+    transaction (the memory limit applies to the load only: attribution keeps its own
+    setting)."""
     file_id = report.ingest_file_id
     p = Path(report.path)
     table, norm = "_kh_raw", "_kh_norm"  # temporary, per connection, dropped at the end
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     source = report.source
     with store.transaction():
-        load = _load(store, loader, plan, table, read_path)
-        sql = normalize_sql(source, tuple(plan.columns), plan.split_fields,
-                            plan.source_version, table)
-        with loader.watch_progress(store, on_progress):
-            loader.create_table_as(store, norm,
-                                   q.normalized(sql, q.filter_case(since, countries)))
-        loader.finish_load(store, load, norm)
-        if plan.kind == "records" and plan.rejects:
-            load.rejects = pd.DataFrame(plan.rejects, columns=["row_number", "field", "reason",
-                                                               "raw"])
-        if plan.split_fields and lines is not None and lines.lines and \
-                not lines.ends_with_newline:
-            _quarantine_cut_last_line(store, load, norm, report)
-        _write(store, loader, report, load, norm, file_id, p, plan, lines, read_path)
-        finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        store.execute(q.insert_ingest_file(),
-                      [file_id, str(p), source, plan.source_version, report.rows_read,
-                       report.rows_stored, report.rows_quarantined, report.rows_filtered,
-                       started, finished, connector(source).synthetic, report.content_sha256,
-                       report.filters, report.rows_replaced, report.rows_superseded,
-                       report.rows_withdrawn, " | ".join(report.supersedes)])
-        store.drop_temp(norm)
-        loader.drop_raw(store, load)
+        with loader.memory_limit(store, memory_limit):
+            load = _load(store, loader, plan, table, read_path)
+            sql = normalize_sql(source, tuple(plan.columns), plan.split_fields,
+                                plan.source_version, table)
+            with loader.watch_progress(store, on_progress):
+                loader.create_table_as(store, norm,
+                                       q.normalized(sql, q.filter_case(since, countries)))
+            loader.finish_load(store, load, norm)
+            if plan.kind == "records" and plan.rejects:
+                load.rejects = pd.DataFrame(plan.rejects, columns=["row_number", "field", "reason",
+                                                                   "raw"])
+            if plan.split_fields and lines is not None and lines.lines and \
+                    not lines.ends_with_newline:
+                _quarantine_cut_last_line(store, load, norm, report)
+            _write(store, loader, report, load, norm, file_id, p, plan, lines, read_path)
+            finished = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            store.execute(q.insert_ingest_file(),
+                          [file_id, str(p), source, plan.source_version, report.rows_read,
+                           report.rows_stored, report.rows_quarantined, report.rows_filtered,
+                           started, finished, connector(source).synthetic, report.content_sha256,
+                           report.filters, report.rows_replaced, report.rows_superseded,
+                           report.rows_withdrawn, " | ".join(report.supersedes)])
+            store.drop_temp(norm)
+            loader.drop_raw(store, load)
         if kb is not None:
             report.attribution = attribute_if_available(store, kb, [file_id])[0]
 

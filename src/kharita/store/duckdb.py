@@ -585,7 +585,9 @@ def memory_limit(store: Store, limit: str | None) -> Iterator[None]:
         yield
     finally:
         if previous:
-            con.execute(f"SET memory_limit = {_qstr(previous)}")
+            # inside a transaction an error has aborted, SET fails: never mask the error
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"SET memory_limit = {_qstr(previous)}")
 
 
 class ScanError(IngestError):
