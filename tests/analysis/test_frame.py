@@ -387,3 +387,15 @@ def pd_frame_type():
     import pandas as pd
 
     return pd.DataFrame
+
+
+def test_an_incident_low_and_high_default_to_the_best(small_store, tmp_path):
+    """A report without low/high (an own list) counts with its best: low <= best <= high."""
+    kb = tiny_kb(tmp_path)
+    add_event(small_store, "t:9", "2019-05-02", country="MLI", admin1="Menaka", fat=8,
+              attributions=(("is-sahel", 1, 1.0),))
+    small_store.execute("UPDATE events SET fatalities_low = NULL, fatalities_high = NULL, "
+                        "fatalities_best = 3 WHERE event_id = 't:2'")
+    add_incident(small_store, "inc:1", ["t:2", "t:9"], "t:9")
+    row = build_frame(small_store, kb).df().set_index("event_id").loc["t:9"]
+    assert (row.fatalities_low, row.fatalities_best, row.fatalities_high) == (3, 3, 9)

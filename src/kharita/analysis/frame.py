@@ -42,7 +42,8 @@ With ``count="incidents"`` (the default) the frame has one row per (incident, br
 * ``fatalities_best`` = the lower median of the reports' best estimates (for an even
   number of reports the smaller middle value, so it is always one report's figure),
   ``fatalities_low`` = the minimum of their lows, ``fatalities_high`` = the maximum of
-  their highs;
+  their highs (a report without a low or a high counts with its best, so
+  ``low <= best <= high``);
 * the confidence that entity ``k`` is behind the incident combines the reports as
   independent evidence, ``c(k) = 1 - prod_i (1 - c_i(k))`` over the reports ``i``
   that attribute it (on the same actor side); the joint-label shares are then

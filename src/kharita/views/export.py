@@ -83,7 +83,8 @@ COLUMN_HELP: dict[str, str] = {
 INCIDENT_RULE = ("date, place, coordinates, event type and event_id are the "
                  "representative report's (best date precision, then geo precision, then "
                  "source priority ucdp > acled > gtd > table > gdelt); fatalities_best is "
-                 "the lower median of the reports' best, low the minimum, high the maximum; "
+                 "the lower median of the reports' best, low the minimum of the lows, high the "
+                 "maximum of the highs (a report's best when it gives none); "
                  "confidence combines the reports as 1 - prod(1 - c_i), shares split as "
                  "for one report")
 

@@ -116,7 +116,8 @@ def incident_base_sql(members: str, regions: str, unknown_region: str,
     ``representative``; when it is gone, the smallest event id); ``fatalities_best`` is
     the lower median of the reports' best estimates (one report's figure),
     ``fatalities_low`` the minimum of the lows, ``fatalities_high`` the maximum of the
-    highs; the confidence of an (entity, side) is ``1 - prod_i (1 - c_i)`` over the
+    highs (in a multi-report incident, a report without a low or high counts with its
+    best); the confidence of an (entity, side) is ``1 - prod_i (1 - c_i)`` over the
     reports ``i`` attributing it, and the joint-label shares ``w_split`` are computed
     from these combined confidences as for one report. Affiliation periods are checked
     on the incident's date.
@@ -147,8 +148,8 @@ fat AS (
   WHERE 2 * k - nb IN (0, 1) GROUP BY incident_id
 ),
 agg AS (
-  SELECT m.incident_id, MIN(e.fatalities_low) AS fatalities_low,
-         MAX(e.fatalities_high) AS fatalities_high,
+  SELECT m.incident_id, MIN(COALESCE(e.fatalities_low, e.fatalities_best)) AS fatalities_low,
+         MAX(COALESCE(e.fatalities_high, e.fatalities_best)) AS fatalities_high,
          ',' || STRING_AGG(DISTINCT e.source, ',' ORDER BY e.source) || ',' AS sources,
          STRING_AGG({ACTORS_SQL.format(e="e")}, ' | ' ORDER BY e.event_id) AS actors
   FROM inc m JOIN events e ON e.event_id = m.event_id
