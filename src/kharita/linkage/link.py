@@ -31,7 +31,7 @@ from kharita.store.sql import linkage as q
 DEFAULT_THRESHOLD = 0.5
 #: Pairs stored in ``event_links`` for review: match probability at or above this (or
 #: the threshold, when lower).
-KEEP_PROBABILITY = 0.1
+KEEP_PROBABILITY = 0.3
 #: Keys of ``kharita_meta`` holding the last run's threshold and trained model.
 META_THRESHOLD = "link_threshold"
 META_MODEL = "link_model"
@@ -158,8 +158,10 @@ def _predict(store: Store, inputs: list[Any], model: dict[str, Any] | None, keep
              report: LinkReport, step: Callable[[int], None]) -> tuple[Any, dict[str, Any]]:
     from splink import Linker
 
-    linker = Linker(inputs, model if model is not None else lm.splink_settings(),
-                    log_level=None)
+    dialect = str(inputs[0].db_api.sql_dialect.sql_dialect_str)
+    settings = (lm.for_dialect(model, dialect) if model is not None
+                else lm.splink_settings(dialect))
+    linker = Linker(inputs, settings, log_level=None)
     if model is None:
         lm.train(linker, u_max_pairs=lm.u_pairs(report.reports))
     step(4)

@@ -35,7 +35,31 @@ U_MIN_PAIRS, U_MAX_PAIRS = 2e5, 2e6
 SEED = 42
 
 
-def splink_settings() -> Any:
+def for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """A trained model (Splink's settings dictionary) with its SQL in ``dialect``: the
+    comparison levels rewritten from :func:`kharita.store.sql.linkage.comparisons`
+    (same levels, same order; m and u kept), blocking rules translated by sqlglot."""
+    import sqlglot
+
+    if model.get("sql_dialect") == dialect:
+        return model
+    out = json.loads(json.dumps(model))
+    native = q.comparisons(dialect)
+    for comp in out["comparisons"]:
+        levels = native[comp["output_column_name"]]
+        for lv, (sql, _label, _null) in zip(comp["comparison_levels"], levels, strict=True):
+            if sql != "ELSE":
+                lv["sql_condition"] = sql
+    src = str(model.get("sql_dialect") or "duckdb")
+    for br in out.get("blocking_rules_to_generate_predictions", []):
+        br["blocking_rule"] = sqlglot.transpile(br["blocking_rule"], read=src,
+                                                write=dialect)[0]
+        br["sql_dialect"] = dialect
+    out["sql_dialect"] = dialect
+    return out
+
+
+def splink_settings(dialect: str = "duckdb") -> Any:
     """The Splink settings (untrained): link only across datasets, the blocking rules
     and comparisons of :mod:`kharita.store.sql.linkage` (kharita's dialect, translated
     by Splink for other engines), waterfall columns retained."""
@@ -45,17 +69,17 @@ def splink_settings() -> Any:
     from splink.blocking_rule_library import CustomRule
 
     comparisons: list[Any] = []
-    for name, levels in q.comparisons().items():
+    for name, levels in q.comparisons(dialect).items():
         creators: list[Any] = []
         start = iter(q.START_M[name])
         for sql, label, is_null in levels:
             if is_null:
                 creators.append(cll.CustomLevel(sql, label_for_charts=label,
-                                                base_dialect_str="duckdb"
+                                                base_dialect_str=dialect
                                                 ).configure(is_null_level=True))
                 continue
             level = (cll.ElseLevel() if sql == "ELSE" else
-                     cll.CustomLevel(sql, label_for_charts=label, base_dialect_str="duckdb"))
+                     cll.CustomLevel(sql, label_for_charts=label, base_dialect_str=dialect))
             creators.append(level.configure(label_for_charts=label,
                                             m_probability=next(start)))
         comparisons.append(cl.CustomComparison(creators, output_column_name=name,

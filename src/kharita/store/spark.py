@@ -620,7 +620,8 @@ class SparkStore(Store):
     def splink_api(self) -> Any:
         from splink import SparkAPI
 
-        return SparkAPI(spark_session=self.session)
+        # persist (not parquet checkpoints): no checkpoint directory to manage
+        return SparkAPI(spark_session=self.session, break_lineage_method="persist")
 
     def create_schema(self) -> None:
         if self.read_only:

@@ -239,13 +239,28 @@ START_M: Mapping[str, tuple[float, ...]] = {
 _SIDE = re.compile(r"\b([lr])\.([a-z_0-9]+)")
 
 
-def comparisons() -> dict[str, list[Level]]:
+#: Functions without a common spelling: DuckDB's name -> Spark's (sqlglot writes
+#: ``list_has_any`` as Spark's non-existent ``&&``).
+SPARK_FUNCTIONS: Mapping[str, str] = {"list_has_any(": "arrays_overlap("}
+
+
+def comparisons(dialect: str = "duckdb") -> dict[str, list[Level]]:
     """The comparisons, each a list of levels (first that holds wins; the last is
     ``ELSE``): date distance, great-circle distance (with the two reports' location
     uncertainty), event type, fatalities, attributed actors. Conditions name the two
-    reports' columns ``<column>_l`` and ``<column>_r`` (Splink's convention)."""
-    return {name: [(_SIDE.sub(r"\2_\1", sql), label, null) for sql, label, null in levels]
-            for name, levels in _comparisons().items()}
+    reports' columns ``<column>_l`` and ``<column>_r`` (Splink's convention), in
+    ``dialect`` (``duckdb`` or ``spark``; the rest of the SQL is common to both)."""
+    out = {}
+    for name, levels in _comparisons().items():
+        rows = []
+        for sql, label, null in levels:
+            text = _SIDE.sub(r"\2_\1", sql)
+            if dialect == "spark":
+                for a, b in SPARK_FUNCTIONS.items():
+                    text = text.replace(a, b)
+            rows.append((text, label, null))
+        out[name] = rows
+    return out
 
 
 def _comparisons() -> dict[str, list[Level]]:
