@@ -12,6 +12,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 
 def main() -> None:
@@ -31,7 +32,7 @@ def main() -> None:
         insert_synthetic_events(store, n, seed=1)
         out: dict[str, float] = {}
 
-        def timed(label: str, fn):  # type: ignore[no-untyped-def]
+        def timed(label: str, fn: Any) -> Any:
             t0 = time.perf_counter()
             res = fn()
             out[label] = time.perf_counter() - t0
