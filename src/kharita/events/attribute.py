@@ -86,8 +86,8 @@ def _events_table(store: Store, ingest_file_id: str | None) -> Any:
 
 
 #: Engine memory limit while attributing. None keeps the engine's own (DuckDB: 80% of
-#: RAM): a low cap spills to disk and slows the run ~3x, and below about a seventh of
-#: the unconstrained peak (~1 GB per million events) DuckDB runs out of memory.
+#: RAM): none is needed, the run holds about 0.13 GB per million events (10M events:
+#: 1.6 GB peak, benchmarks/bench_attribution_memory.py); a cap spills to disk.
 DEFAULT_MEMORY_LIMIT: str | None = None
 
 
