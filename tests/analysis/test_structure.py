@@ -121,3 +121,22 @@ def test_ranking_says_recomputed_or_initial():
     assert set(resilience_curve(g, "betweenness").ranking) == {"recomputed"}
     assert set(resilience_curve(g, "betweenness", recompute=False).ranking) == {"initial"}
     assert resilience_curve(g, "random", seeds=3).ranking.iloc[0].startswith("random")
+
+
+def test_kernels_compile_without_a_cache_location(monkeypatch):
+    """A read-only install with no writable numba cache: the kernels are compiled in the
+    process (cache=False) instead of failing."""
+    import numba
+
+    from kharita.analysis import structure
+
+    real = numba.njit
+
+    def no_locator(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_locator)
+    f = structure._jit(lambda x: x + 1)
+    assert f(1) == 2

@@ -230,9 +230,9 @@ def concentration(frame: Frame, *, freq: str = "year", weighting: str = "events"
     check_freq(freq)
     cov: dict[str, Any] = {"testable": True, "reason": "every row used (coverage='all')"}
     if coverage == "comparable":
-        from kharita.analysis.coverage import comparable
+        from kharita.analysis.geography import comparable_once
 
-        cmp = comparable(frame, freq=freq, min_periods=1)
+        cmp = comparable_once(frame, freq=freq, min_periods=1)
         cov = cmp.describe()
         if cmp.frame is None:
             empty = pd.DataFrame(columns=["period", "total", "unassigned", "n_active", "k",

@@ -36,7 +36,12 @@ from kharita.analysis.concentration import concentration
 from kharita.analysis.geography import africa_crossing, geographic_centres
 from kharita.analysis.shocks import NETWORK, shocks
 from kharita.errors import KharitaError, UserInputError
-from kharita.store.sql.presets import countries_sql, coverage_sql
+from kharita.store.sql.presets import (
+    countries_sql,
+    coverage_sql,
+    incidents_rows_sql,
+    split_rows_sql,
+)
 
 if TYPE_CHECKING:
     from kharita.analysis.contagion.analysis import ContagionResult
@@ -403,6 +408,21 @@ def _axis_value(frame: Frame, axis: str, options: dict[str, Any]) -> Any:
     return getattr(frame.filters, axis, None)
 
 
+def _same_data(frame: Frame, axis: str) -> str:
+    """Why every value of ``axis`` gives the frame's rows unchanged ("" when they may
+    differ): no joint labels (the ambiguity rule changes nothing), no linked reports
+    (incidents are reports)."""
+    if axis == "ambiguous":
+        n = frame.store.rows(split_rows_sql(frame.narrow(ambiguous="split").sql))[0][0]
+        return "" if n else "same rows: no joint labels in the frame"
+    if axis == "count":
+        if not frame.store.has_table("incidents"):
+            return "same rows: no incidents table (every report is its own incident)"
+        n = frame.store.rows(incidents_rows_sql())[0][0]
+        return "" if n else "same rows: no linked reports (every report is its own incident)"
+    return ""
+
+
 def robust(name: str, frame: Frame, run: Callable[..., CheckResult], *,
            sensitivity: bool = True, **options: Any) -> CheckResult:
     """Run one preset's rule with the frame's choices and, with ``sensitivity``, again
@@ -427,8 +447,13 @@ def robust(name: str, frame: Frame, run: Callable[..., CheckResult], *,
             left_out.append(f"{axis} ({' vs '.join(AXIS_VALUES[axis])}): the analysis frame "
                             "has no such filter in this version")
             continue
+        same = _same_data(frame, axis)
         for value in AXIS_VALUES[axis]:
             if value == given[axis]:
+                continue
+            if same:
+                rows.append({"axis": axis, "value": value, "verdict": main.verdict,
+                             "reason": same})
                 continue
             try:
                 if axis == "background":

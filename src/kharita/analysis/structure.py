@@ -43,14 +43,28 @@ EXACT_EFFICIENCY_MAX_NODES = 2000
 _KERNELS: dict[str, Any] = {}
 
 
-def _kernels() -> dict[str, Any]:
-    """numba-compiled breadth-first searches on a CSR adjacency restricted to the
-    surviving nodes (compiled on first use)."""
-    if _KERNELS:
-        return _KERNELS
+def _jit(func: Any) -> Any:
+    """``numba.njit(cache=True)``: compiled once and cached next to the module (or in
+    numba's user-wide cache directory when the install is read-only); without any
+    writable cache location, compiled in each process (``cache=False``), silently."""
+    import warnings
+
     from numba import njit
 
-    @njit(cache=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return njit(cache=True)(func)
+        except (RuntimeError, OSError):
+            return njit(cache=False)(func)
+
+
+def _kernels() -> dict[str, Any]:
+    """numba-compiled breadth-first searches on a CSR adjacency restricted to the
+    surviving nodes (compiled on first use, cached across processes: :func:`_jit`)."""
+    if _KERNELS:
+        return _KERNELS
+
     def inverse_distance_sum(indptr: np.ndarray, indices: np.ndarray, alive: np.ndarray,
                              sources: np.ndarray) -> float:
         n = len(indptr) - 1
@@ -77,7 +91,6 @@ def _kernels() -> dict[str, Any]:
                         tail += 1
         return total
 
-    @njit(cache=False)
     def largest_component(indptr: np.ndarray, indices: np.ndarray, alive: np.ndarray) -> int:
         n = len(indptr) - 1
         seen = np.zeros(n, dtype=np.bool_)
@@ -101,8 +114,8 @@ def _kernels() -> dict[str, Any]:
             best = max(best, tail)
         return best
 
-    _KERNELS["ids"] = inverse_distance_sum
-    _KERNELS["lcc"] = largest_component
+    _KERNELS["ids"] = _jit(inverse_distance_sum)
+    _KERNELS["lcc"] = _jit(largest_component)
     return _KERNELS
 
 

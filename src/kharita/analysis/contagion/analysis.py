@@ -32,6 +32,7 @@ span's. Fewer than :data:`MIN_COVERED_DAYS` covered days raise a ``KharitaError`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -226,6 +227,15 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
     day = (series["date"] - pd.Timestamp(s)).dt.days.to_numpy(dtype=np.float64)
     index = {b: i for i, b in enumerate(chosen)}
     types = series["branch"].map(index).to_numpy(dtype=np.int64)
+    # the same events, period and settings give the same fit: fitted once per process
+    # (``kharita check`` re-runs the model under other ambiguity rules, which often
+    # leave every event with the same branch)
+    key = _fit_key(day, types, chosen, s, e, method, background, jitter_seeds, bootstrap,
+                   seed, decays)
+    if key in _FITS and progress is None:
+        hit = _FITS[key]
+        return dataclasses.replace(hit, excluded=excluded, notes=list(notes or []),
+                                   counts=hit.counts.copy())
     if jitter_seeds < 1:
         raise KharitaError("jitter_seeds must be at least 1")
     fits: list[tuple[np.ndarray, np.ndarray]] = []
@@ -255,9 +265,28 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
               .reset_index())
     handling = (f"continuous time; dates at day resolution jittered uniformly within the day; "
                 f"sensitivity across {jitter_seeds} jitter seed(s) in jitter_spread")
-    return ContagionResult(start=s, end=e, branches=chosen, counts=counts, excluded=excluded,
-                           method=method, time_handling=handling, background=background,
-                           fit=main, jitter_spread=spread, notes=list(notes or []))
+    result = ContagionResult(start=s, end=e, branches=chosen, counts=counts,
+                             excluded=excluded, method=method, time_handling=handling,
+                             background=background, fit=main, jitter_spread=spread,
+                             notes=list(notes or []))
+    if len(_FITS) >= _MAX_FITS:
+        _FITS.pop(next(iter(_FITS)))
+    _FITS[key] = result
+    return result
+
+
+#: Fits kept per process (:func:`contagion_from_events`), oldest dropped first.
+_MAX_FITS = 8
+_FITS: dict[str, ContagionResult] = {}
+
+
+def _fit_key(day: np.ndarray, types: np.ndarray, chosen: list[str], *settings: Any) -> str:
+    import hashlib
+
+    h = hashlib.sha1(np.ascontiguousarray(day).tobytes())
+    h.update(np.ascontiguousarray(types).tobytes())
+    h.update(repr((chosen, settings)).encode())
+    return h.hexdigest()
 
 
 def covered_span(frame: Frame, branches: Iterable[str], start: dt.date, end: dt.date
@@ -301,7 +330,7 @@ def covered_span(frame: Frame, branches: Iterable[str], start: dt.date, end: dt.
             notes.append(f"starts {first} when {label_pairs([r])[0]} starts")
             lo = first
         if last < hi:
-            r = list(known.sort_values("last").itertuples())[0]
+            r = next(iter(known.sort_values("last").itertuples()))
             notes.append(f"cut at {last} where {label_pairs([r])[0]} ends (a branch whose "
                          "data stop would read as decay)")
             hi = last

@@ -32,13 +32,22 @@ def build(data: BriefData) -> Section:
         result = preset.run(frame, **options)
         if name == "survival-after-leadership-losses" and "shocks" in result.tables:
             data.prime("shocks", result.tables["shocks"])  # the shocks section's table
+        runs = result.figures.get("sensitivity") or []
+        robust = ("" if not runs else f"same verdict in all {len(runs)} runs" if
+                  result.figures.get("robust") else "fragile: " + "; ".join(
+                      f"{r['axis']}={r['value']}: {r['verdict']}" for r in runs))
         rows.append({"claim": preset.claim, "claim_ar": preset.claim_ar,
-                     "verdict": result.verdict, "why": result.reason, "check": name})
+                     "verdict": result.verdict, "why": result.reason,
+                     "sensitivity": robust, "check": name})
     return Section(ID, TITLE,
                    intro=data.label("Each main claim of the seed analysis with what the data "
                                     "in this store says - supported, contradicted, or not "
                                     "testable with this data - and why (rules: "
-                                    "kharita.analysis.presets, docs/analysis.md)."),
+                                    "kharita.analysis.presets, docs/analysis.md). Each "
+                                    "verdict is re-run under the other ambiguity rules, "
+                                    "incidents vs reports and (contagion) a yearly "
+                                    "background; one that changes is not testable "
+                                    "(fragile)."),
                    tables=[Table("Claims and verdicts", pd.DataFrame(rows), max_rows=60,
                                  caption=data.label("The Arabic is the seed analysis' own "
                                                     "wording."),

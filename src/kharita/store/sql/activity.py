@@ -88,8 +88,9 @@ FROM ({frame}) f JOIN events e ON e.event_id = f.event_id"""
 
 
 def coverage_stamp_sql() -> str:
-    """Counts that change whenever events or ingest files are written (the cached
-    coverage table is recomputed when they differ)."""
+    """Counts that change whenever events, attributions or ingest files are written (the
+    cached coverage table and comparable spans are recomputed when they differ)."""
     return ("SELECT (SELECT count(*) FROM events) AS n_events, "
+            "(SELECT count(*) FROM attributions) AS n_attributions, "
             "(SELECT count(*) FROM ingest_files) AS n_files, "
             "(SELECT max(ingest_file_id) FROM ingest_files) AS last_file")
