@@ -84,6 +84,9 @@ def test_synthetic_shift_and_decentralization_are_supported(synthetic, kb):
     # the KB's structure on two dates (shipped KB: the organisation grew); the GDP and its
     # offices are dated from their first attestation (2016-2021), so none is a 2015 node
     assert dec.figures["kb_structure"]["nodes"] == {"2015-06-01": 14.0, "2024-06-01": 30.0}
+    # the synthetic fixture's joint labels (30% of is-sahel) do not change either verdict
+    assert shift.figures["robust"] and dec.figures["robust"], shift.figures["sensitivity"]
+    assert {x["axis"] for x in shift.figures["sensitivity"]} >= {"ambiguous", "count"}
     json.dumps(shift.to_dict())  # JSON-ready
     json.dumps(dec.to_dict(), default=str)
 
