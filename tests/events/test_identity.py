@@ -184,7 +184,7 @@ def test_frame_counts_each_event_once(four_files, kb) -> None:
     frame = build_frame(store, kb, Filters.make(kb, ambiguous="split"))
     df = frame.df()
     assert not df.duplicated(["event_id", "entity_id"]).any()
-    act = activity(frame, by="branch", freq="year")
+    act = activity(frame, by="branch", freq="year", coverage="all")  # every row counted
     df["period"] = df.date.astype("datetime64[ns]").dt.to_period("Y").dt.start_time
     expect = df.groupby(["period", "entity_id"]).event_id.nunique()
     got = act.set_index(["period", "entity_id"]).events_raw
