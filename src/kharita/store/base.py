@@ -36,7 +36,7 @@ from kharita.events.schema import TABLES
 
 #: Version of the tables in :data:`kharita.events.schema.TABLES`. Bump it whenever a
 #: table or column changes; stores written with another version are refused on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_TABLE = "kharita_meta"
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 Engine = Literal["duckdb", "spark"]
