@@ -189,6 +189,21 @@ def test_cli_contagion_json_and_table(real_store):
     assert out.exit_code == 0, out.output
     assert "excitation matrix" in out.stdout and "is-west-africa" in out.stdout
     assert "alpha(is-iraq<-is-syria)" in out.stdout  # names survive rich markup
+    # -f csv is one table that pandas reads back; without --table it names the tables
+    out = runner.invoke(app, ["contagion", "--store", str(real_store), "--from", "2016-01-01",
+                              "--to", "2018-12-25", "--branches", "is-iraq,is-syria",
+                              "--jitter-seeds", "1", "-f", "csv", "--table", "excitation"])
+    assert out.exit_code == 0, out.output
+    import io
+
+    import pandas as pd
+
+    alpha = pd.read_csv(io.StringIO(out.stdout))
+    assert list(alpha.columns) == ["target", "is-iraq", "is-syria"] and len(alpha) == 2
+    out = runner.invoke(app, ["contagion", "--store", str(real_store), "--from", "2016-01-01",
+                              "--to", "2018-12-25", "--branches", "is-iraq,is-syria",
+                              "--jitter-seeds", "1", "-f", "csv"])
+    assert out.exit_code != 0 and "--table" in str(out.exception or out.output)
     out = runner.invoke(app, ["contagion", "--store", str(real_store), "--branches",
                               "is-libya"])
     assert out.exit_code != 0 and "is-libya" in str(out.exception or out.output)

@@ -3,9 +3,11 @@ the ``kharita outlook`` / ``kharita alerts`` commands."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 from typer.testing import CliRunner
@@ -117,10 +119,20 @@ def test_cli_outlook_and_alerts(store_path):
     data = json.loads(out.output)
     assert data["model"] == "climatology" and len(data["forecast"]) == 9
     assert "is-iraq" in data["notes"]
+    # -f csv prints exactly one table, which pandas reads back: the forecast by default,
+    # the backtest scores with --table backtest
     out = runner.invoke(app, ["outlook", "--store", str(store_path), "--horizon", "2",
                               "--backtest", "-f", "csv"])
     assert out.exit_code == 0, out.output
-    assert out.output.startswith("# backtest") and "skill_vs_zero" in out.output
+    forecast = pd.read_csv(io.StringIO(out.output))
+    assert {"unit", "period", "events_median", "p_surge"} <= set(forecast.columns)
+    out = runner.invoke(app, ["outlook", "--store", str(store_path), "--horizon", "2",
+                              "--backtest", "-f", "csv", "--table", "backtest"])
+    assert out.exit_code == 0, out.output
+    scores = pd.read_csv(io.StringIO(out.output))
+    assert "skill_vs_zero" in scores.columns and set(scores.model) >= {"zero", "last"}
+    bad = runner.invoke(app, ["outlook", "--store", str(store_path), "--table", "backtest"])
+    assert bad.exit_code != 0 and "--backtest" in str(bad.exception or bad.output)
     out = runner.invoke(app, ["alerts", "--store", str(store_path), "--freq", "month",
                               "--level", "admin1", "-f", "json"])
     assert out.exit_code == 0, out.output

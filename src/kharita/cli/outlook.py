@@ -3,35 +3,45 @@ backtest, and the early-warning list (library: :mod:`kharita.analysis.forecast`)
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from kharita.cli.options import (
+    ActorOption,
+    Admin1Option,
     Ambiguous,
     AmbiguousOption,
     BranchesOption,
+    Count,
+    CountOption,
     CountriesOption,
     EngineOption,
     FormatOption,
     Freq,
     FromOption,
     KbOption,
+    MaxFatalitiesOption,
     MinConfOption,
+    MinFatalitiesOption,
     SourcesOption,
     StoreOption,
     ToOption,
     TypesOption,
+    WideOption,
     caption,
     opened_frame,
 )
-from kharita.cli.output import Format, console, emit, to_json
+from kharita.cli.output import Format, console, emit
 
 if TYPE_CHECKING:
-    pass
+    import pandas as pd
+
+
+class OutlookTable(StrEnum):
+    forecast = "forecast"
+    backtest = "backtest"
 
 
 class Level(StrEnum):
@@ -77,31 +87,41 @@ def outlook_cmd(
     date_to: ToOption = None, branches: BranchesOption = None,
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
-    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    event_types: TypesOption = None, admin1: Admin1Option = None, actor: ActorOption = None,
+    min_fatalities: MinFatalitiesOption = None, max_fatalities: MaxFatalitiesOption = None,
+    count: CountOption = Count.incidents,
+    table: Annotated[OutlookTable, typer.Option(
+        "--table", help="Which table -f csv prints: the forecast, or (with --backtest) the "
+                        "backtest scores.")] = OutlookTable.forecast,
+    kb: KbOption = None, fmt: FormatOption = Format.table, wide: WideOption = False,
 ) -> None:
     """Forecast of events and fatalities per branch (or country / admin1 area) with
     50/80/95% intervals, P(>= 1 event) and P(surge above the unit's 90th percentile
     period), from the model that backtests best (or "no skill")."""
     from kharita.analysis.forecast import outlook
 
+    if table == OutlookTable.backtest and not backtest:
+        from kharita.errors import UserInputError
+
+        raise UserInputError("--table backtest needs --backtest")
     with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
-                sources=sources, event_types=event_types) as fr:
+                sources=sources, event_types=event_types, admin1=admin1, actor=actor,
+                min_fatalities=min_fatalities, max_fatalities=max_fatalities,
+                count=count) as fr:
         res = outlook(fr, horizon=horizon, freq=freq.value, level=level.value,
                       model=model.value, run_backtest=backtest, n_samples=samples,
                       seed=seed)
         cap = caption(fr, f"model: {res.model}; {res.verdict}")
     if fmt == Format.json:
-        sys.stdout.write(to_json(res.to_dict()) + "\n")
+        emit(res.to_dict(), fmt)
         return
     t = res.table
-    if fmt == Format.csv:
-        if backtest and res.backtest is not None:
-            sys.stdout.write("# backtest\n")
-            emit(res.backtest.summary, fmt)
-            sys.stdout.write("# forecast\n")
-        emit(t, fmt)
+    if fmt == Format.csv:  # exactly one table
+        emit(res.backtest.summary if table == OutlookTable.backtest
+             and res.backtest is not None else t, fmt)
         return
+    import pandas as pd
     if backtest and res.backtest is not None:
         s = res.backtest.settings
         emit(res.backtest.summary.round(3), fmt,
@@ -119,7 +139,7 @@ def outlook_cmd(
         + _interval(t.fatalities_lo80, t.fatalities_hi80) + ")",
         "P(>=1)": t.p_any.round(2), "P(surge)": t.p_surge.round(2)})
     emit(shown, fmt, title=f"Outlook per {level.value}, {horizon} {freq.value}s ahead",
-         caption=cap)
+         caption=cap, wide=wide)
     for unit, note in res.notes.items():
         console.print(f"[dim]{unit}: {note}[/dim]")
 
@@ -136,7 +156,10 @@ def alerts_cmd(
     date_to: ToOption = None, branches: BranchesOption = None,
     countries: CountriesOption = None, min_confidence: MinConfOption = 0.0,
     ambiguous: AmbiguousOption = Ambiguous.SPLIT, sources: SourcesOption = None,
-    event_types: TypesOption = None, kb: KbOption = None, fmt: FormatOption = Format.table,
+    event_types: TypesOption = None, admin1: Admin1Option = None, actor: ActorOption = None,
+    min_fatalities: MinFatalitiesOption = None, max_fatalities: MaxFatalitiesOption = None,
+    count: CountOption = Count.incidents,
+    kb: KbOption = None, fmt: FormatOption = Format.table, wide: WideOption = False,
 ) -> None:
     """Early warning: recent unit-periods whose events exceed what the preceding periods
     led to expect (negative binomial upper-tail p-value), ranked by surprise."""
@@ -148,7 +171,9 @@ def alerts_cmd(
         raise UserInputError("alerts run on weeks or months (--freq week|month)")
     with opened_frame(store, engine, kb, date_from=date_from, date_to=date_to, branches=branches,
                 countries=countries, min_confidence=min_confidence, ambiguous=ambiguous,
-                sources=sources, event_types=event_types) as fr:
+                sources=sources, event_types=event_types, admin1=admin1, actor=actor,
+                min_fatalities=min_fatalities, max_fatalities=max_fatalities,
+                count=count) as fr:
         h = history_from_frame(fr, level=level.value, freq=freq.value)
         df = alerts(h, last=last, alpha=alpha, include_all=show_all)
         cap = caption(fr, f"{df.attrs['tested']} unit-{freq.value}s tested; false-alarm "
@@ -158,7 +183,7 @@ def alerts_cmd(
         shown = df.drop(columns="note").assign(
             period=df.period.dt.date, expected=df.expected.round(1),
             p_value=df.p_value.map(lambda p: f"{p:.2g}"), surprise=df.surprise.round(2))
-        emit(shown, fmt, title=f"Alerts per {level.value}-{freq.value}", caption=cap)
+        emit(shown, fmt, title=f"Alerts per {level.value}-{freq.value}", caption=cap, wide=wide)
         for unit, note in h.notes.items():
             console.print(f"[dim]{unit}: {note}[/dim]")
         return
