@@ -36,6 +36,14 @@ CASES = {
                ["leader_id", "leader", "kind", "date"]),
     "check": (["check", "provinces-autonomy"], ["preset", "verdict", "reason"]),
     "actors": (["actors"], []),
+    "contagion": (["contagion", "--table", "excitation", "--jitter-seeds", "1",
+                   "--min-events", "20"], ["target"]),
+    "outlook": (["outlook", "--horizon", "2", "--samples", "100"], ["unit", "origin", "period"]),
+    "outlook-backtest": (["outlook", "--horizon", "2", "--samples", "100", "--backtest",
+                          "--table", "backtest"], ["model", "crps"]),
+    "alerts": (["alerts", "--freq", "month", "--all"], []),
+    "coverage": (["coverage"], []),
+    "coverage-estimate": (["coverage-estimate"], []),
 }
 NO_STORE = {
     "structure-measures": (["structure", "--table", "measures", "--seeds", "2"],
