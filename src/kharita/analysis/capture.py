@@ -323,16 +323,21 @@ def coverage_estimates(frame: Any, *, freq: str = "year", level: float = 0.95,
 
     units, ests = [], []
     assumptions: dict[str, None] = dict.fromkeys(ASSUMPTIONS_SOURCES)
-    for (ent, country, period), grp in rows.groupby(["entity_id", "country_iso3", "period"],
-                                                    sort=True):
+    keys = ["entity_id", "country_iso3", "period"]
+    n_incidents = rows.groupby(keys, sort=True)["incident_id"].nunique()
+    # per-incident capture histories only where two or more sources cover the unit
+    # (building them for every unit costs a Python call per incident)
+    positions = rows.groupby(keys, sort=True).indices if len(rows) else {}
+    for (ent, country, period), n_inc in n_incidents.items():
         srcs = covering(str(country), period)
-        by_incident = grp.groupby("incident_id")["source"].agg(frozenset)
         unit = {"entity_id": ent, "country_iso3": country, "period": period,
-                "covering_sources": "; ".join(srcs), "incidents": len(by_incident)}
+                "covering_sources": "; ".join(srcs), "incidents": int(n_inc)}
         if len(srcs) < 2:
             units.append({**unit, "status": "one source: not testable" if srcs else
                           "no complete source covers it: not testable"})
             continue
+        grp = rows.iloc[positions[(ent, country, period)]]
+        by_incident = grp.groupby("incident_id")["source"].agg(frozenset)
         hist = capture_histories({s: [i for i, ss in by_incident.items() if s in ss]
                                   for s in srcs})
         try:
