@@ -94,8 +94,10 @@ def activity_cmd(
                 sources=sources, event_types=event_types, admin1=admin1, actor=actor,
                 min_fatalities=min_fatalities, max_fatalities=max_fatalities, count=count) as fr:
         df = activity(fr, by=by.value, freq=freq.value)
+    note = coverage_note(df.attrs.get("coverage"))
     emit(df, fmt, freq=freq.value, title=f"Network activity by {by.value} per {freq.value}",
-         caption=caption(fr, "events = weighted count; events_raw = distinct events"),
+         caption=caption(fr, "events = weighted count; events_raw = distinct events"
+                         + (f". {note}" if note else "")),
          columns=[c for c in df.columns if c not in ("fatalities_low", "fatalities_high")],
          wide=wide)
 
@@ -144,7 +146,35 @@ def geography_cmd(
                   columns={"centres": ["period", "lat", "lon", "dispersion_km", "n_located"],
                            "regions": ["period", "region", "events", "events_share"]})
     if fmt == Format.table:
+        for name, value in sections.items():
+            note = coverage_note(getattr(value, "attrs", {}).get("coverage"))
+            if note:
+                console.print(f"[dim]{name}: {note}[/dim]", highlight=False)
         console.print(f"[dim]{caption(fr)}[/dim]", highlight=False)
+
+
+def coverage_note(cov: dict[str, Any] | None, limit: int = 6) -> str:
+    """One line saying where a series was cut for coverage and why (the analysis'
+    ``attrs["coverage"]``: :func:`kharita.analysis.activity.activity`'s cuts, or a
+    comparable span's reason); empty when nothing was cut."""
+    if not cov:
+        return ""
+    if cov.get("reason"):
+        return f"coverage: {cov['reason']}"
+    parts = []
+    ends = [f"{c['unit']} to {c['covered_to']}" for c in cov.get("cuts", [])
+            if c.get("covered_to")]
+    if ends:
+        more = f" and {len(ends) - limit} more" if len(ends) > limit else ""
+        parts.append("series end where their files end (" + ", ".join(ends[:limit]) + more
+                     + ")")
+    left = cov.get("rows_left_out") or 0
+    if left:
+        parts.append(f"{left:,.0f} weighted events of sample files left out where a complete "
+                     "file covers the unit")
+    if cov.get("partial"):
+        parts.append(f"{len(cov['partial'])} partly covered period(s) flagged")
+    return ("coverage: " + "; ".join(parts) + " (-f json for every cut)") if parts else ""
 
 
 def decentralization_cmd(
