@@ -97,3 +97,56 @@ def test_dialect_binds_parameters_as_literals_for_spark() -> None:
     assert "CAST('2020-01-02' AS DATE)" in sql and "0.5" in sql
     with pytest.raises(StoreError, match="placeholders"):
         transpile("SELECT ? FROM t", "spark", [1, 2])
+
+
+def test_catalog_lookups_leave_no_unfinished_result(tmp_path: Path) -> None:
+    # has_table once fetched one row of its count and left the result open: the next
+    # relation query (e.g. a second `explain` on one store) then failed with
+    # "connection has an unfinished result".
+    with open_store(tmp_path / "s.duckdb") as s:
+        for _ in range(2):
+            assert s.has_table("events") and not s.has_table("no_such_table")
+            assert s.arrow("SELECT 1 AS x").column("x").to_pylist() == [1]
+            s.create_temp("kh_t", "SELECT 2 AS y")
+            s.drop_temp("kh_t")
+            assert s.arrow("SELECT 3 AS z").num_rows == 1
+            assert not s.has_table("kh_t")
+
+
+def test_shared_store_serves_derived_tables_to_every_thread(tmp_path: Path) -> None:
+    import threading
+
+    from kharita.store.synthetic import insert_synthetic_events
+
+    path = tmp_path / "s.duckdb"
+    with open_store(path) as s:
+        insert_synthetic_events(s, 200, seed=3)
+    with open_store(path, read_only=True, shared=True) as s:
+        assert s.shared and s.has_table("events") and not s.has_table("kh_derived")
+        s.create_temp("kh_derived", "SELECT event_id FROM events")
+        assert s.has_table("kh_derived") and s.columns("kh_derived") == ["event_id"]
+        seen: list[int] = []
+        errors: list[BaseException] = []
+        cursors: set[int] = set()
+
+        def read() -> None:
+            try:
+                cursors.add(id(s.con))
+                seen.append(int(s.scalar("SELECT count(*) FROM kh_derived")))
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=read) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors and seen == [200] * 4 and len(cursors) == 4
+        # the store file itself stays read-only
+        with pytest.raises(StoreError):
+            s.execute("DELETE FROM events")
+        s.drop_temp("kh_derived")
+        assert not s.has_table("kh_derived")
+    # a plain read-only store is not shared
+    with open_store(path, read_only=True) as s:
+        assert not s.shared

@@ -211,7 +211,7 @@ def check_engine(engine: str) -> Engine:
 
 def open_store(path: str | Path | None = None, *, engine: str = "duckdb",
                read_only: bool = False, create: bool = True,
-               spark_master: str | None = None) -> Store:
+               spark_master: str | None = None, shared: bool = False) -> Store:
     """Open (or create) the store at ``path`` on ``engine``.
 
     ``duckdb`` (default): one DuckDB file (``":memory:"`` for a scratch store).
@@ -220,7 +220,10 @@ def open_store(path: str | Path | None = None, *, engine: str = "duckdb",
     ``spark://host:7077``; default ``local[2]``).
 
     With ``read_only=True`` the store must exist; every store opened is checked for
-    its schema version (:meth:`Store.check_schema`).
+    its schema version (:meth:`Store.check_schema`). ``shared=True`` (a read-only
+    DuckDB file) opens it for reads from several threads at once: each thread queries
+    through its own cursor, and derived tables (:meth:`Store.create_temp`) are visible
+    to all of them (the workbench's snapshot); other engines ignore it.
 
     >>> s = open_store(":memory:")
     >>> s.schema_version() == SCHEMA_VERSION, s.scalar("SELECT count(*) FROM events")
@@ -232,7 +235,7 @@ def open_store(path: str | Path | None = None, *, engine: str = "duckdb",
     if engine == "duckdb":
         from kharita.store.duckdb import DuckDBStore
 
-        return DuckDBStore(path, read_only=read_only, create=create)
+        return DuckDBStore(path, read_only=read_only, create=create, shared=shared)
     from kharita.store.spark import SparkStore
 
     return SparkStore(path, read_only=read_only, create=create, master=spark_master)

@@ -34,10 +34,18 @@ class DuckDBStore(Store):
     engine: ClassVar[str] = "duckdb"
 
     def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False,
-                 create: bool = True) -> None:
+                 create: bool = True, shared: bool = False) -> None:
         p = str(path)
         memory = p == ":memory:"
         self.location, self.read_only = p, read_only
+        #: True when the store is read by several threads at once (:attr:`con` is then a
+        #: per-thread cursor of one database instance, see :meth:`_open_shared`).
+        self.shared = bool(shared and read_only and not memory)
+        self._local: threading.local | None = None
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._tables: set[str] | None = None  # shared: the catalog's tables, cached
+        self._columns: dict[str, list[str]] = {}
+        self._ddl = threading.RLock()
         if not memory and (read_only or not create) and not Path(p).exists():
             raise StoreError(f"no store at {p}: run `kharita ingest` (or `kharita demo`) "
                              "first, or pass --store / set KHARITA_STORE")
@@ -45,7 +53,10 @@ class DuckDBStore(Store):
             raise StoreError(f"{p} is a directory (a Spark store?): pass --engine spark, or "
                              "a DuckDB file")
         try:
-            self.con = duckdb.connect(p, read_only=read_only and not memory)
+            if self.shared:
+                self._root = self._open_shared(p)
+            else:
+                self._root = duckdb.connect(p, read_only=read_only and not memory)
         except duckdb.IOException as exc:
             msg = str(exc).split("\n", 1)[0]
             if "lock" in msg.lower():
@@ -59,7 +70,7 @@ class DuckDBStore(Store):
         except duckdb.Error as exc:
             raise StoreSchemaError(f"{p}: not a DuckDB file ({str(exc).splitlines()[0]})"
                                    ) from None
-        self.con.execute("SET enable_progress_bar_print = false")
+        self._root.execute("SET enable_progress_bar_print = false")
         self._ibis: Any = None
         self._tx_depth = 0
         if read_only:
@@ -69,6 +80,54 @@ class DuckDBStore(Store):
                 self.check_schema()  # an old store: refuse before writing anything
             self.create_schema()
             self.check_schema()
+        if self.shared:
+            self._tables = {str(r[0]) for r in self._root.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog <> 'temp'").fetchall()}
+            self._local = threading.local()
+
+    #: The read-only store file's catalog name in a shared store, and the search path
+    #: that finds its tables first, then the derived tables of :data:`WORK_CATALOG`.
+    STORE_CATALOG: ClassVar[str] = "kh_store"
+    WORK_CATALOG: ClassVar[str] = "memory"
+
+    def _open_shared(self, path: str) -> duckdb.DuckDBPyConnection:
+        """An in-memory database instance with the store file ATTACHed read-only.
+
+        DuckDB runs queries of several connections of one instance in parallel, but a
+        TEMP table is visible only to the connection that created it. In a shared store
+        the derived tables (:meth:`create_temp`: the frame's base, the browse table ...)
+        are real tables of the instance's own in-memory catalog, visible to every
+        thread's cursor; the store file itself stays read-only."""
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"ATTACH {_qstr(path)} AS {self.STORE_CATALOG} (READ_ONLY)")
+            self._use(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _use(self, con: duckdb.DuckDBPyConnection) -> None:
+        con.execute(f"USE {self.STORE_CATALOG}")
+        con.execute(f"SET search_path = '{self.STORE_CATALOG}.main,{self.WORK_CATALOG}.main'")
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection: in a shared store, this thread's own cursor."""
+        local = self._local
+        if local is None:
+            return self._root
+        cur: duckdb.DuckDBPyConnection | None = getattr(local, "con", None)
+        if cur is None:
+            with self._ddl:
+                cur = self._root.cursor()
+                self._use(cur)
+                cur.execute("SET enable_progress_bar_print = false")
+                self._cursors.append(cur)
+            local.con = cur
+            local.registered = set()
+        return cur
 
     # -- queries -------------------------------------------------------------------
     def sql(self, query: str, params: Sequence[Any] = ()) -> pd.DataFrame:
@@ -114,6 +173,8 @@ class DuckDBStore(Store):
         check_identifier(name)
         self.con.unregister(name)
         self.con.register(name, data)
+        if self._local is not None:
+            self._local.registered.add(name)
 
     def append(self, table: str, query: str, params: Sequence[Any] = ()) -> int:
         check_identifier(table)
@@ -133,27 +194,53 @@ class DuckDBStore(Store):
         self.execute(f"DELETE FROM {check_identifier(table)} WHERE {where}", params)
 
     def create_temp(self, name: str, query: str, params: Sequence[Any] = ()) -> None:
-        self.execute(f"CREATE OR REPLACE TEMP TABLE {check_identifier(name)} AS {query}",
-                     params)
+        check_identifier(name)
+        if self._tables is None:
+            self.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {query}", params)
+            return
+        with self._ddl:  # shared: a table of the in-memory catalog, one writer at a time
+            self.execute(f"CREATE OR REPLACE TABLE {self.WORK_CATALOG}.main.{name} AS "
+                         f"{query}", params)
+            self._tables.add(name)
+            self._columns.pop(name, None)
 
     def drop_temp(self, name: str) -> None:
         check_identifier(name)
-        row = self.con.execute("SELECT table_type FROM information_schema.tables "
-                               "WHERE table_name = ?", [name]).fetchone()
-        if row is None:
-            self.con.unregister(name)  # a registered DataFrame is not in the catalog
+        if self._local is not None and name in self._local.registered:
+            self._local.registered.discard(name)
+            self.con.unregister(name)
             return
-        kind = "VIEW" if "VIEW" in str(row[0]).upper() else "TABLE"
-        self.con.execute(f"DROP {kind} IF EXISTS {name}")
+        with self._ddl:
+            rows = self.con.execute("SELECT table_type, table_catalog FROM "
+                                    "information_schema.tables WHERE table_name = ?",
+                                    [name]).fetchall()
+            if not rows:
+                self.con.unregister(name)  # a registered DataFrame is not in the catalog
+                return
+            kind = "VIEW" if "VIEW" in str(rows[0][0]).upper() else "TABLE"
+            self.con.execute(f"DROP {kind} IF EXISTS {name}")
+            if self._tables is not None:
+                self._tables.discard(name)
+                self._columns.pop(name, None)
 
     def has_table(self, name: str) -> bool:
-        row = self.con.execute(
+        if self._tables is not None:  # shared (read-only): the catalog cached at open
+            return name in self._tables or (
+                self._local is not None and name in getattr(self._local, "registered", ()))
+        rows = self.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-            [name]).fetchone()
-        return bool(row and row[0])
+            [name]).fetchall()
+        return bool(rows and rows[0][0])
 
     def columns(self, name: str) -> list[str]:
-        return [r[0] for r in self.con.execute(f"DESCRIBE {check_identifier(name)}").fetchall()]
+        check_identifier(name)
+        if self._tables is not None and name in self._tables:
+            cached = self._columns.get(name)
+            if cached is None:
+                cached = [r[0] for r in self.con.execute(f"DESCRIBE {name}").fetchall()]
+                self._columns[name] = cached
+            return list(cached)
+        return [r[0] for r in self.con.execute(f"DESCRIBE {name}").fetchall()]
 
     @contextmanager
     def transaction(self) -> Iterator[DuckDBStore]:
@@ -183,7 +270,11 @@ class DuckDBStore(Store):
             raise _query_error(exc) from exc
 
     def close(self) -> None:
-        self.con.close()
+        for cur in self._cursors:
+            with contextlib.suppress(duckdb.Error):
+                cur.close()
+        self._cursors.clear()
+        self._root.close()
 
     def splink_api(self) -> Any:
         from splink import DuckDBAPI
