@@ -19,6 +19,8 @@ attacks. ACM TWEB 3(1)).
 from __future__ import annotations
 
 import pathlib
+import threading
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING
 
@@ -45,6 +47,68 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
 #: HTTP status per error type (the most specific type listed wins; others: 400).
 STATUS: tuple[tuple[type[KharitaError], int], ...] = (
     (NotFound, 404), (UserInputError, 422), (StoreError, 503))
+
+
+#: JSON endpoints whose answer depends only on the store's state and the query string:
+#: answered from the workbench's response cache (:class:`ResponseCache`) when the same
+#: query was answered before on the same snapshot. Not the downloads (streamed), the
+#: overview (built in the background: its sections change while it builds).
+CACHED_PATHS: frozenset[str] = frozenset({
+    "/api/map", "/api/periods", "/api/events", "/api/activity", "/api/branches",
+    "/api/summary", "/api/network"})
+
+
+class ResponseCache:
+    """The last ``size`` answers (status 200) of :data:`CACHED_PATHS`, by path and query.
+
+    One per :class:`~kharita.web.common.Workbench`, i.e. per snapshot of the store: a
+    new snapshot (after an ingest) starts with an empty cache, so a cached answer is
+    never older than the data it was computed from."""
+
+    def __init__(self, size: int = 1024, max_bytes: int = 1 << 20) -> None:
+        self.size, self.max_bytes = size, max_bytes
+        self._items: OrderedDict[str, tuple[bytes, str | None, list[tuple[str, str]]]] = (
+            OrderedDict())
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(request: Request) -> str | None:
+        if request.method != "GET" or request.url.path not in CACHED_PATHS:
+            return None
+        return f"{request.url.path}?{request.url.query}"
+
+    def get(self, key: str) -> Response | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+        body, media_type, headers = item
+        return Response(body, status_code=200, media_type=media_type, headers=dict(headers))
+
+    async def put(self, key: str, response: Response) -> Response:
+        """Keep ``response``'s body (a 200 up to ``max_bytes``); returns a response
+        with the same body (the original's stream is consumed)."""
+        if response.status_code != 200:
+            return response
+        stream = getattr(response, "body_iterator", None)  # call_next's streamed answer
+        if stream is None:
+            body = bytes(response.body)
+        else:
+            chunks = [chunk async for chunk in stream]
+            body = b"".join(c if isinstance(c, bytes) else c.encode() for c in chunks)
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        media_type = response.media_type
+        if len(body) <= self.max_bytes:
+            with self._lock:
+                self._items[key] = (body, media_type, headers)
+                self._items.move_to_end(key)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+        return Response(body, status_code=200, media_type=media_type, headers=dict(headers))
 
 
 #: Host names that always reach the workbench (the loopback interface under its names).
@@ -118,6 +182,7 @@ def create_app(store: Store | str | pathlib.Path, *, kb: KnowledgeBase | None = 
         docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.state.workbench = wb
     app.state.snapshot = snapshot
+    app.state.responses = ResponseCache()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for page in PAGES:
         app.include_router(page.router)
@@ -137,7 +202,16 @@ def create_app(store: Store | str | pathlib.Path, *, kb: KnowledgeBase | None = 
                 fresh_wb = Workbench(fresh, kb, command=command)
                 fresh_wb.pages.extend(PAGES)
                 app.state.workbench = fresh_wb
-        response = await call_next(request)
+                app.state.responses = ResponseCache()
+        cache: ResponseCache = app.state.responses
+        key = ResponseCache.key(request)
+        cached = cache.get(key) if key is not None else None
+        if cached is not None:
+            response: Response = cached
+        else:
+            response = await call_next(request)
+            if key is not None:
+                response = await cache.put(key, response)
         csp = CSP
         if request.url.path == "/api/docs":
             # Swagger UI is not vendored: the docs page is off; the schema is at

@@ -11,8 +11,9 @@ copy when the file changes (checked at most once per ``interval`` seconds, on a 
 * a copy is taken only while no write is in progress (no ``.wal`` beside the file, and the
   file unchanged while copying); until then the previous snapshot keeps serving.
 
-The copy is a plain file copy (no SQL), opened read-only through
-:func:`kharita.store.base.open_store`.
+The copy is a plain file copy (no SQL), opened read-only and shared through
+:func:`kharita.store.base.open_store` (``shared=True``): the handlers read it in
+parallel, each thread through its own cursor of one DuckDB instance.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class Snapshot:
             target.unlink(missing_ok=True)
             return None
         self.signature = before
-        return open_store(target, read_only=True)
+        return open_store(target, read_only=True, shared=True)
 
     def changed(self) -> Store | None:
         """A newly opened snapshot when the original changed since the last one (checked
