@@ -20,6 +20,7 @@ from kharita.report.sections import (
     caveats,
     claims,
     contagion,
+    coverage,
     decentralization,
     eventmap,
     gravity,
@@ -50,7 +51,7 @@ def spec(module: object) -> SectionSpec:
 
 SECTIONS: tuple[SectionSpec, ...] = tuple(spec(m) for m in (
     summary, claims, eventmap, activity, regions, gravity, decentralization, shocks,
-    structure, contagion, outlook, capture, provenance, caveats))
+    structure, contagion, outlook, capture, coverage, provenance, caveats))
 
 
 def run_section(s: SectionSpec, data: BriefData) -> Section:
