@@ -28,10 +28,11 @@ def rows(cov: pd.DataFrame) -> pd.DataFrame:
                                      "first", "last", "n_events", "kind_rule"])
     cov = cov.assign(file=[PurePath(str(f)).name for f in cov["file"]])
     complete = cov[cov.kind != "sample"]
-    out = [{"label": f"{r.source} {r.file} · {r.country_iso3}", "source": r.source,
-            "file": r.file, "kind": r.kind, "countries": str(r.country_iso3),
-            "first": r.first, "last": r.last, "n_events": int(r.n_events),
-            "kind_rule": r.kind_rule} for r in complete.itertuples()]
+    out: list[dict[str, Any]] = [
+        {"label": f"{r.source} {r.file} · {r.country_iso3}", "source": r.source,
+         "file": r.file, "kind": r.kind, "countries": str(r.country_iso3),
+         "first": r.first, "last": r.last, "n_events": int(str(r.n_events)),
+         "kind_rule": r.kind_rule} for r in complete.itertuples()]
     for (source, file), g in cov[cov.kind == "sample"].groupby(["source", "file"]):
         out.append({"label": f"{source} {file} · {len(g)} countries (sample)",
                     "source": source, "file": file, "kind": "sample",
@@ -68,9 +69,10 @@ def build(data: BriefData) -> Section:
             continue
         xs: list[str | None] = []
         ys: list[str | None] = []
-        for r in part.itertuples():
-            xs += [str(r.first), str(r.last), None]
-            ys += [r.label, r.label, None]
+        for first, last, label in zip(part["first"], part["last"], part["label"],
+                                      strict=True):
+            xs += [str(first), str(last), None]
+            ys += [str(label), str(label), None]
         traces.append({"type": "scatter", "mode": "lines", "x": xs, "y": ys,
                        "name": kind, "showlegend": kind not in shown,
                        "line": {"color": color, "width": 9},
