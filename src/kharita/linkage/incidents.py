@@ -6,16 +6,27 @@ latest review is not a rejection, plus every pair an analyst confirmed (withdraw
 reports are left out). Components of one report are not stored: an event absent from
 ``incidents`` is its own incident. The representative report is the best documented
 (highest date precision, then geo precision, then source priority ucdp > acled > gtd >
-table > gdelt, then event id) and its event id is the incident id. Components are
-solved by Splink's connected-components clustering on the store's engine.
+table > gdelt, then event id) and its event id is the incident id.
+
+Because each dataset records an event once, an incident holds at most one report of
+each dataset. The links of each pair of datasets are first chosen jointly, as the
+maximum-weight one-to-one set (:mod:`kharita.linkage.assignment`); Splink's
+one-to-one clustering on the store's engine then joins the chosen links into
+incidents (with three or more datasets it also settles the rare chains that would put
+two reports of one dataset together).
 """
 
 from __future__ import annotations
 
 import contextlib
 
+from kharita.linkage.assignment import assign_links
 from kharita.store.base import Store
 from kharita.store.sql import linkage as q
+from kharita.store.sql.attribution import select_all
+
+#: The edges kept by the one-to-one assignment (a registered frame).
+ASSIGNED_TABLE = "_kh_incident_assigned"
 
 
 def rebuild_incidents(store: Store, threshold: float) -> int:
@@ -32,12 +43,17 @@ def rebuild_incidents(store: Store, threshold: float) -> int:
         if not store.scalar(q.count_sql(q.EDGES_TABLE)):
             return 0
         store.create_temp(q.NODES_TABLE, q.incident_nodes_sql())
+        edges_df = store.sql(select_all(q.EDGES_TABLE))
+        weights = store.sql(select_all("event_links"))[
+            ["event_id_l", "event_id_r", "match_weight"]]
+        edges_df = edges_df.merge(weights, on=["event_id_l", "event_id_r"], how="left")
+        store.register(ASSIGNED_TABLE, assign_links(edges_df, threshold))
         from splink.internals.one_to_one_clustering import one_to_one_clustering
 
         api = store.splink_api()
         datasets = [str(r[0]) for r in store.rows(q.node_datasets_sql())]
         nodes = api.register(q.NODES_TABLE)
-        edges = api.register(q.EDGES_TABLE)
+        edges = api.register(ASSIGNED_TABLE)
         cc = one_to_one_clustering(
             nodes_table=nodes, edges_table=edges, node_id_column_name="event_id",
             source_dataset_column_name="source_dataset", edge_id_column_name_left="event_id_l",
@@ -50,5 +66,6 @@ def rebuild_incidents(store: Store, threshold: float) -> int:
                 api.delete_tables_created_by_splink_from_db()
         return int(store.scalar(q.incident_summary_sql_n()) or 0)
     finally:
+        store.drop_temp(ASSIGNED_TABLE)
         store.drop_temp(q.NODES_TABLE)
         store.drop_temp(q.EDGES_TABLE)
