@@ -45,6 +45,10 @@ CONFIRMED = 1.0
 #: assignment (64 million cells, about 0.5 GB); a larger one keeps all its links for
 #: the greedy one-to-one clustering.
 MAX_DENSE_CELLS = 64_000_000
+#: Candidate links of the assignment: a link among the ``TOP_K`` strongest of one of
+#: its two reports (weaker ones would join an incident only in a chain of swaps; the
+#: cut keeps components small).
+TOP_K = 5
 _EPS = 1e-9
 
 
@@ -96,15 +100,22 @@ def assign_links(edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
         [c for c in edges.columns if c != "match_weight"]]
 
 
-def _matching(grp: pd.DataFrame) -> np.ndarray:
+def _matching(grp: pd.DataFrame, top_k: int | None = None) -> np.ndarray:
     """Rows (``grp.row``) of the maximum-weight one-to-one links of one pair of
-    datasets, component by component (a component that is a single link is kept as
-    it is; one larger than :data:`MAX_DENSE_CELLS` keeps all its links for the greedy
-    clustering)."""
+    datasets, component by component, among each report's ``top_k`` strongest links
+    (:data:`TOP_K`). A component that is a single link is kept as it is; one larger
+    than :data:`MAX_DENSE_CELLS` is solved again with fewer candidates per report, and
+    with one candidate still too large keeps all its links for the greedy
+    clustering."""
+    top_k = TOP_K if top_k is None else top_k
     from scipy.optimize import linear_sum_assignment
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
+    # candidates: each report's TOP_K strongest links (either end's ranking)
+    rank_a = grp.groupby("a")["w"].rank(method="first", ascending=False)
+    rank_b = grp.groupby("b")["w"].rank(method="first", ascending=False)
+    grp = grp[(rank_a <= top_k) | (rank_b <= top_k)]
     ia, ua = pd.factorize(grp["a"])
     ib, ub = pd.factorize(grp["b"])
     na, nb = len(ua), len(ub)
@@ -124,7 +135,8 @@ def _matching(grp: pd.DataFrame) -> np.ndarray:
             ra, ra_inv = np.unique(ia[part], return_inverse=True)
             rb, rb_inv = np.unique(ib[part], return_inverse=True)
             if len(ra) * len(rb) > MAX_DENSE_CELLS:
-                out.append(rows[part])
+                out.append(_matching(grp.iloc[part], top_k - 1) if top_k > 1
+                           else rows[part])
                 continue
             m = np.zeros((len(ra), len(rb)))
             m[ra_inv, rb_inv] = w[part]
@@ -136,4 +148,4 @@ def _matching(grp: pd.DataFrame) -> np.ndarray:
     return np.concatenate(out).astype(np.int64)
 
 
-__all__ = ["CONFIRMED", "MAX_DENSE_CELLS", "assign_links"]
+__all__ = ["CONFIRMED", "MAX_DENSE_CELLS", "TOP_K", "assign_links"]
