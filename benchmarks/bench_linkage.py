@@ -44,7 +44,7 @@ def _plant(store, tmp: Path, name: str, seed: int, drop: float, extra: float):
 
     events = store.sql("SELECT event_id, date_start, date_precision, country_iso3, admin1, "
                        "latitude, longitude, actor1_name, actor2_name, fatalities_best, "
-                       "event_type FROM events")
+                       "event_type FROM events").sort_values("event_id", ignore_index=True)
     planted = pl.perturbed_copy(events, seed=seed, drop=drop, extra=extra, prefix="p")
     csv = tmp / f"{name}.csv"
     planted.rows.drop(columns=["origin_event_id"]).to_csv(csv, index=False)
@@ -125,6 +125,7 @@ def run_synthetic(n: int, memory_limit: str) -> dict[str, object]:
 def run_spark(n: int) -> dict[str, object]:
     from kharita.linkage import link_events, stored_model
     from kharita.store.base import open_store
+    from kharita.store.duckdb import DuckDBStore
     from kharita.store.spark import SparkStore
     from kharita.store.sql.attribution import select_all
     from kharita.store.synthetic import insert_synthetic_events
@@ -132,6 +133,7 @@ def run_spark(n: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         duck = open_store(tmp / "s.duckdb")
+        assert isinstance(duck, DuckDBStore)
         insert_synthetic_events(duck, n // 2, seed=8)
         _plant(duck, tmp, "copy", 4, 0.0, 0.0)
         t0 = time.perf_counter()

@@ -29,7 +29,8 @@ from kharita.store.synthetic import insert_synthetic_events
 def plant(store, tmp: Path, *, name: str = "planted", seed: int = 1,
           where: str = "TRUE") -> pl.Planted:
     """Ingest a perturbed copy of the store's events as the table ``name``."""
-    events = store.sql("SELECT * FROM events")
+    # in event-id order, so that a seed gives the same copy on every run
+    events = store.sql("SELECT * FROM events").sort_values("event_id", ignore_index=True)
     events = events.query(where) if where != "TRUE" else events
     planted = pl.perturbed_copy(events, seed=seed, prefix="p")
     csv = tmp / f"{name}.csv"
