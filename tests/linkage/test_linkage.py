@@ -211,3 +211,18 @@ def test_cli_link_links_and_review(linked) -> None:
     assert "rejected" in out.output
     out = runner.invoke(app, ["links", "confirm", a, "nope:1", "--store", str(path)])
     assert out.exit_code != 0
+
+
+def test_datasets_with_no_rule_pair_link_without_error(tmp_path, shared_data) -> None:
+    """UCDP Nigeria and the GDELT sample have no pair passing the prior's deterministic
+    rule: Splink's estimate is then exactly 0, which used to fail every prediction
+    ("math domain error"); the prior is clamped and linking completes."""
+    from kharita import load_kb
+
+    store = open_store(tmp_path / "s.duckdb", create=True)
+    kb = load_kb()
+    ing.ingest_file(store, "ucdp", shared_data / "ucdp-ged" / "conflict_data_nga.csv", kb=kb)
+    ing.ingest_file(store, "gdelt", shared_data / "gdelt" / "events.csv", kb=kb)
+    report = link_events(store, kb)
+    store.close()
+    assert report.reports > 4000

@@ -97,6 +97,10 @@ def splink_settings(dialect: str = "duckdb") -> Any:
     )
 
 
+#: Bounds of the estimated prior (its log-odds must stay finite).
+MIN_PRIOR = 1e-9
+
+
 def u_pairs(reports: int) -> float:
     """Random pairs for the u estimate of ``reports`` input reports."""
     return float(min(max(20.0 * reports, U_MIN_PAIRS), U_MAX_PAIRS))
@@ -108,6 +112,12 @@ def train(linker: Any, *, seed: int = SEED, u_max_pairs: float = U_MAX_PAIRS) ->
 
     linker.training.estimate_probability_two_random_records_match(
         [CustomRule(q.PRIOR_RULE, sql_dialect="duckdb")], recall=q.PRIOR_RECALL)
+    # No pair passes the deterministic rule (e.g. a dataset with one report in range):
+    # Splink then estimates a prior of exactly 0 (or 1), whose log-odds are infinite and
+    # fail every prediction. Such a store has almost no evidence of matches: clamp it.
+    settings = linker._settings_obj
+    lam = float(settings._probability_two_random_records_match)
+    settings._probability_two_random_records_match = min(max(lam, MIN_PRIOR), 1 - MIN_PRIOR)
     linker.training.estimate_u_using_random_sampling(
         max_pairs=u_max_pairs, seed=seed, num_chunks=1 if u_max_pairs <= 5e5 else 10)
     from splink.internals.exceptions import EMTrainingException
