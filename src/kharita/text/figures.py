@@ -207,10 +207,10 @@ def _scan(rx: re.Pattern[str], text: str,
             k += 1
             if p < last:
                 continue
-            m = rx.match(text, p, min(hi, n))
-            if m is not None:
-                last = m.end()
-                yield m
+            found = rx.match(text, p, min(hi, n))
+            if found is not None:
+                last = found.end()
+                yield found
 
 
 @dataclass(frozen=True)
