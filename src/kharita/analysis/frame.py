@@ -24,9 +24,11 @@ rule for joint labels (ACLED's "X and/or Y": several candidates on one actor sid
 shares were computed from all candidates). ``region`` is the member's world region,
 else the country's (:mod:`kharita.kb.regions`, the UCDP GED convention), else
 ``"Unknown"``. ``admin1`` keeps events whose first-level division is one of the names
-(case-insensitive, exact); ``actor`` those with an actor name containing the text
-(case-insensitive); ``min_fatalities``/``max_fatalities`` bound ``fatalities_best``
-(inclusive; events with unknown fatalities are dropped by either bound).
+(case-insensitive, with or without the type word datasets append: "Aleppo" matches
+UCDP's "Aleppo Governorate", "borno" its "Borno state"); ``actor`` those with an actor
+name containing the text (case-insensitive); ``min_fatalities``/``max_fatalities``
+bound ``fatalities_best`` (inclusive; events with unknown fatalities are dropped by
+either bound).
 
 Counting incidents
 ------------------

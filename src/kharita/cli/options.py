@@ -82,7 +82,8 @@ CountOption = Annotated[Count, typer.Option(
                     "sources report it (default); reports = every source's report.")]
 Admin1Option = Annotated[str | None, typer.Option(
     "--admin1", metavar="NAMES", help="Comma-separated first-level divisions (provinces, "
-                                      "states), exact names, any case, e.g. Borno,Ninewa.")]
+                                      "states), any case, with or without the type word (Aleppo = "
+                                      "Aleppo Governorate), e.g. Borno,Aleppo.")]
 ActorOption = Annotated[str | None, typer.Option(
     "--actor", metavar="TEXT", help="Only events with an actor name containing this text "
                                     "(any case).")]

@@ -221,7 +221,8 @@ def filters_from_query(
         description="Ambiguous attributions: " + ", ".join(AMBIGUOUS_MODES) + ".")]
     = "split",
     admin1: Annotated[list[str] | None, Query(
-        description="First-level division (province, state), exact name in any case; "
+        description="First-level division (province, state), any case, with or without its "
+                    "type word (Aleppo = Aleppo Governorate); "
                     "repeatable.")] = None,
     actor: Annotated[str | None, Query(
         description="Text an actor name contains (any case).")] = None,

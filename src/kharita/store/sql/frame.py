@@ -20,6 +20,7 @@ incident and its number of reports; the event itself and 1 in the report base),
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from kharita.store.sql.common import date_lit, in_list, q
@@ -227,7 +228,8 @@ def filtered_sql(base: str, columns: Sequence[str], *, ambiguous: str,
         where.append("(" + " OR ".join(f"STRPOS(sources, {q(',' + s + ',')}) > 0"
                                        for s in sources) + ")")
     if admin1:
-        where.append(f"LOWER(admin1) IN ({in_list(a.lower() for a in admin1)})")
+        where.append(f"{admin1_key_sql('admin1')} IN "
+                     f"({in_list(admin1_key(a) for a in admin1)})")
     if actor:
         where.append(f"STRPOS(LOWER(actors), {q(actor.lower())}) > 0")
     if min_fatalities is not None:
@@ -263,3 +265,27 @@ def stamp_sql(incidents: bool = False) -> str:
             "(SELECT count(*) FROM events) AS n_events, "
             "(SELECT count(*) FROM ingest_files) AS n_files, " + extra +
             "(SELECT count(*) FROM events WHERE withdrawn) AS n_withdrawn")
+
+
+#: Type words datasets append to first-level division names ("Aleppo Governorate",
+#: "Borno state", "Nīnawá province"): a filter on "Aleppo" or "borno" matches them.
+ADMIN1_TYPE_WORDS: tuple[str, ...] = (
+    "governorate", "province", "state", "region", "prefecture", "district", "department",
+    "county", "division", "wilaya", "wilayah", "oblast", "municipality")
+# spaces, not \s: the pattern is also a Spark SQL literal, whose parser would unescape it
+_ADMIN1_SUFFIX = " +(" + "|".join(ADMIN1_TYPE_WORDS) + ")$"
+
+
+def admin1_key(name: str) -> str:
+    """The comparable form of a first-level division's name: lower case, trimmed,
+    without a trailing type word (:data:`ADMIN1_TYPE_WORDS`).
+
+    >>> admin1_key("Aleppo Governorate"), admin1_key(" borno STATE "), admin1_key("Kirkuk")
+    ('aleppo', 'borno', 'kirkuk')
+    """
+    return re.sub(_ADMIN1_SUFFIX, "", name.strip().lower())
+
+
+def admin1_key_sql(column: str) -> str:
+    """:func:`admin1_key` of ``column`` in SQL."""
+    return f"REGEXP_REPLACE(TRIM(LOWER({column})), '{_ADMIN1_SUFFIX}', '')"
