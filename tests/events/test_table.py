@@ -152,3 +152,25 @@ def test_parse_date_roundtrips_with_its_precision(day: dt.date, fmt: str) -> Non
     assert prec == {"%Y-%m-%d": "day", "%d/%m/%Y": "day", "%m.%Y": "month", "%Y": "year"}[fmt]
     if prec == "day":
         assert lo == hi == day
+
+
+def test_mapping_file_bomb_is_refused_with_bounded_memory(tmp_path: Path) -> None:
+    """A mapping file is user input: nested YAML aliases (billion laughs), deep nesting
+    and oversized files get one clear IngestError, never a hang (issue 17)."""
+    import tracemalloc
+
+    bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        bomb.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ", ".join([f"*{chr(96 + i)}"] * 9)
+                    + "]")
+    cases = {"bomb.yaml": "\n".join(bomb) + "\n", "deep.yaml": "a: " + "[" * 50_000,
+             "big.yaml": "id: x\n" + "#" * (5 * 2**20)}
+    for name, text in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        tracemalloc.start()
+        with pytest.raises(IngestError, match=name):
+            table.load_mapping(path)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 100 * 2**20, (name, peak)

@@ -119,10 +119,18 @@ def load_mapping(path: str | Path) -> Mapping:
         For a file that is not a YAML mapping, an unknown key, a missing required field,
         or a malformed value (each message names the file and the key).
     """
+    from kharita.kb.load import MAX_FILE_BYTES, safe_load_bounded
+
     p = Path(path)
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise IngestError(f"{p}: a mapping file over {MAX_FILE_BYTES // 2**20} MiB is "
+                              "not a mapping; nothing was read")
+        # a mapping file is user input: the KB loader's alias and nesting bounds apply
+        doc = safe_load_bounded(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise IngestError(f"{p}: cannot read the mapping: {exc}") from exc
     if not isinstance(doc, dict):
         raise IngestError(f"{p}: a mapping file is a YAML mapping of field: column")
