@@ -14,7 +14,7 @@ memory cap. Run small first::
 
     python benchmarks/bench_attribution_memory.py --rows 200000
     python benchmarks/bench_attribution_memory.py --rows 1000000,3000000 \
-        --baseline-src /tmp/kharita-base/src
+        --baseline-src ../kharita-base/src   # src/ of an older checkout (git worktree)
     python benchmarks/bench_attribution_memory.py --rows 1000000,10000000 --file-rows 1000000
 """
 
