@@ -230,7 +230,7 @@ def concentration(frame: Frame, *, freq: str = "year", weighting: str = "events"
     check_freq(freq)
     cov: dict[str, Any] = {"testable": True, "reason": "every row used (coverage='all')"}
     if coverage == "comparable":
-        from kharita.analysis.geography import comparable_once
+        from kharita.analysis.coverage import comparable_once
 
         cmp = comparable_once(frame, freq=freq, min_periods=1)
         cov = cmp.describe()

@@ -263,6 +263,22 @@ def comparable(frame: Frame, *, freq: str = "year", min_periods: int = 2) -> Com
     return Comparable(out, start, end, freq, names, notes, True, reason)
 
 
+
+def comparable_once(frame: Frame, *, freq: str = "year", min_periods: int = 2) -> Comparable:
+    """:func:`comparable`, computed once per frame, period
+    length and store state (the brief and ``check`` ask for the same span several
+    times: region shares, centres, the crossing, concentration)."""
+    from kharita.analysis.frame import store_cache
+    from kharita.store.sql.activity import coverage_stamp_sql
+
+    cache = store_cache(frame.store, "comparable")
+    key = repr((frame.base, frame.filters, freq, min_periods,
+                tuple(frame.store.rows(coverage_stamp_sql())[0])))
+    if key not in cache:
+        cache[key] = comparable(frame, freq=freq, min_periods=min_periods)
+    return cache[key]
+
+
 def frame_last(pairs: pd.DataFrame) -> dt.date:
     return max(pairs["last"])
 

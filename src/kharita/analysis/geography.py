@@ -117,24 +117,10 @@ def _comparable(frame: Frame, freq: str, coverage: str
         return frame, {"testable": True, "reason": "every row used (coverage='all')"}
     if coverage != "comparable":
         raise UserInputError(f"coverage={coverage!r}: expected comparable or all")
+    from kharita.analysis.coverage import comparable_once
+
     cmp = comparable_once(frame, freq=freq, min_periods=1)
     return cmp.frame, cmp.describe()
-
-
-def comparable_once(frame: Frame, *, freq: str = "year", min_periods: int = 2) -> Any:
-    """:func:`kharita.analysis.coverage.comparable`, computed once per frame, period
-    length and store state (the brief and ``check`` ask for the same span several
-    times: region shares, centres, the crossing, concentration)."""
-    from kharita.analysis.coverage import comparable
-    from kharita.analysis.frame import store_cache
-    from kharita.store.sql.activity import coverage_stamp_sql
-
-    cache = store_cache(frame.store, "comparable")
-    key = repr((frame.base, frame.filters, freq, min_periods,
-                tuple(frame.store.rows(coverage_stamp_sql())[0])))
-    if key not in cache:
-        cache[key] = comparable(frame, freq=freq, min_periods=min_periods)
-    return cache[key]
 
 
 def geographic_centres(frame: Frame, *, freq: str = "year",
@@ -336,6 +322,8 @@ def africa_crossing(frame: Frame, *, freq: str = "year", n_boot: int = 1000,
     check_freq(freq)
     cov: dict[str, Any] = {"testable": True, "reason": "every row used (coverage='all')"}
     if coverage == "comparable":
+        from kharita.analysis.coverage import comparable_once
+
         cmp = comparable_once(frame, freq=freq)
         cov = cmp.describe()
         if cmp.frame is None:
