@@ -206,11 +206,11 @@ def history_from_frame(frame: Frame, *, level: str = "branch", freq: str = "mont
         raise UserInputError(f"unknown frequency {freq!r}; choose one of "
                              f"{', '.join(_PANDAS_FREQ)}")
     act = activity(frame, by=LEVELS[level], freq=freq)
-    rows = frame.df()
+    rows = _frame_rows(frame)
     if level == "branch":
         prof = frame.profile
         act = act[act.entity_id.map(prof.is_branch)]
-        rows = rows[rows.entity_id.map(prof.is_branch)]
+        rows = rows[rows.entity_id.map(prof.is_branch).to_numpy(dtype=bool)]
     if act.empty:
         raise UserInputError("the frame has no events to forecast from")
     act = act.assign(unit=_unit_key(act, level))
@@ -260,6 +260,51 @@ def _cached(frame: Frame, what: str, compute: Any) -> Any:
             cache.pop(next(iter(cache)))
         cache[key] = compute()
     return cache[key]
+
+
+def _known_rows(frame: Frame) -> pd.DataFrame | None:
+    """The rows of :func:`~kharita.store.sql.forecast.known_from_sql` for the frame's
+    network members (``None`` when the KB dates none of them)."""
+    from kharita.store.sql.forecast import known_from_sql
+
+    members = members_known(frame)
+    if members.known_from.isna().all():
+        return None
+
+    def query() -> pd.DataFrame:
+        frame.store.register("kh_fc_members", members)
+        try:
+            return frame.store.sql(known_from_sql("kh_fc_members"))
+        finally:
+            frame.store.drop_temp("kh_fc_members")
+
+    out: pd.DataFrame = _cached(frame, "known_from", query)
+    return out
+
+
+def _frame_rows(frame: Frame) -> pd.DataFrame:
+    """The frame rows a history reads beyond :func:`activity`'s counts: the ambiguous
+    ones and every row of an event the KB dates (:func:`_known_rows`), in the order of
+    :meth:`~kharita.analysis.frame.Frame.df` - not the whole frame (a million rows
+    fetched into pandas twice per outlook cost more than the forecast itself)."""
+    from kharita.store.sql.forecast import rows_sql
+
+    kr = _known_rows(frame)
+
+    def query() -> pd.DataFrame:
+        if kr is None or kr.empty:
+            df = frame.store.sql(rows_sql(frame.sql))
+        else:
+            frame.store.register("kh_fc_known", kr[["event_id"]])
+            try:
+                df = frame.store.sql(rows_sql(frame.sql, "kh_fc_known"))
+            finally:
+                frame.store.drop_temp("kh_fc_known")
+        df["date"] = pd.to_datetime(df["date"])
+        return df
+
+    out: pd.DataFrame = _cached(frame, "rows", query)
+    return out
 
 
 def _unit_pairs(frame: Frame, level: str, keep: list[str]) -> dict[str, pd.DataFrame]:
@@ -361,8 +406,6 @@ def _kb_known(frame: Frame, level: str, freq: str, keep: list[str],
               periods: pd.DatetimeIndex,
               rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame | None]:
     """``known`` per unit and the ``dated`` rows (see the module docstring)."""
-    from kharita.store.sql.forecast import known_from_sql
-
     alias = _period_alias(freq)
     known = np.zeros(len(keep), dtype=np.int64)
     if level == "branch":
@@ -371,19 +414,8 @@ def _kb_known(frame: Frame, level: str, freq: str, keep: list[str],
             if d is not None:
                 known[j] = int(periods.searchsorted(
                     pd.Timestamp(d).to_period(alias).start_time, side="left"))
-    members = members_known(frame)
-    if members.known_from.isna().all():
-        return known, None
-
-    def query() -> pd.DataFrame:
-        frame.store.register("kh_fc_members", members)
-        try:
-            return frame.store.sql(known_from_sql("kh_fc_members"))
-        finally:
-            frame.store.drop_temp("kh_fc_members")
-
-    kr = _cached(frame, "known_from", query)
-    if kr.empty:
+    kr = _known_rows(frame)
+    if kr is None or kr.empty:
         return known, None
     kr = kr.merge(rows[["event_id", "entity_id", "unit", "weight", "date"]],
                   on=["event_id", "entity_id"], how="inner")

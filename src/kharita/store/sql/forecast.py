@@ -21,3 +21,20 @@ WHERE a.event_id IN (SELECT a2.event_id FROM attributions a2 JOIN {members} m2
 GROUP BY a.event_id, m.branch_id
 HAVING NOT BOOL_OR(m.known_from IS NULL)
 """
+
+
+#: Columns of :func:`rows_sql`: the frame rows a history needs beyond its counts.
+ROW_COLUMNS: tuple[str, ...] = ("event_id", "date", "entity_id", "weight", "country_iso3",
+                                "admin1", "fatalities_best")
+
+
+def rows_sql(frame: str, known: str | None = None) -> str:
+    """The frame's ambiguous rows (weight < 1) and, with ``known`` (a table with an
+    ``event_id`` column: the rows of :func:`known_from_sql`), every row of those events,
+    sorted as :meth:`kharita.analysis.frame.Frame.df` (the rest of the frame is only
+    counted, in :func:`kharita.analysis.activity.activity`)."""
+    cond = "f.weight < 1"
+    if known is not None:
+        cond += f" OR f.event_id IN (SELECT k.event_id FROM {known} k)"
+    return (f"SELECT {', '.join('f.' + c for c in ROW_COLUMNS)} FROM ({frame}) f "
+            f"WHERE {cond} ORDER BY f.date, f.event_id, f.entity_id")
