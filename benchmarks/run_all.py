@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 #: name -> (script arguments at the target sizes, arguments for --quick)
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "cli-help": (["bench_cli_help.py"], ["bench_cli_help.py"]),
+    "imports": (["bench_imports.py", "5"], ["bench_imports.py", "1"]),
     "ingest-raw": (["bench_ingest_raw.py", "--rows", "1000000"],
                    ["bench_ingest_raw.py", "--rows", "20000", "--repeat", "1"]),
     "attribution-memory": (["bench_attribution_memory.py", "--rows", "1000000,3000000"],

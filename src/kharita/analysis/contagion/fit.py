@@ -24,8 +24,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
 
 from kharita.analysis.contagion.likelihood import (
     branching_sums,
@@ -237,6 +235,9 @@ def _mle(data: EventData, p: HawkesParams, *, fit_decay: bool, diagonal: bool, t
 
     # L-BFGS-B's small dense algebra goes through BLAS; multi-threaded BLAS on a busy
     # machine makes each iteration ~10x slower, so it runs single-threaded here.
+    from scipy.optimize import minimize  # deferred (import cost, issue 16)
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(1, user_api="blas"):
         res = minimize(f, x0, jac=True, method="L-BFGS-B", bounds=bounds,
                        options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-7,

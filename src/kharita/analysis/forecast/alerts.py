@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from kharita.analysis.forecast.history import History
 
@@ -39,6 +38,8 @@ def surprise(y: float, past: np.ndarray) -> tuple[float, float]:
     >>> round(m, 2), p < 1e-6
     (2.38, True)
     """
+    from scipy import stats  # deferred: scipy.stats costs ~0.8 s to import
+
     n = past.size
     m = float(np.mean(past)) if n else 0.0
     v = float(np.var(past, ddof=1)) * (1 + 1 / n) if n > 1 else m
