@@ -44,9 +44,6 @@ def rebuild_incidents(store: Store, threshold: float) -> int:
             return 0
         store.create_temp(q.NODES_TABLE, q.incident_nodes_sql())
         edges_df = store.sql(select_all(q.EDGES_TABLE))
-        weights = store.sql(select_all("event_links"))[
-            ["event_id_l", "event_id_r", "match_weight"]]
-        edges_df = edges_df.merge(weights, on=["event_id_l", "event_id_r"], how="left")
         store.register(ASSIGNED_TABLE, assign_links(edges_df, threshold))
         from splink.internals.one_to_one_clustering import one_to_one_clustering
 

@@ -173,14 +173,28 @@ def input_sources_sql() -> str:
 
 # -- the model: blocking rules and comparison levels ------------------------------------
 
+#: Largest date gap (days between the two reports' intervals) and coordinate
+#: difference (degrees of latitude and of longitude) of a pair blocked on a shared week
+#: and cell: the grids find every such pair, and the pairs they add beyond it (up to 6
+#: days or 1.5 degrees apart, depending on where the grid lines fall) are left out.
+BLOCK_MAX_GAP_DAYS = 3
+BLOCK_MAX_DEGREES = 0.5
+
+
 def blocking_rules() -> list[str]:
     """Blocking rules for prediction (a pair is scored when any rule holds): same
-    country, and a shared week and 1-degree cell (two grids each), or for week/month
-    precision a shared month, or for coarse locations a shared week."""
+    country, and a shared week and 1-degree cell (two grids each) with a date gap of at
+    most :data:`BLOCK_MAX_GAP_DAYS` and less than :data:`BLOCK_MAX_DEGREES` apart in
+    latitude and longitude, or for week/month precision a shared month, or for coarse
+    locations a shared week."""
+    near = (f"{_gap()} <= {BLOCK_MAX_GAP_DAYS} "
+            f"AND abs(l.lat - r.lat) < {BLOCK_MAX_DEGREES!r} "
+            f"AND abs(l.lon - r.lon) < {BLOCK_MAX_DEGREES!r}")
     out = []
     for wk in ("wk_a", "wk_b"):
         for cell in ("cell_aa", "cell_ab", "cell_ba", "cell_bb"):
-            out.append(f"l.country = r.country AND l.{wk} = r.{wk} AND l.{cell} = r.{cell}")
+            out.append(f"l.country = r.country AND l.{wk} = r.{wk} AND l.{cell} = r.{cell} "
+                       f"AND {near}")
     for im in ("imon0", "imon1"):
         out.append(f"l.country = r.country AND l.{im} = r.mon0")
         out.append(f"l.country = r.country AND l.mon0 = r.{im}")
@@ -457,23 +471,26 @@ def _dataset_label(alias: str) -> str:
 def incident_edges_sql(threshold: float) -> str:
     """Edges of the incident graph: stored links at or above ``threshold`` whose latest
     review is not a rejection, plus confirmed pairs (probability 1); both ends current,
-    not withdrawn; with both reports' dataset labels."""
+    not withdrawn; with both reports' dataset labels and the link's match weight (NULL
+    for a confirmed pair without a stored link)."""
     return f"""
 WITH rv AS ({_latest_reviews_sql()}),
 e AS (
     -- a model's link ranks below a confirmed pair even when its probability rounds to 1
     SELECT k.event_id_l, k.event_id_r, least(k.match_probability, 0.999999999)
-               AS match_probability
+               AS match_probability, k.match_weight
     FROM event_links k
     LEFT JOIN rv ON rv.event_id_l = k.event_id_l AND rv.event_id_r = k.event_id_r
     WHERE k.match_probability >= {float(threshold)!r}
       AND coalesce(rv.decision, '') <> 'reject'
-    UNION ALL SELECT event_id_l, event_id_r, 1.0 AS match_probability FROM rv
+    UNION ALL SELECT event_id_l, event_id_r, 1.0 AS match_probability,
+           CAST(NULL AS DOUBLE) AS match_weight FROM rv
     WHERE decision = 'confirm'
 )
 SELECT e.event_id_l, e.event_id_r, max(e.match_probability) AS match_probability,
        any_value({_dataset_label('a')}) AS source_dataset_l,
-       any_value({_dataset_label('b')}) AS source_dataset_r
+       any_value({_dataset_label('b')}) AS source_dataset_r,
+       max(e.match_weight) AS match_weight
 FROM e
 JOIN events a ON a.event_id = e.event_id_l AND coalesce(a.withdrawn, FALSE) = FALSE
 JOIN events b ON b.event_id = e.event_id_r AND coalesce(b.withdrawn, FALSE) = FALSE
