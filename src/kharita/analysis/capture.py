@@ -310,16 +310,27 @@ def coverage_estimates(frame: Any, *, freq: str = "year", level: float = 0.95,
     _z(level)
     fr = frame.narrow(count="incidents") if frame.filters.count != "incidents" else frame
     store = fr.store
-    rows = store.sql(capture_sql.incident_sources_sql(
-        fr.sql_over(fr.base, ("incident_id",)), freq,
-        incidents=store.has_table("incidents")))
-    rows["period"] = pd.to_datetime(rows["period"]).dt.date
+    frame_sql = fr.sql_over(fr.base, ("incident_id",))
     cov = coverage_of(store)
     cov = cov[cov.kind.isin([COMPLETE, UNKNOWN])]
     spans: dict[str, list[tuple[str, dt.date, dt.date]]] = {}
     for src, country, first, last in zip(cov.source, cov.country_iso3, cov["first"],
                                          cov["last"], strict=True):
         spans.setdefault(str(country), []).append((str(src), first, last))
+    # incidents per unit in SQL; the per-incident sources only for the countries two or
+    # more sources cover at all (no other unit can be estimated): on a one-source store
+    # nothing is fetched per incident
+    linked = store.has_table("incidents")
+    counts = store.sql(capture_sql.unit_incidents_sql(frame_sql, freq, incidents=linked))
+    counts["period"] = pd.to_datetime(counts["period"]).dt.date
+    multi = sorted(c for c, sp in spans.items() if len({s for s, _f, _l in sp}) >= 2)
+    positions: dict[Any, Any] = {}
+    if multi:
+        rows = store.sql(capture_sql.incident_sources_sql(
+            frame_sql, freq, incidents=linked, n_countries=len(multi)), multi)
+        rows["period"] = pd.to_datetime(rows["period"]).dt.date
+        positions = rows.groupby(["entity_id", "country_iso3", "period"],
+                                 sort=True).indices if len(rows) else {}
 
     def covering(country: str, start: dt.date) -> list[str]:
         lo, hi = period_bounds(start, start, freq)[0]
@@ -328,10 +339,9 @@ def coverage_estimates(frame: Any, *, freq: str = "year", level: float = 0.95,
     units, ests = [], []
     assumptions: dict[str, None] = dict.fromkeys(ASSUMPTIONS_SOURCES)
     keys = ["entity_id", "country_iso3", "period"]
-    n_incidents = rows.groupby(keys, sort=True)["incident_id"].nunique()
+    n_incidents = counts.set_index(keys)["n_incidents"]
     # per-incident capture histories only where two or more sources cover the unit
     # (building them for every unit costs a Python call per incident)
-    positions = rows.groupby(keys, sort=True).indices if len(rows) else {}
     for (ent, country, period), n_inc in n_incidents.items():
         srcs = covering(str(country), period)
         unit = {"entity_id": ent, "country_iso3": country, "period": period,
