@@ -128,6 +128,8 @@ def link_events(store: Store, kb: Any = None, *, threshold: float | None = None,
                     store.create_temp(view, q.source_view_sql(name))
                     views.append(view)
                     inputs.append(api.register(view, dataset_display_name=name))
+                if model is None and lm.train_fraction(report.reports) < 1.0:
+                    model = _train_on_sample(store, datasets, report.reports)
                 predictions, trained = _predict(store, inputs, model, keep, report, step)
                 report.model_id = lm.model_id(trained)
                 step(6)
@@ -152,6 +154,34 @@ def link_events(store: Store, kb: Any = None, *, threshold: float | None = None,
     report.seconds = time.perf_counter() - t0
     step(STEPS)
     return report
+
+
+def _train_on_sample(store: Store, datasets: dict[str, int], reports: int
+                     ) -> dict[str, Any]:
+    """The model trained on a sample of each dataset's reports
+    (:func:`kharita.linkage.model.train_fraction`), on its own Splink API (own cache and
+    scratch tables, dropped here)."""
+    from splink import Linker
+
+    frac = lm.train_fraction(reports)
+    api = store.splink_api()
+    views = []
+    try:
+        inputs = []
+        for i, name in enumerate(datasets):
+            view = f"_kh_link_train{i}"
+            store.create_temp(view, q.source_sample_sql(name, frac))
+            views.append(view)
+            inputs.append(api.register(view, dataset_display_name=name))
+        dialect = str(api.sql_dialect.sql_dialect_str)
+        linker = Linker(inputs, lm.splink_settings(dialect), log_level=None)
+        lm.train(linker, u_max_pairs=lm.u_pairs(int(reports * frac)))
+        return lm.model_dict(linker)
+    finally:
+        with contextlib.suppress(Exception):
+            api.delete_tables_created_by_splink_from_db()
+        for view in views:
+            store.drop_temp(view)
 
 
 def _predict(store: Store, inputs: list[Any], model: dict[str, Any] | None, keep: float,

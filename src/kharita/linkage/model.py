@@ -33,6 +33,13 @@ from kharita.store.sql import linkage as q
 U_MIN_PAIRS, U_MAX_PAIRS = 2e5, 2e6
 #: Seed of the random sampling (DuckDB), so a run is reproducible.
 SEED = 42
+#: Reports (all datasets together) from which the model is trained on a sample: each
+#: report is kept with probability ``TRAIN_MAX_REPORTS / reports``, independently, so
+#: that a pair of reports (a match or not, of any two datasets) is kept with one
+#: probability ``f ** 2`` and the prior, the u probabilities and the make-up of every
+#: EM block are those of all the reports in expectation; the trained model then scores
+#: all of them.
+TRAIN_MAX_REPORTS = 400_000
 
 
 def for_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
@@ -99,6 +106,11 @@ def splink_settings(dialect: str = "duckdb") -> Any:
 
 #: Bounds of the estimated prior (its log-odds must stay finite).
 MIN_PRIOR = 1e-9
+
+
+def train_fraction(reports: int) -> float:
+    """Share of the reports the model is trained on (1 up to :data:`TRAIN_MAX_REPORTS`)."""
+    return 1.0 if reports <= TRAIN_MAX_REPORTS else TRAIN_MAX_REPORTS / float(reports)
 
 
 def u_pairs(reports: int) -> float:

@@ -165,6 +165,15 @@ def source_view_sql(source_dataset: str) -> str:
     return f"SELECT * FROM {INPUT_TABLE} WHERE source_dataset = {q(source_dataset)}"
 
 
+def source_sample_sql(source_dataset: str, fraction: float) -> str:
+    """A deterministic sample of one dataset's linkage input: the reports whose id's MD5
+    (the same hex digest in DuckDB and Spark) falls in the first ``fraction`` of its
+    range, each report independently of the others."""
+    cut = min(max(int(float(fraction) * 16 ** 8), 0), 16 ** 8 - 1)
+    return (f"{source_view_sql(source_dataset)} "
+            f"AND substr(md5(event_id), 1, 8) < {q(format(cut, '08x'))}")
+
+
 def input_sources_sql() -> str:
     """Datasets in the linkage input and their report counts."""
     return (f"SELECT source_dataset, count(*) AS n FROM {INPUT_TABLE} "

@@ -1,0 +1,102 @@
+"""Linkage at scale (kharita.linkage): the blocking rules score exactly the pairs they
+promise, and a model trained on a sample of the reports links as well as one trained on
+all of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kharita.linkage import link_events
+from kharita.linkage import model as lm
+from kharita.store.base import open_store
+from kharita.store.sql import linkage as q
+from kharita.store.synthetic import insert_synthetic_events
+
+from .test_linkage import incident_pairs, plant, truth_pairs
+
+
+@pytest.fixture(scope="module")
+def planted_store(tmp_path_factory):
+    tmp: Path = tmp_path_factory.mktemp("linkscale")
+    store = open_store(tmp / "s.duckdb")
+    insert_synthetic_events(store, 3000, seed=11)
+    planted = plant(store, tmp)
+    yield store, planted, tmp
+    store.close()
+
+
+def _pairs(store, on: str) -> int:
+    return int(store.scalar(
+        f"SELECT count(*) FROM {q.INPUT_TABLE} l JOIN {q.INPUT_TABLE} r "
+        f"ON l.source_dataset < r.source_dataset AND ({on})") or 0)
+
+
+def test_week_cell_blocking_is_exactly_the_near_pairs(planted_store) -> None:
+    store, _, _ = planted_store
+    store.create_temp(q.INPUT_TABLE, q.link_input_sql())
+    try:
+        rules = q.blocking_rules()
+        near = (f"l.country = r.country AND "
+                f"greatest(l.d0, r.d0) - least(l.d1, r.d1) <= {q.BLOCK_MAX_GAP_DAYS} AND "
+                f"abs(l.lat - r.lat) < {q.BLOCK_MAX_DEGREES} AND "
+                f"abs(l.lon - r.lon) < {q.BLOCK_MAX_DEGREES}")
+        grid = [r for r in rules if "cell_" in r]
+        assert len(grid) == 8
+        n_near = _pairs(store, near)
+        assert n_near > 1000
+        # every near pair is found by a week/cell rule, and those rules find no other
+        union = " OR ".join(f"({r})" for r in grid)
+        assert _pairs(store, f"({near}) AND NOT ({union})") == 0
+        assert _pairs(store, f"({union}) AND NOT ({near})") == 0
+        assert _pairs(store, union) == n_near
+        # (the grids alone reach further)
+        bare = " OR ".join(f"(l.country = r.country AND l.{w} = r.{w} AND l.{c} = r.{c})"
+                           for w in ("wk_a", "wk_b")
+                           for c in ("cell_aa", "cell_ab", "cell_ba", "cell_bb"))
+        assert _pairs(store, bare) > n_near
+    finally:
+        store.drop_temp(q.INPUT_TABLE)
+
+
+def test_training_sample_is_deterministic_and_nested(planted_store) -> None:
+    store, _, _ = planted_store
+    store.create_temp(q.INPUT_TABLE, q.link_input_sql())
+    try:
+        def ids(frac: float) -> set[str]:
+            return {str(r[0]) for r in store.rows(
+                f"SELECT event_id FROM ({q.source_sample_sql('synthetic', frac)})")}
+
+        half, third = ids(0.5), ids(0.3)
+        assert 1300 < len(half) < 1700 and 700 < len(third) < 1100
+        assert third < half and ids(0.5) == half
+        assert len(ids(1.0)) == 3000
+    finally:
+        store.drop_temp(q.INPUT_TABLE)
+
+
+def test_model_trained_on_a_sample_links_as_well(planted_store, monkeypatch) -> None:
+    store, planted, _ = planted_store
+    truth = truth_pairs(planted)
+    full = link_events(store, None)
+    found = incident_pairs(store)
+    recall_full = len(found & truth) / len(truth)
+    precision_full = len(found & truth) / len(found)
+    called = []
+    monkeypatch.setattr(lm, "TRAIN_MAX_REPORTS", 3000)
+    import kharita.linkage.link as link_mod
+
+    real = link_mod._train_on_sample
+    monkeypatch.setattr(link_mod, "_train_on_sample",
+                        lambda *a: called.append(a) or real(*a))
+    sampled = link_events(store, None)
+    assert called and sampled.model_id != full.model_id
+    assert sampled.pairs_compared == full.pairs_compared
+    found = incident_pairs(store)
+    assert len(found & truth) / len(truth) >= recall_full - 0.03
+    assert len(found & truth) / len(found) >= precision_full - 0.03
+    # the sample's scratch views are gone
+    left = store.rows("SELECT table_name FROM information_schema.tables "
+                      "WHERE table_name LIKE '_kh_link_train%'")
+    assert not left
