@@ -65,9 +65,15 @@ def assign_links(edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
     ``match_weight`` (else ``logit2`` of the probability); every row is at or above
     ``threshold``. Returns the confirmed rows and, per pair of datasets, the
     maximum-weight one-to-one set of the other rows, in the input's column order.
+    The result does not depend on the rows' order: they are first sorted by their
+    ids (two sets of equal total weight, e.g. two swapped partners, are common under
+    additive match weights; the solver picks one by the matrix layout), so DuckDB and
+    Spark, whose scans return rows in different orders, keep the same links.
     """
     if edges.empty:
         return edges
+    edges = edges.sort_values(["event_id_l", "event_id_r", "match_probability"],
+                              kind="stable")
     e = edges.reset_index(drop=True)
     confirmed = (e["match_probability"] >= CONFIRMED).to_numpy()
     # orient every row (dataset a < dataset b) so that "left" is one dataset
