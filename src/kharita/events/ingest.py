@@ -447,13 +447,18 @@ def _unattributed(store: Store, file_id: str) -> bool:
 
 @lru_cache(maxsize=64)
 def normalize_sql(source: str, columns: tuple[str, ...], lines: int,
-                  source_version: str | None, table: str) -> str:
+                  source_version: str | None, table: str, engine: str = "duckdb",
+                  raw_text: str | None = None) -> str:
     """SQL (kharita's dialect, DuckDB's) of the connector's Ibis ``normalize`` over a raw
     table (cached: the expression depends only on the source, the file's columns and
-    the version)."""
+    the version). On DuckDB each field's trimming is computed once and a row's raw
+    text (``raw_text``: the loader's definition of ``_raw``) only for quarantined rows
+    (:func:`kharita.store.sql.ingest.hoist_strips`: same values, fewer operations);
+    another engine gets Ibis's SQL as compiled."""
     raw = _common.ibis_raw(columns, name=table, lines=lines)
     expr = connector(source).normalized(raw, source_version)
-    return str(ibis.to_sql(expr, dialect="duckdb"))
+    sql = str(ibis.to_sql(expr, dialect="duckdb"))
+    return q.hoist_strips(sql, table, raw_text) if engine == "duckdb" else sql
 
 
 def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_path: Path,
@@ -474,7 +479,8 @@ def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_
         with loader.memory_limit(store, memory_limit):
             load = _load(store, loader, plan, table, read_path)
             sql = normalize_sql(source, tuple(plan.columns), plan.split_fields,
-                                plan.source_version, table)
+                                plan.source_version, table, store.engine,
+                                getattr(load, "raw_text", None))
             with loader.watch_progress(store, on_progress):
                 loader.create_table_as(store, norm,
                                        q.normalized(sql, q.filter_case(since, countries)))
@@ -568,6 +574,13 @@ def _write_current(store: Store, loader: Any, report: IngestReport, norm: str,
     older versions (to history, attributions deleted), keep outdated and duplicate rows
     in history, and withdraw what a full release no longer carries."""
     file_id = report.ingest_file_id
+    repeated, stored = (int(x or 0) for x in store.rows(q.identity_clashes(norm))[0])
+    if not repeated and not stored:
+        # every row is a new event: what the staging below would decide, without it
+        store.execute(q.insert_events(norm, cols), [file_id])
+        report.rows_replaced = report.rows_superseded = 0
+        report.supersedes = []
+        return
     new, cur = "_kh_new", "_kh_cur"
     loader.create_table_as(store, new, q.stage_new(norm, cols))
     wins: list[str] = []

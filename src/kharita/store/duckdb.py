@@ -349,6 +349,10 @@ class RawLoad:
     lines: bool = False
     path: str = ""
     encoding: str = "utf-8"
+    #: SQL of ``_raw`` over the columns of the alias ``"t0"`` of ``table`` (delimited
+    #: files): lets the normalising statement compute a record's text only where it
+    #: uses it (quarantined rows), :func:`kharita.store.sql.ingest.hoist_strips`.
+    raw_text: str | None = None
 
 
 #: Longest record DuckDB's reader accepts (bytes); a longer one is quarantined with the
@@ -416,6 +420,7 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
               f"rejects_scan={_qstr(rej_s)}, encoding={_qstr(encoding)}, "
               f"compression='auto', max_line_size={MAX_LINE_BYTES}")
     row = f"(row_number() OVER () + {h})::BIGINT"
+    raw_text: str | None = None
     if split_tab_fields:
         names = [f"c{i:02d}" for i in range(1, split_tab_fields + 1)]
         # One column per line: a delimiter no GDELT line holds (a line that does is
@@ -431,8 +436,12 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
         scan = (f"read_csv({_qstr(p)}, columns={cols_sql}, "
                 f"header={'true' if header else 'false'}, delim={_qstr(delim)}, "
                 f"quote={_qstr(quote)}, escape={_qstr(quote)}, null_padding=false, {common})")
-        raw_expr = f"concat_ws({_qstr(delim)}, " + ", ".join(
-            _requote(f"t.{_qident(c)}", delim, quote) for c in columns) + ")"
+        def raw_of(alias: str) -> str:
+            return f"concat_ws({_qstr(delim)}, " + ", ".join(
+                _requote(f"{alias}.{_qident(c)}", delim, quote) for c in columns) + ")"
+
+        raw_expr = raw_of("t")
+        raw_text = raw_of('"t0"')
         select = (f"SELECT {row} AS _row, {raw_expr} AS _raw, "
                   + ", ".join(f"t.{_qident(c)}" for c in columns) + f" FROM {scan} t")
         if drop_rows:
@@ -445,7 +454,7 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
     return RawLoad(table=table, header_rows=h, rejects_table=rej_t,
                    drop_rows=tuple(int(r) for r in drop_rows), delim=delim,
                    columns=tuple(columns), quote=quote, lines=bool(split_tab_fields),
-                   path=p, encoding=encoding,
+                   path=p, encoding=encoding, raw_text=raw_text,
                    cleanup=[f"VIEW {table}", f"TABLE {table}_rej", f"TABLE {rej_t}",
                             f"TABLE {rej_s}"])
 
@@ -548,19 +557,7 @@ def _full_reject_text(load: RawLoad, rejects: pd.DataFrame) -> list[Any]:
         with opener(load.path, "rb") as fh:
             for pos, i in order:
                 fh.seek(pos)
-                block = fh.read(MAX_LINE_BYTES + 2)
-                end, inside = len(block), False
-                j = 0
-                while j < len(block):
-                    nl = block.find(b"\n", j)
-                    if nl < 0:
-                        break
-                    if q:
-                        inside ^= bool(block.count(q, j, nl) % 2)
-                    if not inside:
-                        end = nl
-                        break
-                    j = nl + 1
+                block, end = _record_bytes(fh, q)
                 text = block[:end].rstrip(b"\r").decode(enc, errors="replace")
                 reader = str(out[i] or "")
                 probe = reader[:16].replace("?", "")
@@ -570,6 +567,27 @@ def _full_reject_text(load: RawLoad, rejects: pd.DataFrame) -> list[Any]:
     except (OSError, EOFError, ValueError):
         return list(rejects["raw"])
     return out
+
+
+def _record_bytes(fh: Any, q: bytes) -> tuple[bytes, int]:
+    """The bytes from ``fh``'s position (at most ``MAX_LINE_BYTES + 2``) and where the
+    record starting there ends: its first line end outside quotes, else the end of those
+    bytes. Reads 64 KiB first and more only while no such line end is found (a reject
+    costs its own length, not 4 MB)."""
+    limit = MAX_LINE_BYTES + 2
+    block, j, inside = b"", 0, False
+    while True:
+        want = min(limit, max(1 << 16, 2 * len(block)))
+        more = fh.read(want - len(block)) if want > len(block) else b""
+        block += more
+        while (nl := block.find(b"\n", j)) >= 0:
+            if q:
+                inside ^= bool(block.count(q, j, nl) % 2)
+            j = nl + 1
+            if not inside:
+                return block, nl
+        if not more or len(block) >= limit:
+            return block, len(block)
 
 
 def _is_hxl_text(text: str, load: RawLoad) -> bool:

@@ -8,6 +8,7 @@ rows written per file, and the quarantine listing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from kharita.store.sql.common import date_lit, ident, in_list
@@ -64,6 +65,66 @@ def normalized(normalize_sql: str, filter_sql: str) -> str:
     return (f"SELECT *, ingest_row AS _ord, "
             f"CASE WHEN _reason IS NULL THEN {filter_sql} END AS _filter "
             f"FROM ({normalize_sql})")
+
+
+#: The characters Ibis's ``strip()`` removes (DuckDB: ``TRIM(x, ' \t\n\r\v\f')``).
+STRIP_CHARS = " \t\n\r\x0b\x0c"
+_STRIP_LIT = "'" + STRIP_CHARS + "'"
+_QCOL = r'"t0"\."((?:[^"]|"")+)"'
+_NULLIF_TRIM = re.compile(r"NULLIF\(TRIM\(" + _QCOL + ", " + re.escape(_STRIP_LIT)
+                          + r"\), ''\)")
+_TRIM = re.compile(r"TRIM\(" + _QCOL + ", " + re.escape(_STRIP_LIT) + r"\)")
+
+
+def guarded_strip(cell: str) -> str:
+    """SQL of ``TRIM(cell, STRIP_CHARS)`` that calls TRIM only when the first or the
+    last character could be removed (every character of :data:`STRIP_CHARS` has a code
+    point <= 32): the same value, about 4x cheaper in DuckDB, whose TRIM with a
+    character set decodes that set again for every row.
+
+    >>> guarded_strip('"c"')  # doctest: +ELLIPSIS
+    'CASE WHEN ascii("c") > 32 AND ascii(right("c", 1)) > 32 THEN "c" ELSE TRIM("c", ...) END'
+    """
+    return (f"CASE WHEN ascii({cell}) > 32 AND ascii(right({cell}, 1)) > 32 THEN {cell} "
+            f"ELSE TRIM({cell}, {_STRIP_LIT}) END")
+
+
+def hoist_strips(sql: str, table: str, raw_text: str | None = None) -> str:
+    """DuckDB's compiled ``normalize`` (Ibis: a single SELECT over ``table AS t0``) with
+    each column's ``NULLIF(TRIM(col, STRIP_CHARS), '')`` (:func:`kharita.events.sources.
+    _common.col`) computed once, in a subquery, by :func:`guarded_strip`, instead of at
+    each of its (often hundreds of) uses: DuckDB does not share subexpressions inside
+    CASE branches. With ``raw_text`` (the SQL, over ``"t0"``'s columns, that defines
+    the raw table's ``_raw``), ``_raw`` is computed where it is used, i.e. only for
+    quarantined rows, instead of for every row by the raw view. The values are the same
+    by construction; ``sql`` is returned unchanged when its shape is not the expected
+    one (one ``FROM table AS t0``, no column named ``_kh_s*``).
+    """
+    src = f'FROM {ident(table)} AS "t0"'
+    if sql.count(src) != 1 or '"_kh_s' in sql or not sql.rstrip().endswith(src):
+        return sql
+    names: dict[str, str] = {}
+
+    def alias(kind: str, col: str) -> str:
+        key = kind + col
+        if key not in names:
+            names[key] = f"_kh_s{kind}{len(names)}"
+        return f'"t0"."{names[key]}"'
+
+    out = _NULLIF_TRIM.sub(lambda m: alias("n", m.group(1)), sql)
+    out = _TRIM.sub(lambda m: alias("t", m.group(1)), out)
+    if raw_text:
+        out = out.replace('"t0"."_raw"', f"({raw_text})")
+    if not names:
+        return out
+    cells = []
+    for key, name in names.items():
+        cell = '"' + key[1:] + '"'
+        expr = guarded_strip(cell)
+        cells.append(f"NULLIF({expr}, '') AS {name}" if key[0] == "n" else
+                     f"{expr} AS {name}")
+    sub = f"(SELECT *, {', '.join(cells)} FROM {ident(table)})"
+    return out[: out.rindex(src)] + f'FROM {sub} AS "t0"' + out[out.rindex(src) + len(src):]
 
 
 def insert_events(norm: str, columns: Sequence[str]) -> str:
@@ -155,6 +216,15 @@ def stage_new(norm: str, columns: Sequence[str]) -> str:
     return (f"SELECT {cols}, row_number() OVER (PARTITION BY event_id "
             "ORDER BY ingest_row DESC) AS _dup "
             f"FROM {ident(norm)} WHERE _reason IS NULL AND _filter IS NULL")
+
+
+def identity_clashes(norm: str) -> str:
+    """One row: how many of the rows of ``norm`` that pass repeat an ``event_id`` of an
+    earlier one, and how many of them carry an ``event_id`` already stored. Both 0: every
+    row is a new current event (no replacement, history or withdrawal to decide)."""
+    valid = f"FROM {ident(norm)} WHERE _reason IS NULL AND _filter IS NULL"
+    return (f"SELECT (SELECT count(*) - count(DISTINCT event_id) {valid}), "
+            f"(SELECT count(*) FROM events WHERE event_id IN (SELECT event_id {valid}))")
 
 
 def colliding_files(new: str) -> str:
