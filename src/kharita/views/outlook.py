@@ -15,13 +15,14 @@ to ``horizon``, 100 samples per forecast), so nothing is computed twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from kharita.analysis.forecast import alerts, history_from_frame, outlook
+from kharita.analysis.forecast import alerts, history_from_frame
 from kharita.analysis.forecast.backtest import BacktestResult
 from kharita.analysis.forecast.models import BASELINES
 from kharita.errors import UserInputError
@@ -30,7 +31,8 @@ if TYPE_CHECKING:
     from kharita.analysis.forecast import History, OutlookResult
     from kharita.analysis.frame import Frame
 
-__all__ = ["SCORE_COLUMNS", "OutlookView", "fan_figure", "outlook_view", "score_table"]
+__all__ = ["SCORE_COLUMNS", "OutlookView", "fan_figure", "outlook_job", "outlook_view",
+           "score_table"]
 
 #: Columns of :func:`score_table` (``skill vs b`` for each baseline b present).
 SCORE_COLUMNS: tuple[str, ...] = ("model", "CRPS", "Brier P(>=1)", "Brier P(surge)",
@@ -179,25 +181,61 @@ def outlook_view(frame: Frame, *, horizon: int = 6, origins: int = 36,
     >>> sorted(v.fans) == v.units, list(v.scores.columns[:2])
     (True, ['model', 'CRPS'])
     """
-    res = outlook(frame, horizon=horizon, freq="month", model="auto", run_backtest=True,
-                  select_origins=origins, n_samples=n_samples, seed=seed)
-    h = res.history
-    assert h is not None
-    units = sorted(res.table.unit.unique())
-    fans = {u: fan_figure(h, res.table, u, name=(names or {}).get(u, u), synthetic=synthetic,
-                          history_periods=history_periods, model=res.model) for u in units}
-    bt = res.backtest
-    assert bt is not None  # run_backtest=True
-    note = ""
+    return outlook_job(frame, horizon=horizon, origins=origins, n_samples=n_samples,
+                       history_periods=history_periods, names=names, synthetic=synthetic,
+                       alert_last=alert_last, alert_alpha=alert_alpha, seed=seed)()
+
+
+def outlook_job(frame: Frame, *, horizon: int = 6, origins: int = 36,
+                n_samples: int = 1000, history_periods: int = 36,
+                names: dict[str, str] | None = None, synthetic: bool = False,
+                alert_last: int = 8, alert_alpha: float = 0.01,
+                seed: int = 0) -> Callable[[], OutlookView]:
+    """:func:`outlook_view` in two steps: this call reads what the outlook needs from the
+    store (the monthly and weekly histories) and returns a function that computes the
+    rest - backtest, forecasts, fan charts, alerts - without touching the store, so it
+    can run in another thread beside other store work (the brief does). An error of the
+    first step (e.g. no events to forecast) is raised by the returned function."""
+    from kharita.analysis.forecast import outlook_history
+
     try:
-        wk = history_from_frame(frame, freq="week")
-        al = alerts(wk, last=alert_last, alpha=alert_alpha)
-        note = (f"{al.attrs['tested']} branch-weeks tested (the last {alert_last} weeks of "
-                f"each branch's covered data); false-alarm rate {alert_alpha:g}: about "
-                f"{alert_alpha * al.attrs['tested']:.1f} alerts expected by chance")
+        h = history_from_frame(frame, freq="month")
     except UserInputError as exc:
-        al = pd.DataFrame(columns=["unit", "period", "events", "expected", "p_value",
-                                   "surprise", "alert", "note"])
-        note = f"no alerts computed: {exc}"
-    settings = dict(bt.settings)
-    return OutlookView(res, units, fans, score_table(bt), bt.by_horizon, al, settings, note)
+        err = exc
+
+        def failed() -> OutlookView:
+            raise err
+
+        return failed
+    try:
+        wk: History | UserInputError = history_from_frame(frame, freq="week")
+    except UserInputError as exc:
+        wk = exc
+
+    def finish() -> OutlookView:
+        res = outlook_history(h, horizon=horizon, model="auto", run_backtest=True,
+                              select_origins=origins, n_samples=n_samples, seed=seed)
+        units = sorted(res.table.unit.unique())
+        fans = {u: fan_figure(h, res.table, u, name=(names or {}).get(u, u),
+                              synthetic=synthetic, history_periods=history_periods,
+                              model=res.model) for u in units}
+        bt = res.backtest
+        assert bt is not None  # run_backtest=True
+        note = ""
+        try:
+            if isinstance(wk, UserInputError):
+                raise wk
+            al = alerts(wk, last=alert_last, alpha=alert_alpha)
+            note = (f"{al.attrs['tested']} branch-weeks tested (the last {alert_last} weeks "
+                    f"of each branch's covered data); false-alarm rate {alert_alpha:g}: "
+                    f"about {alert_alpha * al.attrs['tested']:.1f} alerts expected by "
+                    "chance")
+        except UserInputError as exc:
+            al = pd.DataFrame(columns=["unit", "period", "events", "expected", "p_value",
+                                       "surprise", "alert", "note"])
+            note = f"no alerts computed: {exc}"
+        settings = dict(bt.settings)
+        return OutlookView(res, units, fans, score_table(bt), bt.by_horizon, al, settings,
+                           note)
+
+    return finish

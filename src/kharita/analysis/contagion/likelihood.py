@@ -10,7 +10,9 @@ Ogata 1981), the log-likelihood is::
     C[j, u] = sum_{n: k_n = j} (1 - exp(-beta_u (T - t_n)))
 
 The kernels are compiled by numba with ``cache=True``: the first call in a fresh
-environment compiles them (a few seconds), later calls load the cache.
+environment compiles them (a few seconds), later calls load the cache. They release the
+GIL (``nogil=True``: they touch no Python object), so a fit in one thread runs beside
+other work in another (the brief computes its outlook beside the other sections).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def compensator_terms(times, types, T, K, betas):
     """``C[j, u]`` and ``D[j, u] = sum_{k_n=j} (T - t_n) exp(-beta_u (T - t_n))`` (the
     derivative of ``C`` with respect to ``beta_u``)."""
@@ -38,7 +40,7 @@ def compensator_terms(times, types, T, K, betas):
     return C, D
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def loglik_grad(times, types, bins, T, lengths, mu, alpha, betas, grad_beta):
     """Log-likelihood and its gradient with respect to ``mu``, ``alpha`` and (when
     ``grad_beta`` and U == 1) ``beta``. Returns ``(ll, gmu, galpha, gbeta)``; ``ll`` is
@@ -101,7 +103,7 @@ def loglik_grad(times, types, bins, T, lengths, mu, alpha, betas, grad_beta):
     return ll, gmu, galpha, gbeta
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def branching_sums(times, types, bins, mu, alpha, betas):
     """E-step of the branching-structure EM (Veen & Schoenberg 2008).
 
@@ -153,7 +155,7 @@ def branching_sums(times, types, bins, mu, alpha, betas):
     return ll, P0, PA, lag
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def compensator_at_events(times, types, bins, edges, mu, alpha, betas):
     """``Lambda_i(t_n)`` for every branch ``i`` just after each event time ``t_n`` is reached
     (before the jump of event ``n``), as an (N, K) array; O(N*K*K*U)."""
@@ -194,7 +196,7 @@ def compensator_at_events(times, types, bins, edges, mu, alpha, betas):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def excitation_features(times, types, K, betas):
     """For fixed decays: ``G[n, j*U + u] = beta_u R[j, u](n)``, the kernel sum each earlier
     event of branch ``j`` contributes at ``t_n``. Computed once, it makes every later
@@ -219,7 +221,7 @@ def excitation_features(times, types, K, betas):
     return G
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def loglik_grad_fixed(G, types, bins, lengths, mu, alpha2, Cflat):
     """Log-likelihood and gradient for fixed decays from the features ``G``
     (:func:`excitation_features`); ``alpha2`` is alpha reshaped to (K, K*U) and ``Cflat``
@@ -253,7 +255,7 @@ def loglik_grad_fixed(G, types, bins, lengths, mu, alpha2, Cflat):
     return ll, gmu, galpha
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def branching_sums_fixed(G, types, bins, mu, alpha2):
     """E-step sums from the features ``G`` (fixed decays): ``(ll_events, P0, PA2)`` with
     ``PA2`` shaped like ``alpha2``."""
@@ -278,7 +280,7 @@ def branching_sums_fixed(G, types, bins, mu, alpha2):
     return ll, P0, PA
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def loglik_grad_exp1(times, types, bins, T, lengths, mu, alpha2, beta):
     """:func:`loglik_grad` specialised to one exponential (``alpha2`` is (K, K)) with the
     gradient in ``beta``; fused loops, about twice as fast. Returns

@@ -12,8 +12,13 @@ from kharita.analysis.forecast.alerts import alerts, surprise
 from kharita.analysis.forecast.backtest import BacktestResult, backtest
 from kharita.analysis.forecast.history import History, history_from_counts, history_from_frame
 from kharita.analysis.forecast.models import BASELINES, MODELS, make_model
-from kharita.analysis.forecast.outlook import OutlookResult, forecast_history, outlook
+from kharita.analysis.forecast.outlook import (
+    OutlookResult,
+    forecast_history,
+    outlook,
+    outlook_history,
+)
 
 __all__ = ["BASELINES", "MODELS", "BacktestResult", "History", "OutlookResult", "alerts",
            "backtest", "forecast_history", "history_from_counts", "history_from_frame",
-           "make_model", "outlook", "surprise"]
+           "make_model", "outlook", "outlook_history", "surprise"]

@@ -27,7 +27,7 @@ from kharita.errors import UserInputError
 if TYPE_CHECKING:
     from kharita.analysis.frame import Frame
 
-__all__ = ["OutlookResult", "forecast_history", "outlook"]
+__all__ = ["OutlookResult", "forecast_history", "outlook", "outlook_history"]
 
 
 @dataclass
@@ -112,6 +112,18 @@ def outlook(frame: Frame, *, horizon: int = 6, freq: str = "month", level: str =
     if not 1 <= horizon <= 36:
         raise UserInputError(f"horizon must be between 1 and 36 periods, not {horizon}")
     h = history_from_frame(frame, level=level, freq=freq, units=units)
+    return outlook_history(h, horizon=horizon, model=model, run_backtest=run_backtest,
+                           select_origins=select_origins, n_samples=n_samples, seed=seed)
+
+
+def outlook_history(h: History, *, horizon: int = 6, model: str = "auto",
+                    run_backtest: bool = False, select_origins: int = 36,
+                    n_samples: int = 1000, seed: int = 0) -> OutlookResult:
+    """:func:`outlook` from a history already read (``h``, :func:`history_from_frame`):
+    the backtest and the forecast, which read nothing from the store (so they can run
+    beside other work, e.g. in the brief)."""
+    if not 1 <= horizon <= 36:
+        raise UserInputError(f"horizon must be between 1 and 36 periods, not {horizon}")
     bt = None
     if model == "auto" or run_backtest:
         bt = backtest(h, models=DEFAULT_MODELS, horizon=horizon,

@@ -46,7 +46,8 @@ __all__ = ["SECTIONS", "BriefData", "Chart", "Section", "SectionSpec", "Table", 
 
 def spec(module: object) -> SectionSpec:
     """The registry entry of a section module (its ``ID``, ``TITLE`` and ``build``)."""
-    return SectionSpec(module.ID, module.TITLE, module.build)  # type: ignore[attr-defined]
+    return SectionSpec(module.ID, module.TITLE, module.build,  # type: ignore[attr-defined]
+                       getattr(module, "prefetch", None))
 
 
 SECTIONS: tuple[SectionSpec, ...] = tuple(spec(m) for m in (
@@ -69,9 +70,14 @@ def run_section(s: SectionSpec, data: BriefData) -> Section:
 
 def build_sections(data: BriefData, specs: Sequence[SectionSpec] | None = None,
                    progress: Callable[[str], None] | None = None) -> list[Section]:
-    """Run every registered section (or ``specs``) in order on one data object."""
+    """Run every registered section (or ``specs``) in order on one data object (after
+    each section's ``prefetch``, which may start background work)."""
+    specs = specs if specs is not None else SECTIONS
+    for s in specs:
+        if s.prefetch is not None:
+            s.prefetch(data)
     out = []
-    for s in specs if specs is not None else SECTIONS:
+    for s in specs:
         if progress:
             progress(s.title)
         out.append(run_section(s, data))

@@ -75,11 +75,16 @@ Builder = Callable[["BriefData"], Section]
 
 @dataclass(frozen=True)
 class SectionSpec:
-    """A registered section: its id, title and builder (a function of :class:`BriefData`)."""
+    """A registered section: its id, title and builder (a function of :class:`BriefData`).
+
+    ``prefetch`` (optional): called on the brief's data before any section is built, to
+    start work that reads the store now and computes in a background thread, collected
+    by the builder when its turn comes (the outlook's backtest runs beside the claims)."""
 
     id: str
     title: str
     builder: Builder
+    prefetch: Callable[[BriefData], None] | None = None
 
 
 class BriefData:
@@ -99,6 +104,24 @@ class BriefData:
         self.n_boot, self.n_placebo = n_boot, n_placebo
         self.shock_branches, self.contagion_max_events = shock_branches, contagion_max_events
         self.computed: list[str] = []  # names computed, in order (tests read it)
+        self._jobs: dict[str, Any] = {}  # background jobs (futures) by name
+
+    def in_background(self, name: str, job: Callable[[], Any]) -> None:
+        """Run ``job`` (which must not touch the store: it has one connection) in a
+        background thread; :meth:`collect` waits for its result."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if name in self.__dict__ or name in self._jobs:
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"kharita-{name}")
+        self._jobs[name] = pool.submit(job)
+        pool.shutdown(wait=False)
+
+    def collect(self, name: str) -> Any:
+        """The result of the background job ``name`` (its error is raised here), or
+        ``None`` when no such job was started."""
+        job = self._jobs.pop(name, None)
+        return None if job is None else job.result()
 
     def prime(self, name: str, value: Any) -> None:
         """Keep a figure another computation produced on the way (not computed again)."""

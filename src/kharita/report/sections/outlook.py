@@ -6,6 +6,7 @@ Reads :func:`kharita.views.outlook.outlook_view` once per brief (kept on the bri
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -24,16 +25,36 @@ ID, TITLE = "outlook", "Outlook: forecasts per branch, scored against baselines"
 HORIZON, ORIGINS, SAMPLES, MAX_FANS = 6, 36, 1000, 6
 
 
-def outlook_of(data: BriefData) -> OutlookView:
-    """The brief's one outlook (computed on first use, kept on ``data``)."""
-    if "outlook" not in data.__dict__:
-        from kharita.views.outlook import outlook_view
+def _job(data: BriefData) -> Callable[[], OutlookView]:
+    from kharita.views.outlook import outlook_job
 
+    names = {u: n.get("en", u) for u, n in data.names.items()}
+    return outlook_job(data.frame, horizon=HORIZON, origins=ORIGINS, n_samples=SAMPLES,
+                       names=names, synthetic=data.synthetic)
+
+
+def prefetch(data: BriefData) -> None:
+    """Read the outlook's histories now and compute its backtest and forecasts in a
+    background thread while the other sections run (:func:`outlook_of` collects it;
+    the figures are those of the same computation run in place)."""
+    if "outlook" in data.__dict__:
+        return
+    try:
+        job = _job(data)
+    except Exception:  # computed (and its error reported) in place by the section
+        return
+    data.in_background("outlook", job)
+
+
+def outlook_of(data: BriefData) -> OutlookView:
+    """The brief's one outlook (computed on first use, or collected from the background
+    job :func:`prefetch` started; kept on ``data``)."""
+    if "outlook" not in data.__dict__:
         data._note("outlook")
-        names = {u: n.get("en", u) for u, n in data.names.items()}
         try:
-            computed = outlook_view(data.frame, horizon=HORIZON, origins=ORIGINS,
-                                n_samples=SAMPLES, names=names, synthetic=data.synthetic)
+            computed = data.collect("outlook")
+            if computed is None:
+                computed = _job(data)()
         except UserInputError as exc:
             raise Unavailable(str(exc)) from exc
         data.prime("outlook", computed)
