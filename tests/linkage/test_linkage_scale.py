@@ -1,15 +1,21 @@
 """Linkage at scale (kharita.linkage): the blocking rules score exactly the pairs they
 promise, and a model trained on a sample of the reports links as well as one trained on
-all of them."""
+all of them, and the vectorised one-to-one assignment is still a maximum-weight
+matching."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kharita.linkage import link_events
 from kharita.linkage import model as lm
+from kharita.linkage.assignment import TOP_K, assign_links
 from kharita.store.base import open_store
 from kharita.store.sql import linkage as q
 from kharita.store.synthetic import insert_synthetic_events
@@ -100,3 +106,30 @@ def test_model_trained_on_a_sample_links_as_well(planted_store, monkeypatch) -> 
     left = store.rows("SELECT table_name FROM information_schema.tables "
                       "WHERE table_name LIKE '_kh_link_train%'")
     assert not left
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 40)),
+                min_size=1, max_size=30, unique_by=lambda t: (t[0], t[1])))
+def test_assignment_is_a_maximum_weight_matching(rows) -> None:
+    # stars, single links and general components at once: the kept links are one-to-one
+    # and their total weight is the optimum of the whole graph solved densely
+    from scipy.optimize import linear_sum_assignment
+
+    edges = pd.DataFrame({
+        "event_id_l": [f"a{a}" for a, _, _ in rows], "event_id_r": [f"b{b}" for _, b, _ in rows],
+        "match_probability": 0.9, "match_weight": [float(w) for _, _, w in rows],
+        "source_dataset_l": "A", "source_dataset_r": "B"})
+    out = assign_links(edges, 0.5)
+    assert out.event_id_l.is_unique and out.event_id_r.is_unique
+    weight = dict(zip(zip(edges.event_id_l, edges.event_id_r, strict=True),
+                      edges.match_weight, strict=True))
+    got = sum(weight[k] for k in zip(out.event_id_l, out.event_id_r, strict=True))
+    m = np.zeros((8, 8))
+    for a, b, w in rows:
+        m[a, b] = w
+    r, c = linear_sum_assignment(m, maximize=True)
+    degree_ok = (edges.groupby("event_id_l").size().max() <= TOP_K
+                 and edges.groupby("event_id_r").size().max() <= TOP_K)
+    if degree_ok:  # (beyond TOP_K links per report the candidates are cut)
+        assert got == pytest.approx(float(m[r, c].sum()))

@@ -137,21 +137,50 @@ def _matching(grp: pd.DataFrame, top_k: int | None = None) -> np.ndarray:
     rest = np.flatnonzero(~single)
     if len(rest):
         order = rest[np.argsort(comp[rest], kind="stable")]
-        for part in np.split(order, np.flatnonzero(np.diff(comp[order])) + 1):
-            ra, ra_inv = np.unique(ia[part], return_inverse=True)
-            rb, rb_inv = np.unique(ib[part], return_inverse=True)
-            if len(ra) * len(rb) > MAX_DENSE_CELLS:
+        cr = comp[order]
+        # each report's index within its component (in factorize order), its size
+        la, size_a = _local_index(cr, ia[order], na)
+        lb, size_b = _local_index(cr, ib[order], nb)
+        star = (size_a == 1) | (size_b == 1)
+        if star.any():
+            # one report on a side: its strongest link (ties: the lowest index on the
+            # other side, as the solver takes)
+            s_idx = np.flatnonzero(star)
+            other = np.where(size_a[s_idx] == 1, lb[s_idx], la[s_idx])
+            pick = np.lexsort((other, -w[order][s_idx], cr[s_idx]))
+            first = np.r_[True, np.diff(cr[s_idx][pick]) != 0]
+            out.append(rows[order][s_idx][pick][first])
+        general = np.flatnonzero(~star)
+        bounds = np.flatnonzero(np.diff(cr[general])) + 1
+        for part_idx in np.split(general, bounds) if len(general) else []:
+            part = order[part_idx]
+            n_a, n_b = int(size_a[part_idx[0]]), int(size_b[part_idx[0]])
+            if n_a * n_b > MAX_DENSE_CELLS:
                 out.append(_matching(grp.iloc[part], top_k - 1) if top_k > 1
                            else rows[part])
                 continue
-            m = np.zeros((len(ra), len(rb)))
-            m[ra_inv, rb_inv] = w[part]
+            pa, pb = la[part_idx], lb[part_idx]
+            m = np.zeros((n_a, n_b))
+            m[pa, pb] = w[part]
+            at = np.full((n_a, n_b), -1, dtype=np.int64)
+            at[pa, pb] = rows[part]
             r, c = linear_sum_assignment(m, maximize=True)
-            at = {(int(x), int(y)): int(z) for x, y, z in
-                  zip(ra_inv, rb_inv, rows[part], strict=True)}
-            out.append(np.array([at[(int(x), int(y))] for x, y in zip(r, c, strict=True)
-                                 if (int(x), int(y)) in at], dtype=np.int64))
+            chosen = at[r, c]
+            out.append(chosen[chosen >= 0])
     return np.concatenate(out).astype(np.int64)
+
+
+def _local_index(comp: np.ndarray, node: np.ndarray, n_nodes: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """For rows sorted by component: each row's node numbered from 0 within its
+    component (in the order of the global node numbers), and the number of nodes of
+    the row's component."""
+    key = comp.astype(np.int64) * np.int64(n_nodes) + node.astype(np.int64)
+    uniq, code = np.unique(key, return_inverse=True)
+    comp_of = uniq // np.int64(n_nodes)
+    first = np.searchsorted(comp_of, comp, side="left")
+    last = np.searchsorted(comp_of, comp, side="right")
+    return code - first, last - first
 
 
 __all__ = ["CONFIRMED", "MAX_DENSE_CELLS", "TOP_K", "assign_links"]
