@@ -139,3 +139,30 @@ def test_repeated_ids_still_go_to_history(tmp_path: Path) -> None:
         assert store.scalar("SELECT count(*) FROM events") == 6
     finally:
         store.close()
+
+
+def _blank_line_reference(data: bytes) -> bool:
+    """An empty line outside quotes with content after it, byte by byte."""
+    odd = False
+    for i, ch in enumerate(data):
+        if ch == ord('"'):
+            odd = not odd
+        elif ch == ord("\n") and not odd:
+            rest = data[i + 1:]
+            if rest.startswith((b"\n", b"\r\n")) and rest.strip(b"\r\n"):
+                return True
+    return False
+
+
+@settings(max_examples=200, derandomize=True, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from([b"a", b"\n", b"\r", b'"', b",", b"\r\n"]), max_size=40),
+       st.integers(1, 7))
+def test_interior_blank_line_any_block_size(tmp_path: Path, parts: list[bytes],
+                                            chunk: int) -> None:
+    data = b"".join(parts)
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    expected = _blank_line_reference(data)
+    assert _common.interior_blank_line(path, '"', chunk=chunk) == expected
+    assert _common.interior_blank_line(path, '"') == expected

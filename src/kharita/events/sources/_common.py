@@ -349,6 +349,8 @@ def interior_blank_line(path: Path, quote: str = '"', chunk: int = 1 << 22) -> b
     instead (every record numbered as in the file). Quote parity is tracked from the
     start of the file (RFC 4180: a doubled quote inside a quoted field keeps it)."""
     opener: Any = gzip.open if path.suffix.lower() == ".gz" else open
+    if not _has_blank_line(opener, path, chunk):
+        return False  # no empty line anywhere (most files): no quote parity to track
     q = quote.encode() if quote else b""
     odd = False  # inside a quoted field at the start of the current block
     pending = False  # a blank line outside quotes was seen: is there content after it?
@@ -358,14 +360,16 @@ def interior_blank_line(path: Path, quote: str = '"', chunk: int = 1 << 22) -> b
             while block := fh.read(chunk):
                 if pending and block.strip(b"\r\n"):
                     return True
-                data = prev + block  # prev: the last byte of the previous block
+                # prev: the last two bytes of the previous block, so that a line end
+                # split between blocks is found; a hit inside prev was seen already
+                data = prev + block
+                last = len(prev)  # quotes are counted up to here
                 hits = sorted(i for pat in (b"\n\n", b"\n\r\n")
-                              for i in _find_all(data, pat))
-                last = len(prev)
+                              for i in _find_all(data, pat) if i + len(pat) > last)
                 for i in hits:
-                    if i + 1 <= last:
-                        continue
-                    if q:
+                    # a hit starting in prev: the bytes between it and the block are
+                    # line ends, so the parity counted so far is the one at the hit
+                    if q and i + 1 > last:
                         odd ^= bool(data.count(q, last, i + 1) % 2)
                         last = i + 1
                     if not odd:
@@ -374,7 +378,24 @@ def interior_blank_line(path: Path, quote: str = '"', chunk: int = 1 << 22) -> b
                         pending = True
                 if q:
                     odd ^= bool(data.count(q, last) % 2)
-                prev = data[-1:]
+                prev = data[-2:]
+    except (EOFError, zlib.error, gzip.BadGzipFile, OSError):
+        return False
+    return False
+
+
+def _has_blank_line(opener: Any, path: Path, chunk: int) -> bool:
+    """True when the file has ``\\n\\n`` or ``\\n\\r\\n`` anywhere (inside quotes or not),
+    found with one substring search per block."""
+    prev = b""
+    try:
+        with opener(path, "rb") as fh:
+            while block := fh.read(chunk):
+                data = prev + block[:2]
+                if b"\n\n" in data or b"\n\r\n" in data or b"\n\n" in block \
+                        or b"\n\r\n" in block:
+                    return True
+                prev = block[-2:]
     except (EOFError, zlib.error, gzip.BadGzipFile, OSError):
         return False
     return False
