@@ -94,7 +94,8 @@ def test_hoisted_sql_gives_the_same_rows(tmp_path: Path, base_rows: tuple[list[s
         args = ("ucdp", tuple(plan.columns), 0, plan.source_version, "_kh_raw")
         plain = ing.normalize_sql(*args, engine="spark")  # Ibis's SQL as compiled
         fast = ing.normalize_sql(*args, engine="duckdb", raw_text=load.raw_text)
-        assert load.raw_text and '"_kh_sn' in fast and "TRIM(" in plain
+        assert load.raw_text and '"_kh_sn' in fast and '"_kh_sc' in fast
+        assert "TRIM(" in plain and "_kh_s" not in plain
         try:
             expected = _normalised(con, plain)
         except duckdb.InvalidInputException:

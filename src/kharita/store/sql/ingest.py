@@ -74,6 +74,7 @@ _QCOL = r'"t0"\."((?:[^"]|"")+)"'
 _NULLIF_TRIM = re.compile(r"NULLIF\(TRIM\(" + _QCOL + ", " + re.escape(_STRIP_LIT)
                           + r"\), ''\)")
 _TRIM = re.compile(r"TRIM\(" + _QCOL + ", " + re.escape(_STRIP_LIT) + r"\)")
+_TRY_CAST = re.compile(r'TRY_CAST\("t0"\."(_kh_s[nt]\d+)" AS ([A-Z]+)\)')
 
 
 def guarded_strip(cell: str) -> str:
@@ -92,9 +93,9 @@ def guarded_strip(cell: str) -> str:
 def hoist_strips(sql: str, table: str, raw_text: str | None = None) -> str:
     """DuckDB's compiled ``normalize`` (Ibis: a single SELECT over ``table AS t0``) with
     each column's ``NULLIF(TRIM(col, STRIP_CHARS), '')`` (:func:`kharita.events.sources.
-    _common.col`) computed once, in a subquery, by :func:`guarded_strip`, instead of at
-    each of its (often hundreds of) uses: DuckDB does not share subexpressions inside
-    CASE branches. With ``raw_text`` (the SQL, over ``"t0"``'s columns, that defines
+    _common.col`) computed once, in a subquery, by :func:`guarded_strip`, and each
+    ``TRY_CAST`` of such a field once, in a second one, instead of at each of their
+    (often a hundred) uses: DuckDB does not share subexpressions inside CASE branches. With ``raw_text`` (the SQL, over ``"t0"``'s columns, that defines
     the raw table's ``_raw``), ``_raw`` is computed where it is used, i.e. only for
     quarantined rows, instead of for every row by the raw view. The values are the same
     by construction; ``sql`` is returned unchanged when its shape is not the expected
@@ -124,6 +125,19 @@ def hoist_strips(sql: str, table: str, raw_text: str | None = None) -> str:
         cells.append(f"NULLIF({expr}, '') AS {name}" if key[0] == "n" else
                      f"{expr} AS {name}")
     sub = f"(SELECT *, {', '.join(cells)} FROM {ident(table)})"
+    # the casts of those fields (a count is cast at each of its ~100 uses), once each
+    casts: dict[tuple[str, str], str] = {}
+
+    def cast(m: re.Match[str]) -> str:
+        key = (m.group(1), m.group(2))
+        if key not in casts:
+            casts[key] = f"_kh_sc{len(casts)}"
+        return f'"t0"."{casts[key]}"'
+
+    out = _TRY_CAST.sub(cast, out)
+    if casts:
+        typed = ", ".join(f"TRY_CAST({c} AS {t}) AS {n}" for (c, t), n in casts.items())
+        sub = f"(SELECT *, {typed} FROM {sub})"
     return out[: out.rindex(src)] + f'FROM {sub} AS "t0"' + out[out.rindex(src) + len(src):]
 
 
