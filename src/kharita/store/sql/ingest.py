@@ -95,11 +95,12 @@ def hoist_strips(sql: str, table: str, raw_text: str | None = None) -> str:
     each column's ``NULLIF(TRIM(col, STRIP_CHARS), '')`` (:func:`kharita.events.sources.
     _common.col`) computed once, in a subquery, by :func:`guarded_strip`, and each
     ``TRY_CAST`` of such a field once, in a second one, instead of at each of their
-    (often a hundred) uses: DuckDB does not share subexpressions inside CASE branches. With ``raw_text`` (the SQL, over ``"t0"``'s columns, that defines
-    the raw table's ``_raw``), ``_raw`` is computed where it is used, i.e. only for
-    quarantined rows, instead of for every row by the raw view. The values are the same
-    by construction; ``sql`` is returned unchanged when its shape is not the expected
-    one (one ``FROM table AS t0``, no column named ``_kh_s*``).
+    (often a hundred) uses: DuckDB does not share subexpressions inside CASE branches.
+    With ``raw_text`` (the SQL, over ``"t0"``'s columns, that defines the raw table's
+    ``_raw``), ``_raw`` is computed where it is used, i.e. only for quarantined rows,
+    instead of for every row by the raw view. The values are the same by construction;
+    ``sql`` is returned unchanged when its shape is not the expected one (one
+    ``FROM table AS t0``, no column named ``_kh_s*``).
     """
     src = f'FROM {ident(table)} AS "t0"'
     if sql.count(src) != 1 or '"_kh_s' in sql or not sql.rstrip().endswith(src):
