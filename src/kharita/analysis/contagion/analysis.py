@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
     from kharita.kb.knowledge import KnowledgeBase
 
 __all__ = ["NON_BRANCH_TYPES", "ContagionResult", "branch_event_series",
-           "contagion_analysis", "contagion_from_events"]
+           "contagion_analysis", "contagion_from_events", "contagion_job"]
 
 #: The covered span must be at least this long to fit the model.
 MIN_COVERED_DAYS = 180
@@ -232,8 +233,8 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
     # leave every event with the same branch)
     key = _fit_key(day, types, chosen, s, e, method, background, jitter_seeds, bootstrap,
                    seed, decays)
-    if key in _FITS and progress is None:
-        hit = _FITS[key]
+    hit = _FITS.get(key) if progress is None else None
+    if hit is not None:
         return dataclasses.replace(hit, excluded=excluded, notes=list(notes or []),
                                    counts=hit.counts.copy())
     if jitter_seeds < 1:
@@ -269,15 +270,17 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
                              excluded=excluded, method=method, time_handling=handling,
                              background=background, fit=main, jitter_spread=spread,
                              notes=list(notes or []))
-    if len(_FITS) >= _MAX_FITS:
-        _FITS.pop(next(iter(_FITS)))
-    _FITS[key] = result
+    with _FITS_LOCK:  # fits may run in several threads (the brief's background fit)
+        if len(_FITS) >= _MAX_FITS:
+            _FITS.pop(next(iter(_FITS)))
+        _FITS[key] = result
     return result
 
 
 #: Fits kept per process (:func:`contagion_from_events`), oldest dropped first.
 _MAX_FITS = 8
 _FITS: dict[str, ContagionResult] = {}
+_FITS_LOCK = threading.Lock()
 
 
 def _fit_key(day: np.ndarray, types: np.ndarray, chosen: list[str], *settings: Any) -> str:
@@ -400,6 +403,20 @@ def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "
        by the Provisional Irish Republican Army. European Journal of Applied
        Mathematics, 27(3), 377-402.
     """
+    return contagion_job(frame, min_events=min_events, method=method, background=background,
+                         jitter_seeds=jitter_seeds, bootstrap=bootstrap, seed=seed,
+                         decays=decays, progress=progress, coverage=coverage)()
+
+
+def contagion_job(frame: Frame, *, min_events: int = 50, method: Method = "mle",
+                  background: str = "constant", jitter_seeds: int = 5,
+                  bootstrap: int = 0, seed: int = 0, decays: Any = None,
+                  progress: Callable[[int, int], None] | None = None,
+                  coverage: str = "comparable") -> Callable[[], ContagionResult]:
+    """:func:`contagion_analysis` in two steps: this call reads the events (and the
+    covered span) from the store and returns the function that fits the model without
+    touching the store (so it can run in another thread beside other store work: the
+    brief does)."""
     if coverage not in ("comparable", "all"):
         raise KharitaError(f"coverage must be 'comparable' or 'all', not {coverage!r}")
     f = frame.filters
@@ -417,10 +434,15 @@ def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "
             events = cut.df()
             notes.append("contagion fitted on the covered span only: "
                          + statement["reason"])
-    result = contagion_from_events(events, start=start, end=end, branches=f.branches,
-                                   min_events=min_events, method=method,
-                                   background=background, jitter_seeds=jitter_seeds,
-                                   bootstrap=bootstrap, seed=seed, decays=decays, kb=frame.kb,
-                                   progress=progress, notes=notes)
-    result.coverage = statement
-    return result
+    kb = frame.kb
+
+    def fit() -> ContagionResult:
+        result = contagion_from_events(events, start=start, end=end, branches=f.branches,
+                                       min_events=min_events, method=method,
+                                       background=background, jitter_seeds=jitter_seeds,
+                                       bootstrap=bootstrap, seed=seed, decays=decays, kb=kb,
+                                       progress=progress, notes=notes)
+        result.coverage = statement
+        return result
+
+    return fit

@@ -265,11 +265,17 @@ class BriefData:
         fit that fails fails once (the error is kept and raised again)."""
         if "_contagion_error" in self.__dict__:
             raise self.__dict__["_contagion_error"]
-        from kharita.analysis.contagion import contagion_analysis
-
         self._note("contagion")
         try:
-            return contagion_analysis(self.contagion_frame, jitter_seeds=1)
+            done = self.collect("contagion")
+            return done if done is not None else self.contagion_job()()
         except Exception as exc:
             self.__dict__["_contagion_error"] = exc
             raise
+
+    def contagion_job(self) -> Callable[[], Any]:
+        """The contagion fit in two steps (:func:`kharita.analysis.contagion.contagion_job`):
+        this call reads the events; the function returned fits without the store."""
+        from kharita.analysis.contagion.analysis import contagion_job
+
+        return contagion_job(self.contagion_frame, jitter_seeds=1)

@@ -8,6 +8,19 @@ from kharita.report.sections.base import BriefData, Chart, Section, Table
 ID, TITLE = "contagion", "Contagion between branches"
 
 
+def prefetch(data: BriefData) -> None:
+    """Read the events of the brief's contagion fit now and fit it in a background thread
+    while the sections before it run (:attr:`BriefData.contagion` collects it; the
+    claims table needs it first)."""
+    if "contagion" in data.__dict__:
+        return
+    try:
+        job = data.contagion_job()
+    except Exception:  # computed (and its error kept) in place, when first asked for
+        return
+    data.in_background("contagion", job)
+
+
 def build(data: BriefData) -> Section:
     res = data.contagion
     fit = res.fit
