@@ -23,9 +23,8 @@ import contextlib
 from kharita.linkage.assignment import assign_links
 from kharita.store.base import Store
 from kharita.store.sql import linkage as q
-from kharita.store.sql.attribution import select_all
 
-#: The edges kept by the one-to-one assignment (a registered frame).
+#: The edges kept by the one-to-one assignment.
 ASSIGNED_TABLE = "_kh_incident_assigned"
 
 
@@ -43,8 +42,13 @@ def rebuild_incidents(store: Store, threshold: float) -> int:
         if not store.scalar(q.count_sql(q.EDGES_TABLE)):
             return 0
         store.create_temp(q.NODES_TABLE, q.incident_nodes_sql())
-        edges_df = store.sql(select_all(q.EDGES_TABLE))
-        store.register(ASSIGNED_TABLE, assign_links(edges_df, threshold))
+        # the assignment on numbers (ids and dataset labels in the same order), so that
+        # millions of edges hold no strings in memory
+        store.create_temp(q.NODE_IDS_TABLE, q.incident_node_ids_sql())
+        edges_df = store.sql(q.numbered_edges_sql())
+        store.register(q.ASSIGNED_IDS_TABLE, assign_links(edges_df, threshold))
+        del edges_df
+        store.create_temp(ASSIGNED_TABLE, q.assigned_edges_sql())
         from splink.internals.one_to_one_clustering import one_to_one_clustering
 
         api = store.splink_api()
@@ -64,5 +68,7 @@ def rebuild_incidents(store: Store, threshold: float) -> int:
         return int(store.scalar(q.incident_summary_sql_n()) or 0)
     finally:
         store.drop_temp(ASSIGNED_TABLE)
+        store.drop_temp(q.ASSIGNED_IDS_TABLE)
+        store.drop_temp(q.NODE_IDS_TABLE)
         store.drop_temp(q.NODES_TABLE)
         store.drop_temp(q.EDGES_TABLE)

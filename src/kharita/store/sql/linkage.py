@@ -516,6 +516,40 @@ def incident_nodes_sql() -> str:
             "GROUP BY event_id_r")
 
 
+#: Nodes numbered (``node``, in event-id order) and datasets numbered (``ds``, in
+#: label order), and the chosen edges by number, so that the assignment holds integers.
+NODE_IDS_TABLE = "_kh_incident_node_ids"
+ASSIGNED_IDS_TABLE = "_kh_incident_assigned_ids"
+
+
+def incident_node_ids_sql() -> str:
+    """Every node of the incident graph with its number (event-id order) and its
+    dataset's number (label order)."""
+    return (f"SELECT event_id, source_dataset, "
+            f"CAST(row_number() OVER (ORDER BY event_id) - 1 AS BIGINT) AS node, "
+            f"CAST(dense_rank() OVER (ORDER BY source_dataset) - 1 AS INTEGER) AS ds "
+            f"FROM {NODES_TABLE}")
+
+
+def numbered_edges_sql() -> str:
+    """The incident graph's edges with numbers for ids and dataset labels (same order
+    as the ids and labels), for :func:`kharita.linkage.assignment.assign_links`."""
+    return (f"SELECT a.node AS event_id_l, b.node AS event_id_r, e.match_probability, "
+            f"e.match_weight, a.ds AS source_dataset_l, b.ds AS source_dataset_r "
+            f"FROM {EDGES_TABLE} e JOIN {NODE_IDS_TABLE} a ON a.event_id = e.event_id_l "
+            f"JOIN {NODE_IDS_TABLE} b ON b.event_id = e.event_id_r")
+
+
+def assigned_edges_sql() -> str:
+    """The chosen edges (:data:`ASSIGNED_IDS_TABLE`, by number) with their ids, dataset
+    labels and probability."""
+    return (f"SELECT a.event_id AS event_id_l, b.event_id AS event_id_r, "
+            f"c.match_probability, a.source_dataset AS source_dataset_l, "
+            f"b.source_dataset AS source_dataset_r FROM {ASSIGNED_IDS_TABLE} c "
+            f"JOIN {NODE_IDS_TABLE} a ON a.node = c.event_id_l "
+            f"JOIN {NODE_IDS_TABLE} b ON b.node = c.event_id_r")
+
+
 def node_datasets_sql() -> str:
     """Dataset labels of the incident graph's nodes."""
     return f"SELECT DISTINCT source_dataset FROM {NODES_TABLE} ORDER BY 1"
