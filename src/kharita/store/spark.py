@@ -19,7 +19,8 @@ cleaned on the next writable open). One writer at a time (a lock file); readers
 never wait.
 
 Only this module (and ``store/duckdb.py``) imports an engine. The session is tuned for
-small data on one machine when the master is local (one shuffle partition, UI off);
+small data on one machine when the master is local (one shuffle partition, UI off,
+the JVM's first JIT tier only);
 ANSI mode is off so that failed casts give NULL as DuckDB's ``TRY_CAST`` does. The
 library never reads the environment: the master is an argument (the CLI passes
 ``KHARITA_SPARK_MASTER``). See ``docs/spark.md``.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -82,6 +84,10 @@ LOCAL_CONFIG: dict[str, str] = {
     "spark.sql.adaptive.enabled": "false",
     "spark.driver.memory": "2g",
     "spark.sql.codegen.wholeStage": "false",
+    # The JVM's first-tier JIT only: kharita's local sessions run many short queries,
+    # for which C2 compilation costs more CPU than its faster code saves (linking 10,000
+    # reports: 89 -> 54 CPU seconds). Applies when this process starts the JVM.
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
 }
 
 MANIFEST = "_kharita_manifest.json"
@@ -498,6 +504,8 @@ class SparkStore(Store):
 
     def _delete_tree(self, table: str, cond: exp.Expression) -> None:
         columns = self._stored_columns(table)
+        if not self._current_files()[table]:
+            return  # an empty table (no files): no query
         base = exp.select("*").from_(table)
         hit = base.where(cond.copy())
         if not self._run(hit).limit(1).collect():
@@ -618,10 +626,14 @@ class SparkStore(Store):
             self._lock_fh = None
 
     def splink_api(self) -> Any:
-        from splink import SparkAPI
-
-        # persist (not parquet checkpoints): no checkpoint directory to manage
-        return SparkAPI(spark_session=self.session, break_lineage_method="persist")
+        """Splink on this store's session: the intermediate tables Splink keeps are
+        local checkpoints (:func:`_splink_api_class`; no checkpoint directory to
+        manage), Splink's string-similarity UDF jar is not registered (kharita's
+        comparisons use none; the jar is not on the class path and each attempt logs
+        a warning)."""
+        return _splink_api_class()(spark_session=self.session,
+                                   break_lineage_method="persist",
+                                   register_udfs_automatically=False)
 
     def create_schema(self) -> None:
         if self.read_only:
@@ -636,6 +648,34 @@ class SparkStore(Store):
                     tx.changed.add(t)
                     self._register_table(t, [])
         self._record_version()
+
+
+@functools.lru_cache(maxsize=1)
+def _splink_api_class() -> type:
+    """Splink's SparkAPI whose intermediate tables are local checkpoints.
+
+    Splink persists the tables it reuses (``break_lineage_method="persist"``), but a
+    persisted DataFrame keeps its whole logical plan: each iteration of the one-to-one
+    clustering refers to the previous one several times, so the plan of its output
+    grows with every iteration and Spark re-analyses all of it for each later query
+    (writing 10,000 reports' incidents took 24 s, 0.7 s from a checkpoint). A local
+    checkpoint (``DataFrame.localCheckpoint``, computed at once, kept by the block
+    manager) cuts the plan to a scan of the stored rows.
+    """
+    from splink import SparkAPI
+
+    class LocalCheckpointSparkAPI(SparkAPI):
+        def _break_lineage_and_repartition(self, spark_df: DataFrame, templated_name: str,
+                                           physical_name: str) -> DataFrame:
+            out = super()._break_lineage_and_repartition(spark_df, templated_name,
+                                                         physical_name)
+            if not out.is_cached:
+                return out
+            cut = out.localCheckpoint(eager=True)
+            out.unpersist()
+            return cut
+
+    return LocalCheckpointSparkAPI
 
 
 # --------------------------------------------------------------------------------------
@@ -658,9 +698,10 @@ _NULLABLE_INT = {"int8": "Int8", "int16": "Int16", "int32": "Int32", "int64": "I
 def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     """pandas as DuckDB's ``fetch_df`` gives it: dates and timestamps as
     ``datetime64[us]``, decimals as float64, integer columns with NULLs as pandas'
-    nullable integers."""
-    cols: dict[str, Any] = {}
-    for name, column in zip(table.column_names, table.columns, strict=True):
+    nullable integers; duplicate column names kept (Spark names every unaliased
+    scalar subquery ``scalarsubquery()``)."""
+    cols: dict[int, Any] = {}
+    for name, column in enumerate(table.columns):
         typ = column.type
         if pa.types.is_date(typ) or pa.types.is_timestamp(typ):
             column = column.cast(pa.timestamp("us"))
