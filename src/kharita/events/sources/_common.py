@@ -384,16 +384,18 @@ def interior_blank_line(path: Path, quote: str = '"', chunk: int = 1 << 22) -> b
     return False
 
 
+_BLANK_LINE = re.compile(rb"\n\r?\n")
+
+
 def _has_blank_line(opener: Any, path: Path, chunk: int) -> bool:
     """True when the file has ``\\n\\n`` or ``\\n\\r\\n`` anywhere (inside quotes or not),
-    found with one substring search per block."""
+    found with one regular-expression search per block (a scan for its first byte,
+    faster than two substring searches)."""
     prev = b""
     try:
         with opener(path, "rb") as fh:
             while block := fh.read(chunk):
-                data = prev + block[:2]
-                if b"\n\n" in data or b"\n\r\n" in data or b"\n\n" in block \
-                        or b"\n\r\n" in block:
+                if _BLANK_LINE.search(prev + block[:2]) or _BLANK_LINE.search(block):
                     return True
                 prev = block[-2:]
     except (EOFError, zlib.error, gzip.BadGzipFile, OSError):
