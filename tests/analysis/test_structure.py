@@ -140,3 +140,24 @@ def test_kernels_compile_without_a_cache_location(monkeypatch):
     monkeypatch.setattr(numba, "njit", no_locator)
     f = structure._jit(lambda x: x + 1)
     assert f(1) == 2
+
+
+def test_structure_does_not_depend_on_string_hashing() -> None:
+    # 2015: the network is a fraction of the KB's graph, where networkx's subgraph would
+    # iterate the component's set; key players and random removal orders then changed
+    # with PYTHONHASHSEED from one process to the next
+    import os
+    import subprocess
+    import sys
+
+    code = ("from kharita import load_kb\n"
+            "from kharita.analysis.structure import structure\n"
+            "s = structure(load_kb(), '2015-06-01', seeds=5)\n"
+            "print(list(s.key_players), s.critical_fraction,\n"
+            "      s.curves.round(12).to_csv(index=False))\n")
+    outs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outs.add(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                capture_output=True, text=True).stdout)
+    assert len(outs) == 1

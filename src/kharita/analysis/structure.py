@@ -155,8 +155,12 @@ def structure_graph(kb: KnowledgeBase, as_of: object) -> nx.Graph:
     if root not in g:
         root = max(nx.connected_components(g), key=len).pop()
     keep = nx.node_connected_component(g, root)
-    sub = g.subgraph(keep).copy()
-    sub.graph.update(g.graph)
+    # In the KB's order, not the component set's: networkx's subgraph iterates that set
+    # when it is under half the graph, so string hashing would reorder the nodes (and
+    # tie breaks, key players and random removal orders) from one process to the next.
+    sub = nx.Graph(**g.graph)
+    sub.add_nodes_from((n, dict(g.nodes[n])) for n in g if n in keep)
+    sub.add_edges_from((u, v, dict(d)) for u, v, d in g.edges(data=True) if u in keep)
     return sub
 
 
