@@ -57,6 +57,13 @@ def _logit2(p: np.ndarray | float) -> np.ndarray:
     return np.log2(q / (1.0 - q))
 
 
+def _pick(cond: np.ndarray, x: pd.Series, y: pd.Series) -> np.ndarray:
+    """``x`` where ``cond`` else ``y``: integers stay integers (numbered nodes, a few
+    bytes each), anything else becomes Python objects (not fixed-width strings)."""
+    out = np.where(cond, x.to_numpy(), y.to_numpy())
+    return out if out.dtype.kind in "iu" else out.astype(object)
+
+
 def assign_links(edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
     """The rows of ``edges`` kept for the incidents (see the module docstring).
 
@@ -78,10 +85,10 @@ def assign_links(edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
     confirmed = (e["match_probability"] >= CONFIRMED).to_numpy()
     # orient every row (dataset a < dataset b) so that "left" is one dataset
     swap = (e["source_dataset_l"] > e["source_dataset_r"]).to_numpy()
-    ida = np.where(swap, e["event_id_r"], e["event_id_l"]).astype(object)
-    idb = np.where(swap, e["event_id_l"], e["event_id_r"]).astype(object)
-    dsa = np.where(swap, e["source_dataset_r"], e["source_dataset_l"]).astype(object)
-    dsb = np.where(swap, e["source_dataset_l"], e["source_dataset_r"]).astype(object)
+    ida = _pick(swap, e["event_id_r"], e["event_id_l"])
+    idb = _pick(swap, e["event_id_l"], e["event_id_r"])
+    dsa = _pick(swap, e["source_dataset_r"], e["source_dataset_l"])
+    dsb = _pick(swap, e["source_dataset_l"], e["source_dataset_r"])
     keys = pd.DataFrame({"a": ida, "b": idb, "da": dsa, "db": dsb})
     # a report with a confirmed partner in a dataset takes no model link to it
     conf = keys[confirmed]
