@@ -238,8 +238,9 @@ def identity_clashes(norm: str) -> str:
     earlier one, and how many of them carry an ``event_id`` already stored. Both 0: every
     row is a new current event (no replacement, history or withdrawal to decide)."""
     valid = f"FROM {ident(norm)} WHERE _reason IS NULL AND _filter IS NULL"
-    return (f"SELECT (SELECT count(*) - count(DISTINCT event_id) {valid}), "
-            f"(SELECT count(*) FROM events WHERE event_id IN (SELECT event_id {valid}))")
+    return (f"SELECT (SELECT count(*) - count(DISTINCT event_id) {valid}) AS repeated, "
+            f"(SELECT count(*) FROM events WHERE event_id IN (SELECT event_id {valid})) "
+            "AS stored")
 
 
 def colliding_files(new: str) -> str:
