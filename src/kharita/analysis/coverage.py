@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
 
@@ -57,6 +57,7 @@ SAMPLE_MAX_DENSITY = 5.0
 #: Share of a period's length a span may miss at either end and still cover it.
 PERIOD_TOLERANCE = 0.1
 COMPLETE, SAMPLE, UNKNOWN = "complete", "sample", "unknown"
+T = TypeVar("T")
 NOT_TESTABLE = "not testable"
 
 #: Columns of :func:`coverage`.
@@ -92,6 +93,32 @@ def coverage(obj: Store | Frame) -> pd.DataFrame:
     (['unknown'], True)
     """
     store = _store_of(obj)
+    df = _store_coverage(store)
+    filters = getattr(obj, "filters", None)
+    if filters is not None:
+        if filters.sources:
+            df = df[df.source.isin(filters.sources)]
+        if filters.countries:
+            df = df[df.country_iso3.isin(filters.countries)]
+    return df.reset_index(drop=True)
+
+
+def _store_coverage(store: Store) -> pd.DataFrame:
+    """:func:`coverage` of the whole store, computed once per store contents
+    (:func:`kharita.analysis.frame.store_cache`, keyed on
+    :func:`kharita.store.sql.activity.coverage_stamp_sql`); a copy is returned."""
+    from kharita.analysis.frame import store_cache
+    from kharita.store.sql.activity import coverage_stamp_sql
+
+    cache = store_cache(store, "coverage-table")
+    stamp = tuple(store.rows(coverage_stamp_sql())[0])
+    if cache.get("stamp") != stamp:
+        cache["table"], cache["stamp"] = _compute_coverage(store), stamp
+    table: pd.DataFrame = cache["table"]
+    return table.copy()
+
+
+def _compute_coverage(store: Store) -> pd.DataFrame:
     df = store.sql(cov_sql.coverage_sql())
     for c in ("first", "last", "file_first", "file_last"):
         df[c] = pd.to_datetime(df[c]).dt.date
@@ -111,12 +138,6 @@ def coverage(obj: Store | Frame) -> pd.DataFrame:
         (f"{int(n)} countries, {d:.2f} events per country-year"
          + (f" (< {SAMPLE_MAX_DENSITY:g}: a sample)" if s else ""))
         for n, d, s in zip(df.file_countries, density, is_sample, strict=True)]
-    filters = getattr(obj, "filters", None)
-    if filters is not None:
-        if filters.sources:
-            df = df[df.source.isin(filters.sources)]
-        if filters.countries:
-            df = df[df.country_iso3.isin(filters.countries)]
     out = df[list(COVERAGE_COLUMNS)].reset_index(drop=True)
     out["n_events"] = out["n_events"].astype("int64")
     return out
@@ -187,12 +208,49 @@ class Comparable:
                 "reason": self.reason}
 
 
+#: Entries :func:`once_per_frame` keeps per store (the oldest is dropped first).
+FRAME_CACHE_SIZE = 64
+
+
+def once_per_frame(frame: Frame, what: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per open store, frame and store contents.
+
+    Kept in the store's ``"frame-results"`` cache
+    (:func:`kharita.analysis.frame.store_cache`), keyed like the other cached results:
+    ``what``, the frame's base table (named after the KB version) and SQL text, and the
+    store's row counts (:func:`kharita.store.sql.frame.stamp_sql`, the incidents
+    included when the table exists, and
+    :func:`kharita.store.sql.activity.coverage_stamp_sql`), so a write to the store
+    computes it again. The brief's claims re-run several checks on the same frames
+    (each robustness variant is one frame): their coverage queries run once per frame.
+    ``what`` must name everything else the result depends on. The result is shared:
+    callers must not modify it."""
+    from kharita.analysis.frame import store_cache
+    from kharita.store.sql.activity import coverage_stamp_sql
+
+    store = frame.store
+    cache = store_cache(store, "frame-results")
+    key = repr((what, frame.base, frame.sql,
+                tuple(store.rows(stamp_sql(store.has_table("incidents")))[0]),
+                tuple(store.rows(coverage_stamp_sql())[0])))
+    if key not in cache:
+        if len(cache) >= FRAME_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[key] = compute()
+    result: T = cache[key]
+    return result
+
+
 def frame_pairs(frame: Frame) -> pd.DataFrame:
     """The frame's (branch, file, country) pairs with their weighted rows, joined to
-    :func:`coverage`."""
-    pairs = frame.store.sql(cov_sql.frame_pairs_sql(frame.sql))
-    cov = coverage(frame.store)
-    return pairs.merge(cov, on=["ingest_file_id", "country_iso3"], how="left")
+    :func:`coverage` (computed once per frame and store contents,
+    :func:`once_per_frame`; a copy is returned)."""
+    def compute() -> pd.DataFrame:
+        pairs = frame.store.sql(cov_sql.frame_pairs_sql(frame.sql))
+        cov = coverage(frame.store)
+        return pairs.merge(cov, on=["ingest_file_id", "country_iso3"], how="left")
+
+    return once_per_frame(frame, "frame_pairs", compute).copy()
 
 
 def choose_pairs(pairs: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

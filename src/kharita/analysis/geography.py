@@ -18,8 +18,10 @@ Africa: those periods are left out and ``df.attrs["coverage"]`` says where and w
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,7 @@ EARTH_RADIUS_KM = 6371.0088
 #: Below this mean resultant length the centre is undefined (e.g. antipodal points).
 MIN_RESULTANT = 1e-9
 WEIGHTINGS: tuple[str, ...] = geo_sql.WEIGHTINGS
+T = TypeVar("T")
 
 
 def unit_vectors(lat: Any, lon: Any) -> np.ndarray:
@@ -151,6 +154,21 @@ def geographic_centres(frame: Frame, *, freq: str = "year",
     True
     """
     check_freq(freq)
+    return _once(frame, ("geographic_centres", freq, weighting, coverage),
+                 lambda: _centres(frame, freq, weighting, coverage))
+
+
+def _once(frame: Frame, what: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per frame, arguments and store contents
+    (:func:`kharita.analysis.coverage.once_per_frame`: the brief's claims and its
+    gravity and regions sections ask for the same figures); a deep copy is returned
+    (callers may change it)."""
+    from kharita.analysis.coverage import once_per_frame
+
+    return copy.deepcopy(once_per_frame(frame, repr(what), compute))
+
+
+def _centres(frame: Frame, freq: str, weighting: str, coverage: str) -> pd.DataFrame:
     used, cov = _comparable(frame, freq, coverage)
     if used is None:
         df = pd.DataFrame(columns=["period", "lat", "lon", "resultant", "dispersion_km",
@@ -320,6 +338,14 @@ def africa_crossing(frame: Frame, *, freq: str = "year", n_boot: int = 1000,
     if n_boot < 1:
         raise UserInputError(f"n_boot must be >= 1, got {n_boot}")
     check_freq(freq)
+    if coverage not in ("comparable", "all"):
+        raise UserInputError(f"coverage={coverage!r}: expected comparable or all")
+    return _once(frame, ("africa_crossing", freq, n_boot, seed, coverage),
+                 lambda: _crossing(frame, freq, n_boot, seed, coverage))
+
+
+def _crossing(frame: Frame, freq: str, n_boot: int, seed: int, coverage: str
+              ) -> CrossingResult:
     cov: dict[str, Any] = {"testable": True, "reason": "every row used (coverage='all')"}
     if coverage == "comparable":
         from kharita.analysis.coverage import comparable_once

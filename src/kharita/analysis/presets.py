@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from kharita.analysis.concentration import concentration
+from kharita.analysis.coverage import once_per_frame
 from kharita.analysis.geography import africa_crossing, geographic_centres
 from kharita.analysis.shocks import NETWORK, shocks
 from kharita.errors import KharitaError, UserInputError
@@ -103,12 +104,18 @@ class Preset:
 
 
 def _coverage(frame: Frame) -> dict[str, Any]:
-    """First and last event, distinct events and countries of the frame."""
-    r = frame.store.sql(coverage_sql(frame.sql)).iloc[0]
-    countries = [str(c) for c in frame.store.sql(countries_sql(frame.sql)).country_iso3]
-    return {"first_event": None if pd.isna(r["first"]) else str(pd.Timestamp(r["first"]).date()),
-            "last_event": None if pd.isna(r["last"]) else str(pd.Timestamp(r["last"]).date()),
-            "events": int(str(r["events"])), "countries": ",".join(countries)}
+    """First and last event, distinct events and countries of the frame (computed once
+    per frame and store contents: :func:`kharita.analysis.coverage.once_per_frame`)."""
+    def compute() -> dict[str, Any]:
+        r = frame.store.sql(coverage_sql(frame.sql)).iloc[0]
+        countries = [str(c) for c in frame.store.sql(countries_sql(frame.sql)).country_iso3]
+        return {"first_event": None if pd.isna(r["first"])
+                else str(pd.Timestamp(r["first"]).date()),
+                "last_event": None if pd.isna(r["last"])
+                else str(pd.Timestamp(r["last"]).date()),
+                "events": int(str(r["events"])), "countries": ",".join(countries)}
+
+    return dict(once_per_frame(frame, "presets._coverage", compute))
 
 
 def _shift_to_africa(frame: Frame, *, n_boot: int = 500, seed: int = 0,

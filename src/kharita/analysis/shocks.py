@@ -179,8 +179,37 @@ class StepChange:
     note: str = ""
 
 
+_EPOCH = dt.date(1970, 1, 1)
+#: Ticks per day of numpy's datetime64 units (the index's own unit is kept: a series
+#: may reach far beyond the nanosecond range, e.g. to year 9999).
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _ticks(times: pd.DatetimeIndex) -> tuple[np.ndarray, str, int]:
+    """``times`` as int64 ticks of their own unit, the unit and its ticks per day."""
+    arr = np.asarray(times.to_numpy())
+    unit = np.datetime_data(arr.dtype)[0]
+    if unit not in _PER_DAY:
+        arr, unit = arr.astype("datetime64[s]"), "s"
+    return arr.astype(np.int64), unit, _PER_DAY[unit]
+
+
+def _tick(when: pd.Timestamp | dt.date, unit: str) -> int:
+    """``when`` as int64 ticks of ``unit`` since the epoch."""
+    stamp = pd.Timestamp(when).to_datetime64()
+    return int(stamp.astype(f"datetime64[{unit}]").astype(np.int64))
+
+
+def _days_since(times: pd.DatetimeIndex, day: pd.Timestamp) -> np.ndarray:
+    """Whole days from ``day`` to each of ``times`` (floored, as
+    ``(times - day).days``), in int64 arithmetic (a ``TimedeltaIndex`` is slow to build
+    per call)."""
+    ticks, unit, per_day = _ticks(times)
+    return (ticks - _tick(day, unit)) // per_day
+
+
 def _design(weeks: pd.DatetimeIndex, shock: pd.Timestamp) -> np.ndarray:
-    t = ((weeks - shock).days.to_numpy() + 3.5) / 365.25
+    t = (_days_since(weeks, shock) + 3.5) / 365.25
     post = (weeks > shock).astype(float)
     doy = 2 * np.pi * (weeks.day_of_year.to_numpy() + 3.5) / 365.25
     return np.column_stack([np.ones(len(weeks)), t, post, np.sin(doy), np.cos(doy)])
@@ -190,13 +219,13 @@ def _window(series: pd.Series, shock: pd.Timestamp, window_weeks: int
             ) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Weekly counts within ``window_weeks`` of ``shock`` (the shock's week left out)."""
     idx = pd.DatetimeIndex(series.index)
-    lo, hi = shock - pd.Timedelta(weeks=window_weeks), shock + pd.Timedelta(weeks=window_weeks)
-    contains = (idx <= shock) & (idx + pd.Timedelta(days=7) > shock)
-    keep = (idx >= lo) & (idx <= hi) & ~contains
-    sub = series[keep]
-    x = _design(pd.DatetimeIndex(sub.index), shock)
+    t, unit, per_day = _ticks(idx)  # int64 ticks: no Timedelta arithmetic per call
+    sh, w = _tick(shock, unit), window_weeks * 7 * per_day
+    contains = (t <= sh) & (t + 7 * per_day > sh)
+    keep = (t >= sh - w) & (t <= sh + w) & ~contains
+    x = _design(idx[keep], shock)
     n_pre, n_post = int((x[:, 2] == 0).sum()), int((x[:, 2] == 1).sum())
-    return sub.to_numpy(dtype=float), x, n_pre, n_post
+    return series.to_numpy(dtype=float)[keep], x, n_pre, n_post
 
 
 def _fit_nb(y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float | None, str]:
@@ -378,11 +407,11 @@ def step_change(series: pd.Series, shock: object, *, window_weeks: int = 52,
     s = series.sort_index().astype(float)
     s.index = pd.DatetimeIndex(s.index)
     # whole weeks within count_days before / after the date (its own week left out)
-    before = float(s[(s.index >= shock_ts - pd.Timedelta(days=count_days))
-                     & (s.index + pd.Timedelta(days=7) <= shock_ts)].sum())
-    after = float(s[(s.index > shock_ts)
-                    & (s.index + pd.Timedelta(days=6) <= shock_ts + pd.Timedelta(days=count_days))
-                    ].sum())
+    t, unit, per_day = _ticks(s.index)  # int64 ticks of the index's own unit
+    sh, vals = _tick(shock_ts, unit), s.to_numpy()
+    before = float(np.nansum(vals[(t >= sh - count_days * per_day)
+                                  & (t + 7 * per_day <= sh)]))
+    after = float(np.nansum(vals[(t > sh) & (t + 6 * per_day <= sh + count_days * per_day)]))
     out = StepChange(before=before, after=after)
     y, x, n_pre, n_post = _window(s, shock_ts, window_weeks)
     out.n_weeks = len(y)
@@ -409,14 +438,18 @@ def step_change(series: pd.Series, shock: object, *, window_weeks: int = 52,
     out.alpha, out.model = alpha, model
     if n_placebo > 0:
         rng = rng if rng is not None else np.random.default_rng(0)
-        avoid = [shock_ts, *(pd.Timestamp(str(to_date(d))) for d in exclude)]
+        # candidates: weeks min_weeks inside the series, more than exclude_days from the
+        # date and every real loss (day offsets in int64, all dates at once)
+        avoid = np.array([(to_date(d) - _EPOCH).days for d in (shock, *exclude)],
+                         dtype=np.int64)
         idx = s.index
-        lo_ok = idx[0] + pd.Timedelta(weeks=min_weeks)
-        hi_ok = idx[-1] - pd.Timedelta(weeks=min_weeks)
-        cands = idx[(idx >= lo_ok) & (idx <= hi_ok)]
+        inside = (t >= t[0] + min_weeks * 7 * per_day) & (t <= t[-1] - min_weeks * 7 * per_day)
+        cands = idx[inside]
+        cand_days = (t[inside] - _tick(_EPOCH, unit)) // per_day
         far = np.ones(len(cands), dtype=bool)
-        for d in avoid:
-            far &= np.abs((cands - d).days.to_numpy()) > exclude_days
+        for d in avoid:  # the index is sorted: the days within exclude_days are a run
+            far[np.searchsorted(cand_days, d - exclude_days, side="left"):
+                np.searchsorted(cand_days, d + exclude_days, side="right")] = False
         cands = cands[far]
         if len(cands) == 0:
             out.note = "no placebo dates available (series too short)"
