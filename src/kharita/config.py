@@ -35,7 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Where `kharita fetch` keeps downloaded releases."),
     Setting("ucdp_base_url", "KHARITA_UCDP_BASE_URL", "https://ucdp.uu.se/downloads/ged",
             "Base URL of UCDP GED downloads for `kharita fetch ucdp`."),
-    Setting("link_threshold", "KHARITA_LINK_THRESHOLD", "0.5",
+    Setting("link_threshold", "KHARITA_LINK_THRESHOLD", "0.3",
             "Match probability from which two reports of different datasets are one "
             "incident (`kharita link`; --threshold overrides it)."),
     Setting("require_shared", "KHARITA_REQUIRE_SHARED", "0",

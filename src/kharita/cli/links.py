@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
 ThresholdOption = Annotated[float | None, typer.Option(
     "--threshold", help="Match probability from which two reports are one incident "
-                        "(default $KHARITA_LINK_THRESHOLD or 0.5).")]
+                        "(default $KHARITA_LINK_THRESHOLD or 0.3).")]
 
 
 def link_cmd(store: StoreOption = None, engine: EngineOption = None, kb: KbOption = None,

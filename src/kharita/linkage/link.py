@@ -27,8 +27,10 @@ from kharita.store.base import Store
 from kharita.store.sql import linkage as q
 
 #: Default match threshold (``KHARITA_LINK_THRESHOLD``): pairs at or above it join an
-#: incident.
-DEFAULT_THRESHOLD = 0.5
+#: incident. Measured on the real recovery (docs/linkage.md): 0.3 gives the best
+#: precision and recall together (the one-to-one assignment settles the competing
+#: candidates a lower threshold lets in).
+DEFAULT_THRESHOLD = 0.3
 #: Pairs stored in ``event_links`` for review: match probability at or above this (or
 #: the threshold, when lower).
 KEEP_PROBABILITY = 0.3
