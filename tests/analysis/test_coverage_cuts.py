@@ -177,3 +177,24 @@ def test_contagion_not_testable_when_files_barely_overlap(tmp_path):
                     "VALUES (?, ?, 'ucdp')", [fid, f"{fid}.csv"])
     with pytest.raises(KharitaError, match="not testable: the files that carry"):
         contagion_analysis(build_frame(con, kb), jitter_seeds=1, min_events=10)
+
+
+def test_a_span_without_ingest_record_ends_at_the_frames_end() -> None:
+    # hand-built stores (no ingest record) have open spans: the event-study series ran
+    # with zeros to 9999-12-20, so no placebo date fell inside it
+    import datetime as dt
+
+    from kharita.analysis.coverage import UNKNOWN, covered_series
+
+    weeks = pd.date_range("2018-01-01", periods=150, freq="7D")
+    pairs = pd.DataFrame({"week": weeks, "n": 3.0, "ingest_file_id": None,
+                          "country_iso3": "SYR", "first": dt.date.min, "last": dt.date.max,
+                          "kind": UNKNOWN, "source": "synthetic", "file": None})
+    s, note = covered_series(pairs, "2019-06-01", 52, 8)
+    assert s is not None and s.index[-1] == weeks[-1] and s.index[0] == weeks[0], note
+    end = pd.Timestamp("2021-12-31")
+    s, note = covered_series(pairs, "2019-06-01", 52, 8, open_end=end)
+    assert s is not None and s.index[-1] <= end and s.index[-1] > weeks[-1]
+    assert s[s.index > weeks[-1]].eq(0).all()
+    s, note = covered_series(pairs, "2020-06-01", 52, 8)
+    assert "frame's events end" in note and "9999" not in note

@@ -378,15 +378,18 @@ def label_pairs(rows: Iterable[Any]) -> list[str]:
     return [f"{_label(r)} {r.first}..{r.last}" for r in rows]
 
 
-def covered_series(pairs: pd.DataFrame, date: object, window_weeks: int, min_weeks: int
-                   ) -> tuple[pd.Series | None, str]:
+def covered_series(pairs: pd.DataFrame, date: object, window_weeks: int, min_weeks: int,
+                   open_end: object | None = None) -> tuple[pd.Series | None, str]:
     """One branch's weekly series around ``date`` from the files that cover both sides.
 
     ``pairs`` holds the branch's rows of :func:`pair_weekly`. The pairs used are the
     branch's complete pairs (its sample pairs if it has no complete one) whose span
     reaches ``min_weeks`` weeks before and after ``date``; the series is their weekly
     sum over the weeks inside every used span (from the branch's first active week),
-    zeros included there and nowhere else; placebo dates are drawn from it. Returns
+    zeros included there and nowhere else; placebo dates are drawn from it. A span with
+    no ingest record (a hand-built store) has no known end: it ends at ``open_end``
+    (the frame's last date; default the branch's last active week), as
+    :func:`frame_coverage` ends such spans at the frame's own dates. Returns
     ``(None, reason)`` when no pair covers both sides, else ``(series, note)`` (the
     note says where it was cut).
 
@@ -417,7 +420,13 @@ def covered_series(pairs: pd.DataFrame, date: object, window_weeks: int, min_wee
     rows = pairs[[k in keys for k in zip(pairs.ingest_file_id, pairs.country_iso3,
                                          strict=True)]]
     weekly = rows.groupby("week")["n"].sum().sort_index()
-    first, last = pd.Timestamp(max(ok["first"])), pd.Timestamp(min(ok["last"]))
+    first = pd.Timestamp(max(ok["first"]))
+    open_span = min(ok["last"]) == dt.date.max
+    if open_span:  # no known end: not zeros to the year 9999
+        last = (pd.Timestamp(str(open_end)[:10]) if open_end is not None
+                else weekly.index[-1] + pd.Timedelta(days=6))
+    else:
+        last = pd.Timestamp(min(ok["last"]))
     lo, hi = max(first, weekly.index[0]), last
     # whole weeks inside the span: a week starts on or after `first` minus 6 days ...
     start = lo - pd.Timedelta(days=lo.dayofweek)
@@ -428,7 +437,9 @@ def covered_series(pairs: pd.DataFrame, date: object, window_weeks: int, min_wee
     note = ""
     if last < day + pd.Timedelta(weeks=window_weeks):
         end_row = min(ok.itertuples(), key=_last)
-        note = (f"series cut at {end_row.last} where {_label(end_row)} ends "
+        note = (f"series cut at {last.date()} where the frame's events end (no ingest "
+                "record gives the data's end)" if open_span else
+                f"series cut at {end_row.last} where {_label(end_row)} ends "
                 f"(no zeros after it)")
     if (ok.kind == SAMPLE).all():
         note = "; ".join(x for x in (note, "only sample files") if x)

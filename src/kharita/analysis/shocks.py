@@ -548,6 +548,8 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
     keep = [c for c in series.columns if c != NETWORK
             and (branches_only is None or c in set(branches_only))]
     pairs = pair_weekly(frame)
+    # spans without an ingest record end where the frame's weekly series ends
+    open_end = series.index[-1] + pd.Timedelta(days=6) if len(series.index) else None
     all_dates = [x.date for x in losses]
     rows: list[dict[str, Any]] = []
     plan: list[tuple[int, LeadershipLoss, str, pd.Series, str]] = []
@@ -560,7 +562,7 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
             if ser.empty or ser.index[-1] < lo or ser.index[0] > hi:
                 continue  # the branch has no data around this date
             cut, note = covered_series(pairs[pairs.entity_id == col], loss.date,
-                                       window_weeks, min_weeks)
+                                       window_weeks, min_weeks, open_end=open_end)
             if cut is None:
                 plan.append((k, loss, col, pd.Series(dtype=float), note))
                 continue
