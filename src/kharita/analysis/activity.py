@@ -37,7 +37,6 @@ from kharita.store.sql.activity import (
     BY_COLUMNS,
     activity_sql,
     check_by,
-    coverage_stamp_sql,
 )
 from kharita.store.sql.periods import FREQS, check_freq
 
@@ -106,7 +105,9 @@ def activity(frame: Frame, *, by: str = "branch", freq: str = "year",
                              f"{', '.join(COVERAGE_MODES)}")
     cov: dict[str, Any] = {"mode": coverage, "cuts": [], "rows_left_out": 0.0,
                            "reason": "every row used (coverage='all')"}
-    table = _coverage_table(frame) if coverage == "comparable" else None
+    from kharita.analysis.coverage import coverage as store_coverage  # once per contents
+
+    table = store_coverage(frame.store) if coverage == "comparable" else None
     if table is None or (table.kind == "unknown").all():
         df = frame.store.sql(activity_sql(frame.sql, by=by, freq=freq))
         if table is not None:
@@ -130,20 +131,6 @@ def activity(frame: Frame, *, by: str = "branch", freq: str = "year",
     df.attrs["by"], df.attrs["freq"] = by, freq
     df.attrs["coverage"] = cov
     return df
-
-
-def _coverage_table(frame: Frame) -> pd.DataFrame:
-    """:func:`kharita.analysis.coverage.coverage` of the frame's store, computed once per
-    store state."""
-    from kharita.analysis.coverage import coverage
-    from kharita.analysis.frame import store_cache
-
-    cache = store_cache(frame.store, "activity-coverage")
-    stamp = frame.store.rows(coverage_stamp_sql())[0]
-    if cache.get("stamp") != stamp:
-        cache["table"], cache["stamp"] = coverage(frame.store), stamp
-    table: pd.DataFrame = cache["table"]
-    return table
 
 
 def _cut(pairs: pd.DataFrame, table: pd.DataFrame, cols: tuple[str, ...], freq: str

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from kharita.analysis.activity import activity
+from kharita.analysis.coverage import once_per_frame
 from kharita.errors import UserInputError
 
 if TYPE_CHECKING:
@@ -247,21 +248,6 @@ def history_from_frame(frame: Frame, *, level: str = "branch", freq: str = "mont
                    notes, ambiguous, level, "frame", known, dated)
 
 
-def _cached(frame: Frame, what: str, compute: Any) -> Any:
-    """``compute()`` once per open store, frame and store contents (the weekly alerts
-    and the monthly outlook of one frame share the coverage and KB-date queries)."""
-    from kharita.analysis.frame import store_cache
-    from kharita.store.sql.frame import stamp_sql
-
-    cache = store_cache(frame.store, "forecast")
-    key = repr((what, frame.base, frame.sql, tuple(frame.store.rows(stamp_sql())[0])))
-    if key not in cache:
-        if len(cache) >= 16:
-            cache.pop(next(iter(cache)))
-        cache[key] = compute()
-    return cache[key]
-
-
 def _known_rows(frame: Frame) -> pd.DataFrame | None:
     """The rows of :func:`~kharita.store.sql.forecast.known_from_sql` for the frame's
     network members (``None`` when the KB dates none of them)."""
@@ -278,7 +264,7 @@ def _known_rows(frame: Frame) -> pd.DataFrame | None:
         finally:
             frame.store.drop_temp("kh_fc_members")
 
-    out: pd.DataFrame = _cached(frame, "known_from", query)
+    out: pd.DataFrame = once_per_frame(frame, "forecast known_from", query)
     return out
 
 
@@ -303,7 +289,7 @@ def _frame_rows(frame: Frame) -> pd.DataFrame:
         df["date"] = pd.to_datetime(df["date"])
         return df
 
-    out: pd.DataFrame = _cached(frame, "rows", query)
+    out: pd.DataFrame = once_per_frame(frame, "forecast rows", query)
     return out
 
 
@@ -311,7 +297,7 @@ def _unit_pairs(frame: Frame, level: str, keep: list[str]) -> dict[str, pd.DataF
     """The (file, country) pairs with their coverage that carry each unit's rows."""
     from kharita.analysis.coverage import frame_pairs
 
-    pairs = _cached(frame, "pairs", lambda: frame_pairs(frame))
+    pairs = once_per_frame(frame, "forecast pairs", lambda: frame_pairs(frame))
     if level == "branch":
         pairs = pairs.assign(unit=pairs.entity_id.astype(str))
         return {str(u): g for u, g in pairs.groupby("unit") if u in keep}
