@@ -528,7 +528,9 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
     ``kind``, ``date``, ``precision``, ``sources``, ``series`` (branch id or
     ``network``), ``before``, ``after``, ``irr``, ``irr_low``, ``irr_high``,
     ``p_value``, ``p_adj``, ``placebo_p``, ``placebo_p_adj``, ``n_placebo``,
-    ``n_weeks``, ``alpha``, ``model``, ``note``.
+    ``n_weeks``, ``alpha``, ``model``, ``note``. ``attrs["network_series"]``: the
+    network series each study used (columns ``leader_id``, ``kind``, ``date``,
+    ``week``, ``n`` as lists), for charts of what was tested.
 
     References
     ----------
@@ -589,7 +591,16 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
         noted = {c for kk, _l, c, _s, _n in plan if kk == k}
         plan.extend((k, loss, col, ser, "") for col, ser in in_window.items()
                     if col not in noted)
+    studied: dict[str, list[Any]] = {"leader_id": [], "kind": [], "date": [], "week": [],
+                                     "n": []}
     for done, (k, loss, col, s, extra) in enumerate(plan, start=1):
+        if col == NETWORK and not s.empty:
+            for key, values in (("leader_id", [loss.leader_id] * len(s)),
+                                ("kind", [loss.kind] * len(s)),
+                                ("date", [loss.date.isoformat()] * len(s)),
+                                ("week", [w.date().isoformat() for w in s.index]),
+                                ("n", s.astype(float).tolist())):
+                studied[key].extend(values)
         base = {"leader_id": loss.leader_id, "leader": loss.leader, "kind": loss.kind,
                 "date": loss.date.isoformat(), "precision": loss.precision,
                 "sources": ", ".join(loss.sources)}
@@ -640,6 +651,9 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
                                         method=correction)[1]
                     out.loc[g.index[ok], dst] = adj
     out = out[cols]
+    # the network series each study used (its branches, over the weeks their files all
+    # cover), for charts: the frame's whole network series would show where a file ends
+    out.attrs["network_series"] = studied
     out.attrs["filters"] = series.attrs.get("filters", {})
     out.attrs["correction"] = correction
     out.attrs["model"] = ("log E[y] = b0 + b1 t + b2 post + b3 sin + b4 cos (weekly, "

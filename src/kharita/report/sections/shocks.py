@@ -38,13 +38,28 @@ def _date_mark(date: str, precision: str, kind: str) -> dict[str, Any]:
             "y1": 1, "line": {"color": color, "dash": dash, "width": 1.5}}
 
 
+def _studied_series(studied: pd.DataFrame, leader_id: str) -> pd.Series:
+    """The network series the leader's first study used (its branches over the weeks
+    their files all cover), not the frame's whole network: where a file ends inside the
+    year after a death, the whole network drops there (the end of the data, not of the
+    activity) while the study stops at that week."""
+    mine = studied[studied["leader_id"] == leader_id]
+    if mine.empty:
+        return pd.Series(dtype=float, index=pd.DatetimeIndex([]))
+    first = mine.iloc[0]
+    one = mine[(mine["kind"] == first["kind"]) & (mine["date"] == first["date"])]
+    return pd.Series(one["n"].to_numpy(float), index=pd.to_datetime(one["week"]))
+
+
 def build(data: BriefData) -> Section:
     top = data.top_branches
     res = data.shocks
-    weekly = data.weekly
     sec = Section(ID, TITLE,
                   intro=data.label("For each loss of a leader of the whole organisation, the "
-                                   "network's weekly events a year either side, with the "
+                                   "weekly events a year either side of the series its "
+                                   "study used (the network: the branches with enough events "
+                                   "there, over the weeks their files all cover, so a file's "
+                                   "end is not drawn as a drop), with the "
                                    "date of death (solid) and of its announcement (dashed); a "
                                    "date known only to the month or year is a shaded band. "
                                    "IRR: the change in the event rate after the date from a "
@@ -58,10 +73,12 @@ def build(data: BriefData) -> Section:
         sec.notes.append("No leadership loss with dated events around it in this store.")
         return sec
     net = res[res["series"] == "network"]
+    studied = pd.DataFrame(res.attrs.get("network_series") or {
+        "leader_id": [], "kind": [], "date": [], "week": [], "n": []})
     for leader_id, rows in net.groupby("leader_id", sort=False):
         dates = pd.to_datetime(rows["date"])
         lo, hi = dates.min() - pd.Timedelta(weeks=52), dates.max() + pd.Timedelta(weeks=52)
-        s = weekly["network"] if "network" in weekly else pd.Series(dtype=float)
+        s = _studied_series(studied, str(leader_id))
         s = s[(s.index >= lo) & (s.index <= hi)]
         shapes = [_date_mark(str(r.date), str(getattr(r, "precision", "day")), str(r.kind))
                   for r in rows.itertuples()]
