@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +80,24 @@ def tiny_frame(tiny, kb):
     from kharita.analysis.frame import build_frame
 
     return build_frame(tiny, kb)
+
+
+def real_section(shared_data: Path, section_id: str,
+                 also: Callable[[Any], Any] = lambda data: None) -> tuple[Any, Any]:
+    """One brief section built on the real UCDP extracts' store, and ``also(data)`` of
+    its BriefData computed before the store closes: (section, that result)."""
+    from tests.analysis._fixtures import real_store
+
+    from kharita import load_kb
+    from kharita.analysis.frame import build_frame
+    from kharita.report.sections import SECTIONS, run_section
+    from kharita.report.sections.base import BriefData
+    from kharita.store.base import open_store
+
+    store = open_store(real_store(shared_data), read_only=True)
+    try:
+        data = BriefData(build_frame(store, load_kb()))
+        spec = next(s for s in SECTIONS if s.id == section_id)
+        return run_section(spec, data), also(data)
+    finally:
+        store.close()

@@ -28,21 +28,9 @@ def test_rows_group_samples_and_strip_paths() -> None:
 
 
 def test_section_on_the_real_extracts(shared_data: Path) -> None:
-    from tests.analysis._fixtures import real_store
+    from tests.report.conftest import real_section
 
-    from kharita import load_kb
-    from kharita.analysis.frame import build_frame
-    from kharita.report.sections import SECTIONS, run_section
-    from kharita.report.sections.base import BriefData
-    from kharita.store.base import open_store
-
-    store = open_store(real_store(shared_data), read_only=True)
-    try:
-        data = BriefData(build_frame(store, load_kb()))
-        spec = next(s for s in SECTIONS if s.id == "coverage")
-        sec = run_section(spec, data)
-    finally:
-        store.close()
+    sec, _ = real_section(shared_data, "coverage")
     assert sec.status == "ok", sec.reason
     table = sec.tables[0].df
     assert sorted(table.file) == ["conflict_data_irq.csv", "conflict_data_nga.csv",

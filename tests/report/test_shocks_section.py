@@ -10,23 +10,10 @@ import pandas as pd
 
 
 def test_charts_show_the_tested_series(shared_data: Path) -> None:
-    from tests.analysis._fixtures import real_store
+    from tests.report.conftest import real_section
 
-    from kharita import load_kb
-    from kharita.analysis.frame import build_frame
-    from kharita.report.sections import SECTIONS, run_section
-    from kharita.report.sections.base import BriefData
-    from kharita.store.base import open_store
-
-    store = open_store(real_store(shared_data), read_only=True)
-    try:
-        data = BriefData(build_frame(store, load_kb()))
-        spec = next(s for s in SECTIONS if s.id == "shocks")
-        sec = run_section(spec, data)
-        whole = data.weekly["network"]
-        tested = data.weekly["is-west-africa"]
-    finally:
-        store.close()
+    sec, weekly = real_section(shared_data, "shocks", lambda data: data.weekly)
+    whole, tested = weekly["network"], weekly["is-west-africa"]
     assert sec.status == "ok", sec.reason
     chart = next(c for c in sec.charts if c.id == "shock-abu-bakr-al-baghdadi")
     x = pd.to_datetime(chart.figure["data"][0]["x"])
