@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.web.test_browser import Watched, _free_port
+from tests.web.conftest import serving
+from tests.web.test_browser import Watched
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,26 +42,11 @@ def real_store(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 @pytest.fixture(scope="module")
 def real_server(real_store: Path) -> Iterator[str]:
-    import threading
-    import time
-
-    import uvicorn
-
     from kharita import load_kb
     from kharita.web.app import create_app
 
-    app = create_app(real_store, kb=load_kb())
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(real_store, kb=load_kb())) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

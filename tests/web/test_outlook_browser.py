@@ -22,28 +22,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def outlook_server(shared_data: Path) -> Iterator[str]:
     """The workbench on the analysis tests' session store of the three extracts."""
-    import threading
-    import time
-
-    import uvicorn
     from tests.analysis._fixtures import real_store
-    from tests.web.test_browser import _free_port
+    from tests.web.conftest import serving
 
     from kharita import load_kb
     from kharita.web.app import create_app
 
-    app = create_app(real_store(shared_data), kb=load_kb())
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(real_store(shared_data), kb=load_kb())) as url:
+        yield url
 
 
 def test_outlook_page_on_real_data(outlook_server, watched, tmp_path) -> None:  # noqa: F811
