@@ -1,4 +1,5 @@
-"""PRIO-GRID, defined once: the 0.5-degree cell of a point, in every form kharita needs.
+"""PRIO-GRID, defined once: the 0.5-degree cell of a point, in every form kharita needs;
+and the great-circle distance (:func:`great_circle_km`) every module measures with.
 
 PRIO-GRID [1]_ divides the globe into 0.5 x 0.5 degree cells, 720 columns by 360 rows,
 numbered row by row from the south-west corner::
@@ -123,3 +124,19 @@ def priogrid_cell(gid: int) -> tuple[float, float]:
         raise ValueError(f"PRIO-GRID gid {gid} outside 1..{N_CELLS}")
     row, col = divmod(int(gid) - 1, N_COLS)
     return (LAT_MIN + (row + 0.5) * CELL_DEG, LON_MIN + (col + 0.5) * CELL_DEG)
+
+
+#: Mean Earth radius (km, IUGG), used by every distance in kharita (numpy and SQL).
+EARTH_RADIUS_KM: Final = 6371.0088
+
+
+def great_circle_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
+    """Great-circle distance in km (haversine formula, :data:`EARTH_RADIUS_KM`).
+
+    >>> round(float(great_circle_km(0, 0, 0, 90)))
+    10008
+    """
+    p1, p2 = np.radians(np.asarray(lat1, float)), np.radians(np.asarray(lat2, float))
+    dl = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))))

@@ -11,13 +11,12 @@ from hypothesis import strategies as st
 
 from kharita.analysis.frame import build_frame
 from kharita.analysis.geography import (
-    EARTH_RADIUS_KM,
     africa_crossing,
     geographic_centres,
-    great_circle_km,
     region_shares,
     spherical_centre,
 )
+from kharita.geo import EARTH_RADIUS_KM, great_circle_km
 from kharita.store.duckdb import connect
 from kharita.store.synthetic import insert_synthetic_events
 

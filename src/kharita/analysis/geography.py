@@ -28,6 +28,7 @@ import pandas as pd
 
 from kharita.analysis.frame import multinomial_bootstrap
 from kharita.errors import UserInputError
+from kharita.geo import EARTH_RADIUS_KM
 from kharita.store.sql import geography as geo_sql
 from kharita.store.sql.periods import check_freq
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     from kharita.analysis.frame import Frame
 
 #: Mean Earth radius (IUGG), km.
-EARTH_RADIUS_KM = 6371.0088
 #: Below this mean resultant length the centre is undefined (e.g. antipodal points).
 MIN_RESULTANT = 1e-9
 WEIGHTINGS: tuple[str, ...] = geo_sql.WEIGHTINGS
@@ -46,18 +46,6 @@ def unit_vectors(lat: Any, lon: Any) -> np.ndarray:
     """Unit vectors ``(x, y, z)`` of points given in degrees, shape ``(n, 3)``."""
     la, lo = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lon, dtype=float))
     return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
-def great_circle_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
-    """Great-circle distance in km (haversine formula, mean Earth radius).
-
-    >>> round(float(great_circle_km(0, 0, 0, 90)))
-    10008
-    """
-    p1, p2 = np.radians(np.asarray(lat1, float)), np.radians(np.asarray(lat2, float))
-    dl = np.radians(np.asarray(lon2, float) - np.asarray(lon1, float))
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
 
 
 @dataclass(frozen=True)

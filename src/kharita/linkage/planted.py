@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kharita.geo import EARTH_RADIUS_KM, great_circle_km
+
 #: ACLED's spellings of actors UCDP names otherwise (exact UCDP name -> ACLED name);
 #: governments become "Military Forces of <country>", civilians "Civilians (<country>)".
 ACLED_NAMES: dict[str, str] = {
@@ -141,8 +143,9 @@ def perturbed_copy(events: pd.DataFrame, *, seed: int = 0, drop: float = 0.3,
 
 def _move(lat: np.ndarray, lon: np.ndarray, km: np.ndarray, bearing: np.ndarray
           ) -> tuple[np.ndarray, np.ndarray]:
-    """Points ``km`` away on ``bearing`` (radians) on a sphere of radius 6371 km."""
-    r = km / 6371.0088
+    """Points ``km`` away on ``bearing`` (radians) on a sphere of radius
+    :data:`~kharita.geo.EARTH_RADIUS_KM`."""
+    r = km / EARTH_RADIUS_KM
     p1, l1 = np.radians(lat), np.radians(lon)
     p2 = np.arcsin(np.sin(p1) * np.cos(r) + np.cos(p1) * np.sin(r) * np.cos(bearing))
     l2 = l1 + np.arctan2(np.sin(bearing) * np.sin(r) * np.cos(p1),
@@ -252,12 +255,8 @@ def bayes_optimal_pairs(events: pd.DataFrame, planted: Planted) -> set[tuple[str
     c = pd.concat(cands, ignore_index=True)
     if c.empty:
         return set()
-    lat1 = np.radians(c["latitude_o"].astype(float))
-    lat2 = np.radians(c["latitude"].astype(float))
-    dlon = np.radians(c["longitude"].astype(float) - c["longitude_o"].astype(float))
-    h = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin(dlon / 2) ** 2)
-    c["km"] = 2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    c["km"] = great_circle_km(c["latitude_o"], c["longitude_o"], c["latitude"],
+                              c["longitude"])
     c = c[c["km"] <= planted.max_km + 0.01].reset_index(drop=True)
     span = max((ev["d"].max() - ev["d"].min()).days, 1)
     ll_unrelated = -math.log(span) - math.log(math.pi * planted.max_km ** 2)

@@ -29,11 +29,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from kharita.geo import EARTH_RADIUS_KM
 from kharita.store.sql.common import in_list, q
 
 #: Table of the linkage input and its per-source views.
 INPUT_TABLE = "_kh_link_input"
-EARTH_RADIUS_KM = 6371.0088
 #: Location uncertainty (km) of each source's geo-precision code; ``default`` for
 #: codes not listed (UCDP ``where_prec``, also used by the ``table`` connector).
 GEO_RADIUS_KM: Mapping[str, Mapping[int, float]] = {
