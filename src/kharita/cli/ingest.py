@@ -28,7 +28,7 @@ from kharita.cli.options import (
     load_cli_kb,
     open_cli_store,
 )
-from kharita.cli.output import Format, console, emit, err_console
+from kharita.cli.output import Format, emit, err_console
 from kharita.config import setting
 from kharita.errors import UserInputError
 from kharita.events.sources import registry
@@ -118,16 +118,26 @@ def ingest_cmd(
             progress.update(task, completed=len(paths))
             progress.update(scan, completed=100)
         emit(ing.summary_frame(reports), fmt, title="Ingest summary")
-        # each file was attributed inside its own ingest transaction (all or nothing)
-        result = [r.attribution for r in reports if r.attribution is not None]
-        if result and fmt == Format.table:
-            console.print(f"attribution: {_describe(result)}")
+        if fmt == Format.table:
+            _emit_attribution(reports)
 
 
-def _describe(result: Any) -> str:
-    if isinstance(result, list):
-        return "; ".join(_describe(r) for r in result)
-    return str(result)
+def _emit_attribution(reports: Any) -> None:
+    """Each file was attributed inside its own ingest transaction (all or nothing): one
+    row per attributed file, the KB version in the caption."""
+    import pandas as pd
+
+    done = [r for r in reports if r.attribution is not None]
+    if not done:
+        return
+    rows = [{"file": Path(r.path).name, "events": r.attribution.events,
+             "attributed": r.attribution.attributed_events, "rows": r.attribution.rows,
+             "unresolved_actors": r.attribution.unresolved_actors} for r in done]
+    versions = sorted({r.attribution.kb_version for r in done})
+    emit(pd.DataFrame(rows), Format.table, title="Attribution of the new events",
+         caption=f"KB version {', '.join(versions)}. rows: attribution rows, more than the "
+                 "attributed events where one event is credited to several entities (joint or "
+                 "ambiguous labels). Unresolved actors: kharita actors")
 
 
 def quarantine_cmd(

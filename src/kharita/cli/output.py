@@ -142,8 +142,11 @@ def format_cell(value: Any, column: str = "") -> str:
     four significant digits in fixed notation (never ``6.224e-11``: below 0.0001 a value
     is shown as ``<0.0001``), dates without a midnight time, missing values empty.
 
-    >>> [format_cell(v) for v in (15090.0, 0.26543, 3, None, float("nan"), 6.224e-11)]
-    ['15,090', '0.2654', '3', '', '', '<0.0001']
+    >>> [format_cell(v) for v in (15090.0, 7473, 0.26543, 3, None, float("nan"), 6.224e-11)]
+    ['15,090', '7,473', '0.2654', '3', '', '', '<0.0001']
+
+    Years and ids are never given to it (:func:`is_id_column` columns are printed
+    verbatim), so a count of 7,473 and one of 16,566 read alike in one column.
     """
     import pandas as pd
 
@@ -152,7 +155,7 @@ def format_cell(value: Any, column: str = "") -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):
-        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+        return f"{value:,}"
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return f"{int(value):,}"
