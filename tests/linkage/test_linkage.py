@@ -226,3 +226,33 @@ def test_datasets_with_no_rule_pair_link_without_error(tmp_path, shared_data) ->
     report = link_events(store, kb)
     store.close()
     assert report.reports > 4000
+
+
+def test_an_empty_em_block_keeps_every_comparison(tmp_path, shared_data) -> None:
+    """UCDP Syria and the GDELT sample: GDELT has no fatalities and no actor names UCDP
+    uses, so the EM blocks that hold those fixed have no pairs. Splink 5.0 had already
+    taken the blocked comparisons out of the linker's settings when it found the block
+    empty: the model lost its date, fatality and actor comparisons, and a GDELT report
+    in Aleppo on 2016-07-28 was linked at 0.93 to a UCDP report of 11-12 July (and to 14
+    others) on place and type alone. Every comparison must stay in the model and in every
+    link's waterfall, and a 16-day gap must count against a link."""
+    from kharita import load_kb
+    from kharita.linkage.link import stored_model
+
+    store = open_store(tmp_path / "s.duckdb", create=True)
+    kb = load_kb()
+    for name in ("ucdp_syria_df.csv.gz", "conflict_data_irq.csv", "ucdpged.csv"):
+        ing.ingest_file(store, "ucdp", shared_data / "ucdp-ged" / name, kb=kb)
+    ing.ingest_file(store, "gdelt", shared_data / "gdelt" / "events.csv", kb=kb)
+    link_events(store, kb)
+    model = stored_model(store)
+    names = [c["output_column_name"] for c in model["comparisons"]]
+    links = store.sql("SELECT event_id_l, event_id_r, match_probability, comparisons "
+                      "FROM event_links")
+    store.close()
+    assert names == ["date", "distance", "event_type", "fatalities", "actor"]
+    assert len(links) > 0
+    for text in links.comparisons:
+        assert [t["comparison"] for t in json.loads(text)] == ["prior", *names]
+    far = links[(links.event_id_l == "gdelt:564464302") & (links.event_id_r == "ucdp:317430")]
+    assert far.empty or float(far.match_probability.iloc[0]) < 0.3

@@ -20,7 +20,6 @@ References
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -118,8 +117,13 @@ def u_pairs(reports: int) -> float:
     return float(min(max(20.0 * reports, U_MIN_PAIRS), U_MAX_PAIRS))
 
 
-def train(linker: Any, *, seed: int = SEED, u_max_pairs: float = U_MAX_PAIRS) -> None:
-    """Estimate the model's parameters without labels (see the module docstring)."""
+def train(linker: Any, *, seed: int = SEED, u_max_pairs: float = U_MAX_PAIRS) -> list[str]:
+    """Estimate the model's parameters without labels (see the module docstring).
+
+    Returns the EM blocking rules whose block had no pairs: their session trained
+    nothing, and the comparisons only they train keep :data:`~kharita.store.sql.linkage.START_M`
+    (every comparison stays in the model).
+    """
     from splink.blocking_rule_library import CustomRule
 
     linker.training.estimate_probability_two_random_records_match(
@@ -134,12 +138,24 @@ def train(linker: Any, *, seed: int = SEED, u_max_pairs: float = U_MAX_PAIRS) ->
         max_pairs=u_max_pairs, seed=seed, num_chunks=1 if u_max_pairs <= 5e5 else 10)
     from splink.internals.exceptions import EMTrainingException
 
+    empty = []
     for rule, _untrained in q.EM_BLOCKING_RULES:
-        # a session whose block has no pairs (tiny inputs) leaves the starting values
-        with contextlib.suppress(EMTrainingException):
+        # Splink (5.0) takes the session's blocked comparisons out of the linker's own
+        # settings, and sets a blocking-adjusted prior there, before it finds the block
+        # empty; it puts them back only after a session that trains. Without the copy a
+        # store with no pairs in one block (UCDP with GDELT: no fatalities, no shared
+        # actor names) lost its date, fatality and actor comparisons and scored on place
+        # and type alone.
+        saved = settings.core_model_settings.copy()
+        try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 CustomRule(rule, sql_dialect="duckdb"),
                 estimate_without_term_frequencies=True)
+        except EMTrainingException:
+            # a session whose block has no pairs keeps the values it started from
+            settings.core_model_settings = saved
+            empty.append(rule)
+    return empty
 
 
 def model_dict(linker: Any) -> dict[str, Any]:
