@@ -137,20 +137,31 @@ def is_p_column(name: str) -> bool:
     return n in ("p", "q", "pvalue") or n.startswith(("p_", "q_")) or n.endswith(("_p", "_q"))
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, pandas' NA and NaT (a nullable integer column's gap is ``pd.NA``, which
+    would otherwise be printed as ``<NA>``)."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, float) and value != value)
+
+
 def format_cell(value: Any, column: str = "") -> str:
     """A value as shown in a table: whole numbers with thousands separators, others to
     four significant digits in fixed notation (never ``6.224e-11``: below 0.0001 a value
     is shown as ``<0.0001``), dates without a midnight time, missing values empty.
 
-    >>> [format_cell(v) for v in (15090.0, 7473, 0.26543, 3, None, float("nan"), 6.224e-11)]
-    ['15,090', '7,473', '0.2654', '3', '', '', '<0.0001']
+    >>> import pandas as pd
+    >>> [format_cell(v) for v in (15090.0, 7473, 0.26543, 3, None, float("nan"), pd.NA,
+    ...                           6.224e-11)]
+    ['15,090', '7,473', '0.2654', '3', '', '', '', '<0.0001']
 
     Years and ids are never given to it (:func:`is_id_column` columns are printed
     verbatim), so a count of 7,473 and one of 16,566 read alike in one column.
     """
     import pandas as pd
 
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):
         return ""
     if isinstance(value, bool):
         return str(value)
@@ -230,9 +241,7 @@ def _frame(data: Any) -> pd.DataFrame:
 
 
 def _table_text(value: Any, column: str, verbatim: bool) -> str:
-    import pandas as pd
-
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):
         return ""
     if verbatim and not isinstance(value, float):
         return str(value)
