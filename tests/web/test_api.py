@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -167,6 +169,8 @@ def test_event_why_view(client) -> None:
         why["attributions"][0])
     assert why["weights"] and sum(w["weight"] for w in why["weights"]) <= 1 + 1e-9
     assert "rules_fired" in why and "territories_considered" in why
+    # a DATE is sent as the date it is, not as a midnight timestamp
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", why["event"]["date_start"])
     page = client.get(f"/events/{eid}")
     assert page.status_code == 200 and why["attributions"][0]["rule"] in page.text
     assert "How it counts in the figures" in page.text

@@ -272,6 +272,10 @@ def jsonable(v: Any) -> Any:
         return {str(k): jsonable(x) for k, x in v.items()}
     if not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v):
         return None
+    if isinstance(v, pd.Timestamp) and v.tz is None and v == v.normalize():
+        # a DATE column reaches pandas as a midnight timestamp: shown as the date it is,
+        # as the command line's tables do
+        return v.date().isoformat()
     if hasattr(v, "isoformat"):
         return v.isoformat()
     if hasattr(v, "item"):
