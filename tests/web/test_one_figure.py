@@ -61,3 +61,39 @@ def test_cli_api_and_brief_give_the_same_branch_years(real_store: Path, kb) -> N
     assert shown.keys() == {k for k, v in cli.items() if round(v, 1)}
     for key, value in shown.items():
         assert value == pytest.approx(round(cli[key], 1), abs=1e-9), key
+
+
+def test_branches_page_counts_network_events_and_every_attributed_group(real_store: Path,
+                                                                         kb) -> None:
+    """The branches list: the network's figure per branch (the same total as ``kharita
+    activity``) and, for every KB entity, the reports attributed to it. Boko Haram, outside
+    the network, had an empty cell although 1,000+ Nigerian reports are attributed to it."""
+    import re
+
+    from kharita.cli import app
+    from kharita.store.base import open_store
+    from kharita.web.app import create_app
+
+    res = CliRunner().invoke(app, ["activity", "--by", "branch", "--freq", "year",
+                                   "-f", "json", "--store", str(real_store)])
+    totals: dict[str, float] = {}
+    for r in json.loads(res.stdout):
+        totals[r["entity_id"]] = totals.get(r["entity_id"], 0.0) + r["events"]
+    with open_store(real_store, read_only=True) as store:
+        attributed = dict(store.rows("SELECT entity_id, count(DISTINCT event_id) "
+                                     "FROM attributions GROUP BY 1"))
+        with TestClient(create_app(store, kb=kb), base_url="http://127.0.0.1") as client:
+            html = client.get("/branches").text
+    rows = {}
+    for m in re.finditer(r'<tr><td><a href="/branches/([^"]+)">.*?</tr>', html):
+        cells = re.findall(r'<td class="num">([^<]*)</td>', m.group(0))
+        rows[m.group(1)] = [float(c.replace(",", "")) if c else None for c in cells]
+    assert attributed["boko-haram"] > 1000 and rows["boko-haram"] == [
+        None, attributed["boko-haram"]]
+    for entity, n in attributed.items():
+        assert rows[entity][1] == n, entity
+    for entity, events in totals.items():
+        assert rows[entity][0] == pytest.approx(round(events, 1), abs=1e-9), entity
+    shown = re.findall(r'<td class="num">([^<]+)</td>', html)
+    assert shown and all("," in c or float(c) < 1000 for c in shown)  # 6,457, not 6457.0
+    assert not any(c.endswith(".0") for c in shown)

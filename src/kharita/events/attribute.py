@@ -136,10 +136,20 @@ def attribute_store(store: Store, kb: KnowledgeBase, *, ingest_file_id: str | No
     n_events = store.scalar(q.count_events(by_file=by_file), params)
     n_rows, n_att = store.rows(q.count_attributions(by_file=by_file), params)[0]
     by_rule = store.sql(q.rows_per_rule(by_file=by_file), params)
-    by_entity = store.sql(q.events_per_entity(by_file=by_file), params)
+    by_entity = events_per_entity(store, ingest_file_id)
     return AttributionReport(kb.version, int(n_events or 0), int(n_att or 0), int(n_rows or 0),
                              int(lk.unresolved_actors), time.perf_counter() - t0, by_rule,
                              by_entity)
+
+
+def events_per_entity(store: Store, ingest_file_id: str | None = None) -> pd.DataFrame:
+    """Per KB entity, the distinct stored reports with at least one attribution row to it
+    (any rule, confidence, date or network membership; of one ingested file when
+    ``ingest_file_id`` is given) and their mean confidence: DataFrame[entity_id, n_events,
+    mean_confidence], most events first. Groups outside the network (Boko Haram before
+    its pledge, HTS, the Taliban) are counted here and nowhere in the network's figures."""
+    by_file = ingest_file_id is not None
+    return store.sql(q.events_per_entity(by_file=by_file), [ingest_file_id] if by_file else [])
 
 
 def _replace_attributions(store: Store, kb: KnowledgeBase,

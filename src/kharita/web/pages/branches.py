@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from kharita import views
 from kharita.views import kb as kbviews
+from kharita.views.numbers import count_text
 from kharita.views.periods import as_date
 from kharita.web.common import FiltersDep, Page, WorkbenchDep, records
 
@@ -18,12 +19,17 @@ EntityId = Annotated[str, Path(max_length=200, description="KB entity id, e.g. i
 
 @router.get("/branches", response_class=HTMLResponse, include_in_schema=False)
 def branches_page(wb: WorkbenchDep) -> HTMLResponse:
+    from kharita.events.attribute import events_per_entity
+
     totals = views.totals_by_branch(wb.run(views.activity, wb.frame, "year"))
-    counts = {str(e): round(float(v), 1) for e, v in zip(totals["entity_id"],
-                                                          totals["events"], strict=True)}
+    counts = {str(e): count_text(v) for e, v in zip(totals["entity_id"], totals["events"],
+                                                     strict=True)}
+    attributed = wb.run(events_per_entity, wb.store)
+    reports = {str(e): count_text(int(n)) for e, n in zip(attributed["entity_id"],
+                                                           attributed["n_events"], strict=True)}
     return wb.render("branches.html.j2", "branches", "Branches",
                      branches=kbviews.branches(wb.kb).to_dict(orient="records"),
-                     counts=counts)
+                     counts=counts, reports=reports, count_rule=wb.frame.filters.count)
 
 
 @router.get("/branches/{entity_id}", response_class=HTMLResponse, include_in_schema=False)
