@@ -25,6 +25,16 @@ def test_api_outlook_gives_scores_fan_and_alerts(client) -> None:
     assert r.status_code == 200, r.text
     d = r.json()
     assert d["unit"] in [u["id"] for u in d["units"]]
+    # branches listed busiest first (events in each one's last 12 covered months, as the
+    # brief's fan charts); the page opens on the busiest, not on the first id
+    obs = {}
+    for u in d["units"]:
+        fan = client.get("/api/outlook", params={"unit": u["id"]}).json()["fan"]
+        obs[u["id"]] = sum(next(t for t in fan["data"] if t["name"] == "observed events")
+                           ["y"][-12:])
+    ranked = [u["id"] for u in d["units"]]
+    assert d["unit"] == ranked[0] and [obs[u] for u in ranked] == sorted(obs.values(),
+                                                                         reverse=True)
     assert d["scores"]["columns"][:2] == ["model", "CRPS"]
     models = [row["model"] for row in d["scores"]["rows"]]
     assert set(models) == {"zero", "last", "climatology", "nb_trend", "hawkes"}

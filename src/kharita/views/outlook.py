@@ -66,6 +66,19 @@ class OutlookView:
     def notes(self) -> dict[str, str]:
         return self.result.notes
 
+    def busiest(self, months: int = 12) -> list[str]:
+        """The forecast branches, most events first in the last ``months`` months each
+        branch's sources cover (ties in id order): the brief's fan charts are the first
+        six, the workbench's page opens on the first (not on the first id, which may be
+        a branch with one event in a sample file)."""
+        h = self.result.history
+        recent: dict[str, float] = {}
+        if h is not None:
+            for j, u in enumerate(h.units):
+                end = int(h.end[j])
+                recent[u] = float(h.events[max(0, end - months + 1): end + 1, j].sum())
+        return sorted(self.units, key=lambda u: (-recent.get(u, 0.0), u))
+
     def why(self) -> str:
         """One sentence: the default model and why it was chosen."""
         s = self.settings

@@ -67,13 +67,7 @@ def build(data: BriefData) -> Section:
     s = v.settings
     t = v.result.table
     total = t[t.horizon == 1].set_index("unit")
-    hist = v.result.history
-    recent = {}
-    if hist is not None:
-        for j, u in enumerate(hist.units):
-            recent[u] = float(hist.events[max(0, int(hist.end[j]) - 11): int(hist.end[j]) + 1,
-                                          j].sum())
-    shown = sorted(v.units, key=lambda u: -recent.get(u, 0.0))[:MAX_FANS]
+    shown = v.busiest(months=12)[:MAX_FANS]
     intro = (f"Forecasts of each branch's events per month, {HORIZON} months ahead, as "
              f"distributions (the median and the central 50/80/95% intervals of "
              f"{SAMPLES:,} samples per forecast). Each branch is forecast from the last "

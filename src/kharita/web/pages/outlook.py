@@ -38,12 +38,15 @@ def outlook_page(wb: WorkbenchDep) -> HTMLResponse:
 def api_outlook(wb: WorkbenchDep, filters: FiltersDep,
                 unit: Annotated[str | None, Query(
                     description="The branch whose fan chart and forecast rows to return "
-                                "(default: the first).")] = None) -> dict[str, Any]:
+                                "(default: the one with most events in its last 12 "
+                                "months).")] = None
+                ) -> dict[str, Any]:
     """The monthly outlook per branch: the default model and why (its backtest), the
     backtest's score table per model, one branch's fan chart and forecast rows, the
     coverage notes and the weekly alerts."""
     v = _view(wb, filters)
-    chosen = unit or (v.units[0] if v.units else None)
+    units = v.busiest()
+    chosen = unit or (units[0] if units else None)
     if chosen not in v.fans:
         raise NotFound(f"no forecast for {chosen!r}; branches with one: {', '.join(v.units)}")
     t = v.result.table
@@ -52,7 +55,7 @@ def api_outlook(wb: WorkbenchDep, filters: FiltersDep,
     al = v.alerts.assign(period=[str(p)[:10] for p in v.alerts.period])
     return {"unit": chosen, "model": v.model, "verdict": v.verdict,
             "skill": v.result.skill, "why": v.why(),
-            "units": [{"id": u, "name": wb.names.get(u, {}).get("en", u)} for u in v.units],
+            "units": [{"id": u, "name": wb.names.get(u, {}).get("en", u)} for u in units],
             "fan": jsonable(v.fans[chosen]), "forecast": records(rows),
             "scores": {"columns": list(v.scores.columns),
                        "rows": records(v.scores.round(4))},
