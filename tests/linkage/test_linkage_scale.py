@@ -133,3 +133,116 @@ def test_assignment_is_a_maximum_weight_matching(rows) -> None:
                  and edges.groupby("event_id_r").size().max() <= TOP_K)
     if degree_ok:  # (beyond TOP_K links per report the candidates are cut)
         assert got == pytest.approx(float(m[r, c].sum()))
+
+
+@pytest.fixture(scope="module")
+def mixed_store(tmp_path_factory):
+    """Synthetic reports and a planted copy, some of them spanning several days (day
+    precision with a later end), of week or month precision, coarse (radius 150 km) or
+    without coordinates: every blocking rule has pairs."""
+    tmp: Path = tmp_path_factory.mktemp("linkmixed")
+    store = open_store(tmp / "s.duckdb")
+    insert_synthetic_events(store, 1500, seed=5)
+    plant(store, tmp)
+    for mod, sql in (
+            (7, "date_end = date_start + 2"),
+            (11, "date_precision = 'week', date_end = date_start + 6"),
+            (13, "date_precision = 'month', date_end = date_start + 29"),
+            (17, "geo_precision = 4"),
+            (19, "latitude = NULL, longitude = NULL")):
+        store.execute(f"UPDATE events SET {sql} WHERE hash(event_id) % {mod} = 0")
+    yield store
+    store.close()
+
+
+def test_scored_pairs_are_exactly_the_blocking_rules_pairs(mixed_store) -> None:
+    # the integer-keyed join finds every pair of two datasets for which a blocking rule
+    # holds (what Splink's blocking gave), once, and no other
+    store = mixed_store
+    store.create_temp(q.INPUT_TABLE, q.link_input_sql())
+    try:
+        store.create_temp(q.PAIRS_TABLE, q.link_pairs_sql())
+        got = store.rows(f"SELECT rid_l, rid_r FROM {q.PAIRS_TABLE}")
+        assert len(got) == len(set(got))
+        union = " OR ".join(f"coalesce(({r}), FALSE)" for r in q.blocking_rules())
+        want = store.rows(f"SELECT l.rid, r.rid FROM {q.INPUT_TABLE} l "
+                          f"JOIN {q.INPUT_TABLE} r ON l.ds < r.ds AND ({union})")
+        assert set(got) == set(want)
+        # every kind of rule contributes
+        for rule in q.blocking_rules()[8:]:
+            assert _pairs(store, rule) > 0, rule
+        spans = store.scalar(f"SELECT count(*) FROM {q.INPUT_TABLE} "
+                             "WHERE day_precise AND d1 > d0")
+        assert spans and len(got) > 1000
+    finally:
+        store.drop_temp(q.PAIRS_TABLE)
+        store.drop_temp(q.INPUT_TABLE)
+
+
+def test_scores_are_splinks_predictions(mixed_store) -> None:
+    # the links scored in SQL are Splink's prediction of the same model on the same
+    # pairs: same pairs, weights and probabilities, and the waterfall adds up
+    import json
+
+    from splink import Linker
+
+    from kharita.linkage import stored_model
+
+    store = mixed_store
+    link_events(store, None)
+    ours = {(r[0], r[1]): (r[2], r[3], r[4]) for r in store.rows(
+        "SELECT event_id_l, event_id_r, match_probability, match_weight, comparisons "
+        "FROM event_links")}
+    model = stored_model(store)
+    assert model is not None and len(ours) > 500
+    store.create_temp(q.INPUT_TABLE, q.link_input_sql())
+    api = store.splink_api()
+    try:
+        names = [str(r[0]) for r in store.rows(q.input_sources_sql())]
+        for i, name in enumerate(names):
+            store.create_temp(f"_kh_link_ds{i}", q.source_view_sql(name))
+        inputs = [api.register(f"_kh_link_ds{i}", dataset_display_name=name)
+                  for i, name in enumerate(names)]
+        linker = Linker(inputs, lm.for_dialect(model, "duckdb"), log_level=None)
+        pred = linker.inference.predict(threshold_match_probability=0.3,
+                                        warning_mode="never").as_pandas_dataframe()
+    finally:
+        api.delete_tables_created_by_splink_from_db()
+        for i in range(2):
+            store.drop_temp(f"_kh_link_ds{i}")
+        store.drop_temp(q.INPUT_TABLE)
+    theirs = {(min(a, b), max(a, b)): (p, w) for a, b, p, w in zip(
+        pred.event_id_l, pred.event_id_r, pred.match_probability, pred.match_weight,
+        strict=True)}
+    assert set(ours) == set(theirs)
+    for key, (p, w, comps) in ours.items():
+        assert (p, w) == theirs[key]
+        terms = json.loads(comps)
+        assert sum(t["log2_bayes_factor"] for t in terms) == pytest.approx(w, abs=1e-4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 40)),
+                min_size=1, max_size=30, unique_by=lambda t: (t[0], t[1])))
+def test_sparse_assignment_has_the_dense_optimum(rows) -> None:
+    # every general component solved on its links alone (as the large ones are): the
+    # same total weight as the dense solver's, one-to-one
+    from unittest import mock
+
+    import kharita.linkage.assignment as asg
+
+    edges = pd.DataFrame({
+        "event_id_l": [f"a{a}" for a, _, _ in rows], "event_id_r": [f"b{b}" for _, b, _ in rows],
+        "match_probability": 0.9, "match_weight": [float(w) for _, _, w in rows],
+        "source_dataset_l": "A", "source_dataset_r": "B"})
+    dense = assign_links(edges, 0.5)
+    with mock.patch.object(asg, "MAX_DENSE_CELLS", 0):
+        sparse = assign_links(edges, 0.5)
+    assert sparse.event_id_l.is_unique and sparse.event_id_r.is_unique
+    weight = dict(zip(zip(edges.event_id_l, edges.event_id_r, strict=True),
+                      edges.match_weight, strict=True))
+
+    def total(out: pd.DataFrame) -> float:
+        return sum(weight[k] for k in zip(out.event_id_l, out.event_id_r, strict=True))
+
+    assert total(sparse) == pytest.approx(total(dense))

@@ -132,13 +132,17 @@ def link_events(store: Store, kb: Any = None, *, threshold: float | None = None,
                     inputs.append(api.register(view, dataset_display_name=name))
                 if model is None and lm.train_fraction(report.reports) < 1.0:
                     model = _train_on_sample(store, datasets, report.reports)
-                predictions, trained = _predict(store, inputs, model, keep, report, step)
+                trained, weights, prior = _model(inputs, model, report, step)
                 report.model_id = lm.model_id(trained)
-                step(6)
-                _write(store, predictions, trained, report, t)
-                predictions.drop_table_from_database_and_remove_from_cache()
                 with contextlib.suppress(Exception):
                     api.delete_tables_created_by_splink_from_db()
+                store.create_temp(q.PAIRS_TABLE, q.link_pairs_sql())
+                report.pairs_compared = int(store.scalar(q.count_sql(q.PAIRS_TABLE)) or 0)
+                step(5)
+                step(6)
+                sql = q.scored_links_sql(weights, prior, lm.min_weight(keep),
+                                         report.model_id, _now())
+                _write(store, sql, trained, report, t)
             else:
                 with store.transaction():
                     store.delete("event_links", "TRUE")
@@ -148,6 +152,7 @@ def link_events(store: Store, kb: Any = None, *, threshold: float | None = None,
         finally:
             for view in views:
                 store.drop_temp(view)
+            store.drop_temp(q.PAIRS_TABLE)
             store.drop_temp(q.INPUT_TABLE)
             _drop_splink_leftovers(store)
     summary = store.rows(q.incident_summary_sql())
@@ -186,8 +191,11 @@ def _train_on_sample(store: Store, datasets: dict[str, int], reports: int
             store.drop_temp(view)
 
 
-def _predict(store: Store, inputs: list[Any], model: dict[str, Any] | None, keep: float,
-             report: LinkReport, step: Callable[[int], None]) -> tuple[Any, dict[str, Any]]:
+def _model(inputs: list[Any], model: dict[str, Any] | None, report: LinkReport,
+           step: Callable[[int], None]
+           ) -> tuple[dict[str, Any], dict[str, list[tuple[int, float, str]]], float]:
+    """The model to score with (``model``, or trained on all reports): its Splink
+    settings, each comparison level's ``(gamma, weight, label)`` and the prior weight."""
     from splink import Linker
 
     dialect = str(inputs[0].db_api.sql_dialect.sql_dialect_str)
@@ -197,25 +205,20 @@ def _predict(store: Store, inputs: list[Any], model: dict[str, Any] | None, keep
     if model is None:
         lm.train(linker, u_max_pairs=lm.u_pairs(report.reports))
     step(4)
-    trained = lm.model_dict(linker)
-    blocked = linker.inference.compute_blocked_pairs_for_predict()
-    report.pairs_compared = int(store.scalar(q.count_sql(blocked.physical_name)) or 0)
-    step(5)
-    predictions = linker.inference.predict(threshold_match_probability=keep,
-                                           warning_mode="never")
-    return predictions, trained
+    return lm.model_dict(linker), lm.level_weights(linker), lm.prior_weight(linker)
 
 
-def _write(store: Store, predictions: Any, trained: dict[str, Any], report: LinkReport,
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _write(store: Store, links_sql: str, trained: dict[str, Any], report: LinkReport,
            threshold: float) -> None:
-    """Replace ``event_links`` with the predictions and rebuild the incidents, in one
-    transaction."""
-    linked_at = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
-    sql = q.links_from_predictions_sql(predictions.physical_name, lm.level_labels(trained),
-                                       lm.prior_log2(trained), report.model_id, linked_at)
+    """Replace ``event_links`` with the scored pairs (``links_sql``) and rebuild the
+    incidents, in one transaction."""
     with store.transaction():
         store.delete("event_links", "TRUE")
-        report.links = store.append("event_links", sql)
+        report.links = store.append("event_links", links_sql)
         _set_meta(store, META_THRESHOLD, repr(threshold))
         _set_meta(store, META_MODEL, json.dumps(trained, default=str))
         rebuild_incidents(store, threshold)

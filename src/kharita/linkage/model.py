@@ -178,6 +178,34 @@ def level_labels(model: dict[str, Any]) -> dict[str, list[str]]:
     return out
 
 
+def level_weights(linker: Any) -> dict[str, list[tuple[int, float, str]]]:
+    """Per comparison of a trained linker, each level in order as ``(gamma, log2 m/u,
+    label)``: Splink's comparison vector value and match weight (0 for the null level;
+    m and u clamped at Splink's minimum), exactly as its prediction SQL writes them."""
+    out: dict[str, list[tuple[int, float, str]]] = {}
+    for comp in linker._settings_obj.comparisons:
+        out[comp.output_column_name] = [
+            (int(lv.comparison_vector_value), float(lv._match_weight),
+             str(lv.label_for_charts or lv.sql_condition))
+            for lv in comp.comparison_levels]
+    return out
+
+
+def prior_weight(linker: Any) -> float:
+    """``log2(λ / (1 - λ))`` of a trained linker, as Splink's prediction computes it."""
+    from splink.internals.misc import prob_to_match_weight
+
+    return float(prob_to_match_weight(
+        linker._settings_obj._probability_two_random_records_match))
+
+
+def min_weight(probability: float) -> float:
+    """The match weight of a match probability (Splink's threshold conversion)."""
+    from splink.internals.misc import prob_to_match_weight
+
+    return float(prob_to_match_weight(probability))
+
+
 def prior_log2(model: dict[str, Any]) -> float:
     """``log2(λ / (1 - λ))``: the waterfall's starting weight."""
     lam = float(model["probability_two_random_records_match"])

@@ -70,6 +70,10 @@ _RANKING = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.PercentRank, exp.CumeDis
 
 def _spark_node(node: exp.Expression) -> exp.Expression:
     """One node rewritten where sqlglot's Spark output is not valid Spark SQL."""
+    if isinstance(node, exp.ArrayOverlaps):
+        # DuckDB list_has_any(a, b); sqlglot writes Spark's non-existent a && b.
+        return exp.Anonymous(this="ARRAYS_OVERLAP",
+                             expressions=[node.this.copy(), node.expression.copy()])
     if isinstance(node, exp.IsInf):
         # DuckDB isinf(x); sqlglot writes IS_INF, which Spark does not have.
         x = node.this

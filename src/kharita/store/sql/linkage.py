@@ -22,6 +22,9 @@ Features of a report (columns of :func:`link_input_sql`):
   coordinates) are also blocked on country and week alone (``cwk_a``, ``cwk_b``).
 * ``entities``: sorted KB entities attributed to either actor; ``fat_lo``, ``fat_best``,
   ``fat_hi``: the fatality interval (low and high default to best).
+* ``rid``, ``ds``, ``cc``: integer keys of the report (event-id order), its dataset and
+  its country; ``t4 = floor(d0 / 4)``, ``hlat = floor(2 lat)``, ``hlon = floor(2 lon)``:
+  the integer keys of the scored pairs' one join (:func:`link_pairs_sql`).
 """
 
 from __future__ import annotations
@@ -120,6 +123,11 @@ WITH att AS (
       AND ({events_where})
 )
 SELECT b.event_id, b.source_dataset, b.country, b.date_precision,
+       CAST(row_number() OVER (ORDER BY b.event_id) AS BIGINT) AS rid,
+       CAST(dense_rank() OVER (ORDER BY b.source_dataset) AS INTEGER) AS ds,
+       CAST(dense_rank() OVER (ORDER BY b.country) AS INTEGER) AS cc,
+       CAST(floor(b.d0 / {PAIR_DAYS}.0) AS BIGINT) AS t4,
+       CAST(floor(2 * b.lat) AS BIGINT) AS hlat, CAST(floor(2 * b.lon) AS BIGINT) AS hlon,
        b.date_precision = 'day' AS day_precise, b.d0, b.d1,
        CAST(floor(b.d0 / 7.0) AS BIGINT) AS wk_a,
        CAST(floor((b.d0 + 3) / 7.0) AS BIGINT) AS wk_b,
@@ -190,6 +198,10 @@ BLOCK_MAX_GAP_DAYS = 3
 BLOCK_MAX_DEGREES = 0.5
 
 
+#: Days per bucket of ``t4`` (the near pairs' join key on dates).
+PAIR_DAYS = 4
+
+
 def blocking_rules() -> list[str]:
     """Blocking rules for prediction (a pair is scored when any rule holds): same
     country, and a shared week and 1-degree cell (two grids each) with a date gap of at
@@ -201,9 +213,20 @@ def blocking_rules() -> list[str]:
             f"AND abs(l.lon - r.lon) < {BLOCK_MAX_DEGREES!r}")
     out = []
     for wk in ("wk_a", "wk_b"):
-        for cell in ("cell_aa", "cell_ab", "cell_ba", "cell_bb"):
+        for cell in CELLS:
             out.append(f"l.country = r.country AND l.{wk} = r.{wk} AND l.{cell} = r.{cell} "
                        f"AND {near}")
+    return out + _coarse_rules()
+
+
+#: The four 1-degree cell grids.
+CELLS: tuple[str, ...] = ("cell_aa", "cell_ab", "cell_ba", "cell_bb")
+
+
+def _coarse_rules() -> list[str]:
+    """The blocking rules after the near ones: a shared month for week or month
+    precision, a shared week for coarse locations."""
+    out = []
     for im in ("imon0", "imon1"):
         out.append(f"l.country = r.country AND l.{im} = r.mon0")
         out.append(f"l.country = r.country AND l.mon0 = r.{im}")
@@ -211,6 +234,67 @@ def blocking_rules() -> list[str]:
         out.append(f"l.country = r.country AND l.{cw} = r.{wk}")
         out.append(f"l.country = r.country AND l.{wk} = r.{cw}")
     return out
+
+
+def _near_sql() -> str:
+    """The union of the eight near rules of :func:`blocking_rules` as one condition: same
+    country, a shared week on one grid, a shared cell on one grid, a date gap of at most
+    :data:`BLOCK_MAX_GAP_DAYS` and less than :data:`BLOCK_MAX_DEGREES` apart."""
+    cells = " OR ".join(f"l.{c} = r.{c}" for c in CELLS)
+    return (f"(l.cc = r.cc AND (l.wk_a = r.wk_a OR l.wk_b = r.wk_b) AND ({cells}) "
+            f"AND {_gap()} <= {BLOCK_MAX_GAP_DAYS} "
+            f"AND abs(l.lat - r.lat) < {BLOCK_MAX_DEGREES!r} "
+            f"AND abs(l.lon - r.lon) < {BLOCK_MAX_DEGREES!r})")
+
+
+#: Table of the scored pairs (``rid_l``, ``rid_r``: the two reports' ``rid``).
+PAIRS_TABLE = "_kh_link_pairs"
+_OFFSETS = "(SELECT -1 AS o UNION ALL SELECT 0 UNION ALL SELECT 1)"
+_CARRY = ("rid", "ds", "cc", "wk_a", "wk_b", "d0", "d1", "lat", "lon", *CELLS)
+
+
+def _exploded(time_key: str, where: str) -> str:
+    """Each report of ``where`` (with coordinates) once per neighbouring key: its
+    ``time_key`` and ``hlat``, ``hlon`` each moved by -1, 0 and +1 (27 rows)."""
+    carry = ", ".join(f"x.{c}" for c in _CARRY)
+    return (f"(SELECT {carry}, x.{time_key} + dt.o AS k_t, x.hlat + dy.o AS k_y, "
+            f"x.hlon + dx.o AS k_x FROM {INPUT_TABLE} x CROSS JOIN {_OFFSETS} dt "
+            f"CROSS JOIN {_OFFSETS} dy CROSS JOIN {_OFFSETS} dx "
+            f"WHERE x.hlat IS NOT NULL AND x.hlon IS NOT NULL AND ({where}))")
+
+
+def link_pairs_sql() -> str:
+    """The pairs to score (``rid_l`` of the lower dataset number, ``rid_r``): exactly the
+    pairs of reports of two different datasets for which one of :func:`blocking_rules`
+    holds, each once, found on integer keys.
+
+    The near rules' pairs come from one equi-join on the country and neighbouring
+    integer keys: two reports less than half a degree apart have ``hlat`` and ``hlon``
+    (half-degree cells) at most 1 apart, two one-day reports (``d0 = d1``) at most 3
+    days apart have ``t4`` (4-day buckets) at most 1 apart, and two reports sharing a
+    week on either grid have ``wk_a`` at most 1 apart (the pairs with a report of
+    several days); the join keeps the pairs for which the
+    near condition holds exactly. The coarse rules follow, each without the pairs of
+    the near condition and of the rules before it (as Splink's blocking does)."""
+    near = _near_sql()
+    day = (f"SELECT l.rid AS rid_l, r.rid AS rid_r FROM {_exploded('t4', 'x.d1 = x.d0')} l "
+           f"JOIN {INPUT_TABLE} r ON r.cc = l.cc AND r.t4 = l.k_t AND r.hlat = l.k_y "
+           f"AND r.hlon = l.k_x WHERE r.d1 = r.d0 AND l.ds < r.ds AND {near}")
+    # a report spanning more than one day (l) against any: each pair once
+    imprecise = (
+        f"SELECT CASE WHEN l.ds < r.ds THEN l.rid ELSE r.rid END AS rid_l, "
+        f"CASE WHEN l.ds < r.ds THEN r.rid ELSE l.rid END AS rid_r "
+        f"FROM {_exploded('wk_a', 'x.d1 > x.d0')} l "
+        f"JOIN {INPUT_TABLE} r ON r.cc = l.cc AND r.wk_a = l.k_t AND r.hlat = l.k_y "
+        f"AND r.hlon = l.k_x WHERE l.ds <> r.ds AND (r.d1 = r.d0 OR l.ds < r.ds) "
+        f"AND {near}")
+    parts = [day, imprecise]
+    rules = [rule.replace("l.country = r.country", "l.cc = r.cc") for rule in _coarse_rules()]
+    for k, rule in enumerate(rules):
+        before = " OR ".join(f"coalesce(({x}), FALSE)" for x in [near, *rules[:k]])
+        parts.append(f"SELECT l.rid AS rid_l, r.rid AS rid_r FROM {INPUT_TABLE} l "
+                     f"JOIN {INPUT_TABLE} r ON {rule} WHERE l.ds < r.ds AND NOT ({before})")
+    return "\nUNION ALL\n".join(parts)
 
 
 #: Blocking rules of the EM sessions and the comparisons each leaves untrained (those
@@ -383,6 +467,78 @@ SELECT least(event_id_l, event_id_r) AS event_id_l,
        {_waterfall_sql(levels, prior_log2)} AS comparisons,
        {q(model_id)} AS model_id, CAST({q(linked_at)} AS TIMESTAMP) AS linked_at
 FROM {predictions}
+"""
+
+
+def _term_head(name: str, label: str) -> str:
+    """The start of one waterfall term (its number follows)."""
+    return (',{"comparison":"' + name + '","level":"' + label
+            + '","log2_bayes_factor":')
+
+
+def scored_links_sql(weights: Mapping[str, Sequence[tuple[int, float, str]]],
+                     prior_weight: float, min_weight: float, model_id: str,
+                     linked_at: str) -> str:
+    """``event_links`` rows of the pairs of :data:`PAIRS_TABLE` whose match weight is at
+    least ``min_weight``, scored with a trained Fellegi-Sunter model as Splink's
+    prediction does: per comparison its level ``gamma`` (the first of
+    :func:`comparisons` that holds; Splink's numbering, the last level 0, the null level
+    -1) and that level's weight ``log2(m / u)``, ``match_weight = prior_weight + Σ``
+    (in the comparisons' order), ``match_probability = 2^w / (1 + 2^w)``, and the
+    waterfall as JSON (see docs/linkage.md).
+
+    ``weights[name]`` lists each level of a comparison in order as ``(gamma, log2 Bayes
+    factor, label)``. The great-circle distance is computed once per pair."""
+    dist = _SIDE.sub(r"\2_\1", distance_km_sql())
+    native = comparisons("duckdb")
+    used: set[str] = set()
+    for name in weights:
+        for sql, _label, _null in _comparisons()[name]:
+            sql = sql.replace(distance_km_sql(), "_dist_km")
+            used.update(m.group(2) for m in _SIDE.finditer(sql))
+    cols = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in sorted(used))
+    gammas, mws, terms = [], [], []
+    for name, levels in weights.items():
+        whens = []
+        for (sql, _label, _null), (gamma, _w, _lab) in zip(native[name], levels, strict=True):
+            whens.append(f"ELSE {int(gamma)}" if sql == "ELSE" else
+                         f"WHEN {sql.replace(dist, '_dist_km')} THEN {int(gamma)}")
+        gammas.append(f"CASE {' '.join(whens)} END AS gamma_{name}")
+        mws.append(f"CASE gamma_{name} " + " ".join(
+            f"WHEN {int(g)} THEN CAST({float(w)!r} AS DOUBLE)" for g, w, _ in levels)
+            + f" END AS mw_{name}")
+        frags = " ".join(
+            f"WHEN {int(g)} THEN {q(_term_head(name, label))} "
+            f"|| CAST(round(CAST({float(w)!r} AS DOUBLE), 6) AS VARCHAR) || '}}'"
+            for g, w, label in levels)
+        terms.append(f"CASE gamma_{name} {frags} END")
+    weight = f"CAST({float(prior_weight)!r} AS DOUBLE) + " + " + ".join(
+        f"mw_{name}" for name in weights)
+    prior = _term_head("prior", "")[1:] + f"{float(prior_weight):.6f}}}"
+    waterfall = " || ".join([q("[" + prior), *terms, "']'"])
+    return f"""
+WITH j AS (
+    SELECT l.event_id AS event_id_l, r.event_id AS event_id_r, {cols},
+           {distance_km_sql()} AS _dist_km
+    FROM {PAIRS_TABLE} p JOIN {INPUT_TABLE} l ON l.rid = p.rid_l
+    JOIN {INPUT_TABLE} r ON r.rid = p.rid_r
+), g AS (
+    SELECT event_id_l, event_id_r, {", ".join(gammas)} FROM j
+), w AS (
+    SELECT *, {", ".join(mws)} FROM g
+), s AS (
+    SELECT *, {weight} AS match_weight FROM w WHERE ({weight}) >= {float(min_weight)!r}
+)
+SELECT least(event_id_l, event_id_r) AS event_id_l,
+       greatest(event_id_l, event_id_r) AS event_id_r,
+       CASE WHEN match_weight >= 0
+            THEN 1.0 / (1.0 + POWER(CAST(2 AS DOUBLE), -(match_weight)))
+            ELSE POWER(CAST(2 AS DOUBLE), (match_weight))
+                 / (1.0 + POWER(CAST(2 AS DOUBLE), (match_weight))) END
+           AS match_probability,
+       match_weight, {waterfall} AS comparisons,
+       {q(model_id)} AS model_id, CAST({q(linked_at)} AS TIMESTAMP) AS linked_at
+FROM s
 """
 
 
