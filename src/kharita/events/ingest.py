@@ -388,7 +388,13 @@ def ingest_file(store: Store, source: str, path: str | Path, *,
     p = Path(path)
     check_input_file(p)
     plan = conn.read_plan(p, source_version)
-    content = sha256_file(p)
+    # a plain file is read once for its hash and the first test of the blank-line check
+    plain = p.suffix.lower() not in (".zip", ".gz") and plan.kind == "delimited"
+    blank: bool | None = None
+    if plain:
+        content, blank = _common.sha256_and_blank_line(p)
+    else:
+        content = sha256_file(p)
     filters = filters_key(since, countries)
     file_id = ingest_id(content, filters)
     report = IngestReport(path=str(p.resolve()), source=source,
@@ -419,7 +425,8 @@ def ingest_file(store: Store, source: str, path: str | Path, *,
                      if p.suffix.lower() == ".zip" else p)
         lines = _common.scan_lines(read_path) if plan.kind == "lines" or \
             read_path.suffix.lower() == ".gz" else None
-        if plan.kind == "delimited" and _common.interior_blank_line(read_path, plan.quote):
+        if plan.kind == "delimited" and _common.interior_blank_line(
+                read_path, plan.quote, candidate=blank if read_path == p else None):
             plan = _common.python_fallback(plan, read_path, "empty lines inside the file")
             report.notes = list(plan.notes)
         try:
