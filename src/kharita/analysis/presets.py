@@ -356,6 +356,14 @@ def _p(x: Any) -> str:
 
 #: A branch whose events are "mostly its own" has at most this share triggered by others.
 AUTONOMY_OTHER_SHARE = 0.2
+#: The contagion fit of a ``provinces-autonomy`` re-run (:func:`_autonomy` with
+#: ``variant``): one jitter seed, no bootstrap, only the estimates (``light``: the
+#: verdict reads the shares, not the goodness of fit or the model comparison). A caller
+#: that holds the events already can fit a re-run ahead with these settings (the brief
+#: does, in its background contagion job:
+#: :func:`kharita.analysis.contagion.analysis.contagion_job`); the re-run then finds it
+#: in the process' fits.
+REFIT: dict[str, Any] = {"jitter_seeds": 1, "bootstrap": 0, "light": True}
 
 
 def _autonomy(frame: Frame, *, contagion: ContagionResult | None = None,
@@ -370,7 +378,9 @@ def _autonomy(frame: Frame, *, contagion: ContagionResult | None = None,
     testable. Timing independence is only one side of autonomy: the KB's sourced claims
     on finance and command are not tested here. ``contagion`` takes an already fitted
     :class:`~kharita.analysis.contagion.analysis.ContagionResult` for the same filters,
-    so a caller that shows the model too (the brief) fits it once.
+    so a caller that shows the model too (the brief) fits it once. A re-run
+    (``variant``) fits only the estimates its verdict reads (:data:`REFIT`: no goodness
+    of fit or model comparison).
     """
     claim = "The provinces plan, finance and fight largely on their own."
     fr = frame
@@ -382,8 +392,12 @@ def _autonomy(frame: Frame, *, contagion: ContagionResult | None = None,
                            fr.filters.describe())
     f = fr.filters
     try:
-        res = contagion if contagion is not None and not variant else contagion_analysis(
-            fr, jitter_seeds=1, bootstrap=0, background=background)
+        if contagion is not None and not variant:
+            res = contagion
+        elif variant:
+            res = contagion_analysis(fr, background=background, **REFIT)
+        else:
+            res = contagion_analysis(fr, jitter_seeds=1, bootstrap=0, background=background)
     except (KharitaError, ValueError) as exc:
         return CheckResult("provinces-autonomy", claim, NOT_TESTABLE,
                            f"the contagion model could not be fitted: {exc}", {}, {},

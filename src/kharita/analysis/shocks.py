@@ -179,6 +179,18 @@ class StepChange:
     note: str = ""
 
 
+class SharedAttr(dict[str, Any]):
+    """A ``DataFrame.attrs`` value that pandas' operations share instead of copying.
+
+    pandas deep-copies ``attrs`` into the result of every operation (``df.iloc``, each
+    column ``itertuples`` reads, ...): the network series of :func:`shocks` (a few
+    thousand weeks as lists) was copied thousands of times per brief. Treat it as
+    read-only."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedAttr:
+        return self
+
+
 _EPOCH = dt.date(1970, 1, 1)
 #: Ticks per day of numpy's datetime64 units (the index's own unit is kept: a series
 #: may reach far beyond the nanosecond range, e.g. to year 9999).
@@ -653,7 +665,7 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
     out = out[cols]
     # the network series each study used (its branches, over the weeks their files all
     # cover), for charts: the frame's whole network series would show where a file ends
-    out.attrs["network_series"] = studied
+    out.attrs["network_series"] = SharedAttr(studied)
     out.attrs["filters"] = series.attrs.get("filters", {})
     out.attrs["correction"] = correction
     out.attrs["model"] = ("log E[y] = b0 + b1 t + b2 post + b3 sin + b4 cos (weekly, "

@@ -182,8 +182,31 @@ def reporting_graph(kb: KnowledgeBase, as_of: object) -> nx.DiGraph:
 # -- centralisation and hierarchy ---------------------------------------------------------
 
 
+def _import_igraph() -> Any:
+    """``igraph``, imported without its matplotlib drawing backend.
+
+    igraph's package import loads ``matplotlib.pyplot`` when matplotlib is installed
+    (for ``igraph.plot``, which kharita never calls): 0.4-1.5 s of the brief (issue 16).
+    While igraph is imported, ``matplotlib`` is marked missing (``sys.modules`` entry
+    ``None``: igraph then installs its placeholder), unless matplotlib is already
+    loaded; the mark is removed right after."""
+    import sys
+
+    if "igraph" in sys.modules:
+        return sys.modules["igraph"]
+    block = "matplotlib" not in sys.modules
+    if block:
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]
+    try:
+        import igraph
+    finally:
+        if block and "matplotlib" in sys.modules and sys.modules["matplotlib"] is None:
+            del sys.modules["matplotlib"]
+    return igraph
+
+
 def _igraph(g: nx.Graph) -> tuple[Any, list[Any]]:
-    import igraph as ig
+    ig = _import_igraph()
 
     nodes = list(g.nodes)
     index = {n: i for i, n in enumerate(nodes)}

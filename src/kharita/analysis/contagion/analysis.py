@@ -213,9 +213,11 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
                           jitter_seeds: int = 5, bootstrap: int = 0, seed: int = 0,
                           decays: Any = None, kb: KnowledgeBase | None = None,
                           progress: Callable[[int, int], None] | None = None,
-                          notes: list[str] | None = None) -> ContagionResult:
+                          notes: list[str] | None = None, light: bool = False
+                          ) -> ContagionResult:
     """Fit the branches' contagion model from an events frame (see
-    :func:`contagion_analysis`, which reads the frame from the store)."""
+    :func:`contagion_analysis`, which reads the frame from the store; ``light`` is
+    described there)."""
     series, s, e, chosen, excluded = branch_event_series(
         events, start=start, end=end, branches=branches, min_events=min_events, kb=kb)
     T = float((e - s).days + 1)
@@ -232,7 +234,7 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
     # (``kharita check`` re-runs the model under other ambiguity rules, which often
     # leave every event with the same branch)
     key = _fit_key(day, types, chosen, s, e, method, background, jitter_seeds, bootstrap,
-                   seed, decays)
+                   seed, decays, light)
     hit = _FITS.get(key) if progress is None else None
     if hit is not None:
         return dataclasses.replace(hit, excluded=excluded, notes=list(notes or []),
@@ -246,7 +248,8 @@ def contagion_from_events(events: pd.DataFrame, *, start: object = None, end: ob
         times = day + rng.uniform(0.0, 1.0, day.size)
         if main is None:
             main = fit_hawkes(times, types, T, branches=chosen, method=method, decays=decays,
-                              edges=edges, bootstrap=bootstrap, seed=seed, progress=progress)
+                              edges=edges, bootstrap=bootstrap, seed=seed, progress=progress,
+                              goodness=not light, compare=not light)
             fits.append((main.params.vector(), _derived(main.params, main.share_matrix)))
             continue
         data = EventData(times, types, T, len(chosen), edges)
@@ -359,7 +362,8 @@ def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "
                        background: str = "constant", jitter_seeds: int = 5,
                        bootstrap: int = 0, seed: int = 0, decays: Any = None,
                        progress: Callable[[int, int], None] | None = None,
-                       coverage: str = "comparable") -> ContagionResult:
+                       coverage: str = "comparable", light: bool = False
+                       ) -> ContagionResult:
     """Multivariate Hawkes model of the network's branches, from the analysis frame.
 
     Definition: each branch ``i``'s event rate is
@@ -388,6 +392,13 @@ def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "
         Parametric-bootstrap replicates for 95% intervals (0: none).
     coverage : {"comparable", "all"}
         Fit the covered span only (default; module docstring) or every row.
+    light : bool
+        Skip the goodness of fit and the model comparison (``fit.gof``, ``fit.qq`` and
+        ``fit.comparison`` are ``None``; the estimates are the same): for callers that
+        read only the estimates (the robustness re-runs of
+        :mod:`kharita.analysis.presets`). Not warm-started from another fit: the
+        likelihood has several nearly equal optima (a fast and a slow decay), and a
+        start other than the grid of decays can end in another one.
 
     Returns
     -------
@@ -405,18 +416,21 @@ def contagion_analysis(frame: Frame, *, min_events: int = 50, method: Method = "
     """
     return contagion_job(frame, min_events=min_events, method=method, background=background,
                          jitter_seeds=jitter_seeds, bootstrap=bootstrap, seed=seed,
-                         decays=decays, progress=progress, coverage=coverage)()
+                         decays=decays, progress=progress, coverage=coverage,
+                         light=light)()
 
 
 def contagion_job(frame: Frame, *, min_events: int = 50, method: Method = "mle",
                   background: str = "constant", jitter_seeds: int = 5,
                   bootstrap: int = 0, seed: int = 0, decays: Any = None,
                   progress: Callable[[int, int], None] | None = None,
-                  coverage: str = "comparable") -> Callable[[], ContagionResult]:
+                  coverage: str = "comparable", light: bool = False
+                  ) -> Callable[..., ContagionResult]:
     """:func:`contagion_analysis` in two steps: this call reads the events (and the
     covered span) from the store and returns the function that fits the model without
     touching the store (so it can run in another thread beside other store work: the
-    brief does)."""
+    brief does). The function takes keyword changes to the fitting settings
+    (``fit(background="yearly")``) to fit the same events again."""
     if coverage not in ("comparable", "all"):
         raise KharitaError(f"coverage must be 'comparable' or 'all', not {coverage!r}")
     f = frame.filters
@@ -436,13 +450,18 @@ def contagion_job(frame: Frame, *, min_events: int = 50, method: Method = "mle",
                          + statement["reason"])
     kb = frame.kb
 
-    def fit() -> ContagionResult:
+    settings: dict[str, Any] = {
+        "min_events": min_events, "method": method, "background": background,
+        "jitter_seeds": jitter_seeds, "bootstrap": bootstrap, "seed": seed,
+        "decays": decays, "progress": progress, "light": light}
+
+    def fit(**changes: Any) -> ContagionResult:
+        """The fit of the events read (``changes``: other fitting settings, e.g. a yearly
+        background, for a second fit of the same events)."""
         result = contagion_from_events(events, start=start, end=end, branches=f.branches,
-                                       min_events=min_events, method=method,
-                                       background=background, jitter_seeds=jitter_seeds,
-                                       bootstrap=bootstrap, seed=seed, decays=decays, kb=kb,
-                                       progress=progress, notes=notes)
-        result.coverage = statement
+                                       kb=kb, notes=list(notes),
+                                       **{**settings, **changes})
+        result.coverage = dict(statement)
         return result
 
     return fit

@@ -7,10 +7,17 @@ from kharita.store.sql.periods import period_sql
 
 def unit_incidents_sql(frame: str, freq: str, *, incidents: bool) -> str:
     """Per (branch, country, period) of :func:`incident_sources_sql`'s rows: the number of
-    distinct incidents (``n_incidents``), sorted by the three keys."""
+    distinct incidents (``n_incidents``), sorted by the three keys.
+
+    Counted on the frame's rows alone: each of them is an incident with at least one
+    current, not withdrawn report (the frame's base tables keep no other), so the join to
+    its reporting sources cannot drop or add one (``incidents`` is kept for the
+    signature's symmetry with :func:`incident_sources_sql`)."""
+    del incidents
     return f"""
-SELECT r.entity_id, r.country_iso3, r.period, COUNT(DISTINCT r.incident_id) AS n_incidents
-FROM ({incident_sources_sql(frame, freq, incidents=incidents)}) r
+SELECT f.entity_id, COALESCE(f.country_iso3, '') AS country_iso3,
+       {period_sql(freq, "f.date")} AS period, COUNT(DISTINCT f.incident_id) AS n_incidents
+FROM ({frame}) f
 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 """
 
