@@ -399,15 +399,15 @@ def _has_blank_line(opener: Any, path: Path, chunk: int) -> bool:
             while block := fh.read(chunk):
                 if _blank_in(prev, block):
                     return True
-                prev = block[-2:]
+                prev = (prev + block)[-2:]
     except (EOFError, zlib.error, gzip.BadGzipFile, OSError):
         return False
     return False
 
 
 def _blank_in(prev: bytes, block: bytes) -> bool:
-    """``\\n\\n`` or ``\\n\\r\\n`` in ``prev + block`` (``prev``: the last two bytes of the
-    block before, so that a pair split between blocks is found), from the positions of
+    """``\\n\\n`` or ``\\n\\r\\n`` in ``prev + block`` (``prev``: the two bytes before the
+    block, so that a pattern split between blocks is found), from the positions of
     the block's line ends (numpy: about half the time of a regular-expression search on
     GED text, whose lines are ~500 bytes long)."""
     import numpy as np
@@ -435,7 +435,7 @@ def sha256_and_blank_line(path: Path, chunk: int = 1 << 22) -> tuple[str, bool]:
             h.update(block)
             if not blank:
                 blank = _blank_in(prev, block)
-            prev = block[-2:]
+            prev = (prev + block)[-2:]
     return h.hexdigest(), blank
 
 
