@@ -22,8 +22,10 @@ and one it meets only in part (less than 90% of the period covered: a file that 
 mid-year) is kept and listed as partial. Rows of other pairs (a global sample's few
 events after a country file ended) and of cut periods are left out, so the end of a
 file never reads as a fall to (near) zero; ``df.attrs["coverage"]`` says, per unit
-that was cut, where and why (``cuts``), and which periods are partial (``partial``). Rows without an
-ingest record (hand-built stores) have an open span and are never cut.
+that was cut, where and why (``cuts``), which periods are partial (``partial``), and
+every unit's covered span (``spans``; :func:`uncovered` tells the periods outside it,
+which tables leave empty rather than 0). Rows without an ingest record (hand-built
+stores) have an open span and are never cut.
 """
 
 from __future__ import annotations
@@ -162,13 +164,10 @@ def _cut(pairs: pd.DataFrame, table: pd.DataFrame, cols: tuple[str, ...], freq: 
     hi = used.groupby("_unit")["last"].min()
     ulo = pd.to_datetime(rows["_unit"].map(lo))
     uhi = pd.to_datetime(rows["_unit"].map(hi))
-    uniq = pd.Series(pd.to_datetime(rows["period"].unique()))
-    ends = uniq.dt.to_period(_PANDAS_PERIOD[freq]).dt.end_time.dt.normalize()
     start = pd.to_datetime(rows["period"])
-    end = start.map(dict(zip(uniq, ends, strict=True)))
-    # a period is cut when it lies outside the covered span; one it meets only in part
-    # is kept and listed as partial (less than 90% of it covered)
-    after, before = start > uhi, end < ulo
+    after, before, end = cut_periods(start, freq, ulo, uhi)
+    # a period one meets only in part is kept and listed as partial (less than 90% of it
+    # covered)
     keep = rows["_used"] & ~after & ~before
     span_lo = pd.concat([start, ulo], axis=1).max(axis=1)
     span_hi = pd.concat([end, uhi], axis=1).min(axis=1)
@@ -219,9 +218,46 @@ def _cut(pairs: pd.DataFrame, table: pd.DataFrame, cols: tuple[str, ...], freq: 
     if only_sample:
         reason += (f"; only sample files for {', '.join(only_sample[:5])}"
                    f"{' ...' if len(only_sample) > 5 else ''}: counts are a sample's")
+    unit_spans = [{"unit": str(label[u]), "covered_from": _d(lo.get(u)),
+                   "covered_to": _d(hi.get(u))} for u in label.index]
     return out, {"mode": "comparable", "cuts": cuts, "partial": partial_list,
                  "rows_left_out": round(left, 3), "only_sample": only_sample,
-                 "reason": reason}
+                 "spans": unit_spans, "reason": reason}
+
+
+def cut_periods(start: pd.Series, freq: str, lo: Any, hi: Any
+                ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Which periods (first days ``start``, of ``freq``) lie wholly after ``hi`` or
+    wholly before ``lo`` (a unit's covered span; Series aligned with ``start`` or
+    scalars): ``(after, before, end)``, ``end`` the periods' last days. A period cut
+    either way has no data for the unit (never a zero); one that meets the span is
+    kept.
+
+    >>> s = pd.Series(pd.to_datetime(["2017-01-01", "2018-01-01", "2019-01-01"]))
+    >>> a, b, _ = cut_periods(s, "year", pd.Timestamp("2017-06-01"), pd.Timestamp("2018-12-25"))
+    >>> a.tolist(), b.tolist()
+    ([False, False, True], [False, False, False])
+    """
+    uniq = pd.Series(pd.to_datetime(start.unique()))
+    ends = uniq.dt.to_period(_PANDAS_PERIOD[freq]).dt.end_time.dt.normalize()
+    end = start.map(dict(zip(uniq, ends, strict=True)))
+    return start > hi, end < lo, end
+
+
+def uncovered(act: pd.DataFrame, unit: str, starts: pd.Series) -> pd.Series:
+    """For an :func:`activity` table, which periods (first days ``starts``) lie outside
+    ``unit``'s covered span (``act.attrs["coverage"]["spans"]``): no file covers the
+    unit there, so a table shows no value rather than 0. All ``False`` for a unit
+    without a known span (no ingest record, or ``coverage="all"``)."""
+    span = next((s for s in act.attrs.get("coverage", {}).get("spans", [])
+                 if s["unit"] == unit), None)
+    starts = pd.Series(pd.to_datetime(starts)).reset_index(drop=True)
+    if span is None:
+        return pd.Series(False, index=starts.index)
+    lo = pd.Timestamp(span["covered_from"]) if span["covered_from"] else pd.Timestamp.min
+    hi = pd.Timestamp(span["covered_to"]) if span["covered_to"] else pd.Timestamp.max
+    after, before, _ = cut_periods(starts, act.attrs.get("freq", "year"), lo, hi)
+    return after | before
 
 
 def _name(path: Any) -> str:
