@@ -223,6 +223,28 @@ def test_charts_draw_periods_in_date_order() -> None:
     assert lines["data"][0]["y"] == [2.0, 4.0, 3.0, 1.0]
 
 
+def test_date_axes_tick_whole_periods() -> None:
+    """Three real years (2016-2018, the Syria extract): plotly put a tick every six months,
+    each labelled with its year, so the regions and decentralization charts read 2016,
+    2016, 2017, 2017, 2018. Ticks fall on period starts, whole periods apart, at most
+    ten of them."""
+    import pandas as pd
+
+    years = pd.DataFrame({"period": pd.to_datetime(["2016-01-01", "2017-01-01",
+                                                    "2018-01-01"]), "share": [0.1, 0.2, 0.3]})
+    axis = charts.lines_figure(years, x="period", ys=["share"], synthetic=False, title="t",
+                               freq="year")["layout"]["xaxis"]
+    assert (axis["dtick"], axis["tick0"], axis["tickformat"]) == ("M12", "2016-01-01", "%Y")
+    act = pd.DataFrame({"period": pd.date_range("1990-01-01", "2022-01-01", freq="YS"),
+                        "entity_id": "a", "events": 1.0})
+    axis = charts.activity_figure(act, names={}, colors={}, synthetic=False,
+                                  freq="year")["layout"]["xaxis"]
+    assert axis["dtick"] == "M48"  # 33 years: a tick every 4 years, 9 ticks
+    weeks = charts.date_axis("week", [str(d.date()) for d in
+                                      pd.date_range("2019-01-07", periods=30, freq="7D")])
+    assert weeks["dtick"] == 3 * 7 * 86_400_000
+
+
 def test_pdf_without_chromium_is_a_clear_error(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(brief_mod, "find_chromium", lambda: None)
     html = tmp_path / "b.html"

@@ -276,12 +276,35 @@ TICKFORMAT = {"year": "%Y", "quarter": "%b %Y", "month": "%b %Y", "week": "%d %b
               "day": "%d %b %Y"}
 
 
-def date_axis(freq: str | None, **extra: Any) -> dict[str, Any]:
-    """A date x axis whose ticks are labelled at the series' frequency."""
+#: Months per period of a frequency (ticks are a whole number of periods apart).
+_MONTHS = {"year": 12, "quarter": 3, "month": 1}
+#: At most about this many tick labels on a date axis.
+MAX_TICKS = 10
+
+
+def date_axis(freq: str | None, periods: Sequence[str] | None = None,
+              **extra: Any) -> dict[str, Any]:
+    """A date x axis whose ticks are labelled at the series' frequency. With the
+    ``periods`` drawn (first days, ISO), ticks fall on period starts a whole number of
+    periods apart (at most :data:`MAX_TICKS`): plotly's own choice on a three-year span
+    put ticks every six months, each labelled with its year, so 2016 and 2017 showed
+    twice.
+
+    >>> date_axis("year", ["2016-01-01", "2017-01-01", "2018-01-01"])["dtick"]
+    'M12'
+    >>> date_axis("month", [f"2019-{m:02d}-01" for m in range(1, 13)] * 3)["dtick"]
+    'M2'
+    """
     axis: dict[str, Any] = {"type": "date"}
     if freq in TICKFORMAT:
         axis["tickformat"] = TICKFORMAT[freq]
         axis["hoverformat"] = TICKFORMAT[freq]
+    if periods is not None and len(periods) and freq in (*_MONTHS, "week"):
+        days = sorted(set(periods))
+        step = max(1, math.ceil(len(days) / MAX_TICKS))
+        axis["tick0"] = days[0]
+        axis["dtick"] = (f"M{_MONTHS[freq] * step}" if freq in _MONTHS
+                         else 7 * 86_400_000 * step)
     axis.update(extra)
     return axis
 
@@ -310,7 +333,7 @@ def activity_figure(act: pd.DataFrame, *, names: Mapping[str, Mapping[str, str]]
                                       "%{y:,.0f}<extra></extra>"})
     return {"data": data, "layout": base_layout(
         title, synthetic, barmode="stack", height=420, bargap=0.15,
-        xaxis=date_axis(freq),
+        xaxis=date_axis(freq, [str(d) for d in periods]),
         yaxis={"title": {"text": y_title or value}, "rangemode": "tozero"},
         legend={"orientation": "v", "x": 1.02, "font": {"size": 10}},
         margin={"l": 60, "r": 10, "t": 50, "b": 50})}
@@ -342,7 +365,8 @@ def lines_figure(df: pd.DataFrame, *, x: str, ys: Sequence[str], synthetic: bool
         data.append({"type": "scatter", "mode": "lines+markers", "x": xs,
                      "y": df[col].astype(float).tolist(),
                      "name": labels[k] if labels else col, "line": {"color": color}})
-    xaxis = date_axis(freq) if freq is not None else {"type": "linear"} \
+    xaxis = date_axis(freq, df[x].astype(str).tolist()) if freq is not None else {
+        "type": "linear"} \
         if all(_is_number(v) for v in df[x]) else {"type": "category"}
     return {"data": data, "layout": base_layout(title, synthetic, height=360,
                                                 yaxis={"title": {"text": y_title}},
