@@ -265,7 +265,8 @@ def comparable(frame: Frame, *, freq: str = "year", min_periods: int = 2) -> Com
     """The frame limited to the pairs and periods that can be compared over time.
 
     See the module docstring. The returned frame keeps the input's filters; its base
-    table holds only the comparable rows.
+    table holds only the comparable rows (a copy of the base restricted to them,
+    :func:`restrict`; the input frame itself when every row of it is comparable).
 
     Examples
     --------
@@ -317,8 +318,20 @@ def comparable(frame: Frame, *, freq: str = "year", min_periods: int = 2) -> Com
     firsts = sorted(used.itertuples(), key=_first)
     if lo > min(pairs["first"]):
         reason += f"; starts when {_label(firsts[-1])} starts ({firsts[-1].first})"
-    out = restrict(frame, used[["ingest_file_id", "country_iso3"]], start, end)
+    if dropped.empty and _within(frame, start, end):
+        out = frame  # nothing to cut: no copy of the base table (issue 16)
+    else:
+        out = restrict(frame, used[["ingest_file_id", "country_iso3"]], start, end)
     return Comparable(out, start, end, freq, names, notes, True, reason)
+
+
+def _within(frame: Frame, start: dt.date, end: dt.date) -> bool:
+    """True when every row of ``frame`` lies in ``[start, end]``."""
+    dates = frame.store.sql(cov_sql.frame_dates_sql(frame.sql)).iloc[0]
+    if pd.isna(dates["first"]):
+        return True
+    return bool(pd.Timestamp(dates["first"]).date() >= start
+                and pd.Timestamp(dates["last"]).date() <= end)
 
 
 
