@@ -126,6 +126,22 @@ def test_help_has_no_python_types_or_emoji(args: list[str]) -> None:
         assert "BRANCH:DATE:FACTOR" in res.output.replace("\n", "")
 
 
+@pytest.mark.parametrize("group", ["export", "kb", "links", "claims"])
+def test_a_groups_command_list_wraps_whole_paragraphs(group: str) -> None:
+    """A group's list of its commands: each entry is its first paragraph wrapped by rich,
+    not cut where the docstring's lines end ("the default: linked reports" on a line of
+    its own, then "once) and branch")."""
+    res = CliRunner().invoke(app, [group, "--help"], terminal_width=80)
+    assert res.exit_code == 0, res.output
+    panel = res.output[res.output.index("Commands"):].splitlines()[1:-1]
+    cells = [line[1:-1] for line in panel if line.startswith("│")]
+    width = max(len(c.rstrip()) for c in cells)
+    for line, following in zip(cells, cells[1:], strict=False):
+        continues = following[:3].strip() == ""  # the same entry goes on
+        if continues:
+            assert len(line.rstrip()) >= width - 15, (line, following)
+
+
 def test_tables_fit_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
     df = pd.DataFrame({f"column_{i}": [123456.5, 2.5] for i in range(12)})
     df.insert(0, "event_id", ["ucdp:244424", "acled:NIG12345"])

@@ -154,6 +154,16 @@ def _plain_help() -> None:
         return rich_text(text=text, style=style, markup_mode=markup_mode)
 
     rich_utils._make_rich_text = make_rich_text
+    command_help = rich_utils._make_command_help
+
+    def make_command_help(*, help_text: str, markup_mode: Any) -> Any:
+        # a group's list of its commands: the first paragraph as one line for rich to wrap
+        # (typer keeps the docstring's own line breaks in rich mode, so "kharita export
+        # --help" broke every entry mid-sentence)
+        first = inspect.cleandoc(help_text).split("\n\n")[0]
+        return command_help(help_text=" ".join(first.split()), markup_mode=markup_mode)
+
+    rich_utils._make_command_help = make_command_help
 
 
 @cache
