@@ -130,3 +130,25 @@ def test_bad_lines_are_quarantined(con, sample: Path, tmp_path: Path) -> None:
     assert q[6][1].startswith("invalid encoding")
     assert con.scalar("SELECT raw FROM quarantine WHERE row_number = 4") == \
         short.rstrip("\t")
+
+
+def test_explain_names_the_fields_of_a_headerless_row(con, sample: Path,
+                                                       shared_data: Path) -> None:
+    """GDELT files have no header: ``explain`` showed the raw row's fields as 0 ... 57.
+    They carry the codebook's names, which agree with the shared sample's own list of
+    column names (it calls SQLDATE ``day``) and with what was stored."""
+    from kharita import load_kb
+    from kharita.events.attribute import explain
+
+    ingest_file(con, "gdelt", sample)
+    names = (shared_data / "gdelt" / "events_column_names.csv").read_text().split()
+    assert [n.lower() for n in gdelt.field_names(58)] == [
+        "sqldate" if n == "day" else n for n in names]
+    rows = con.rows("SELECT event_id, latitude FROM events WHERE latitude IS NOT NULL "
+                    "ORDER BY ingest_row LIMIT 3")
+    assert len(rows) == 3
+    for eid, lat in rows:
+        why = explain(con, eid, load_kb())
+        assert why.raw is not None and list(why.raw)[:2] == ["GLOBALEVENTID", "SQLDATE"]
+        assert float(why.raw["ActionGeo_Lat"]) == pytest.approx(lat, abs=1e-6)
+        assert why.raw["GLOBALEVENTID"] == eid.split(":", 1)[1]

@@ -205,9 +205,12 @@ class Explanation:
                 "affiliations_considered": recs(self.affiliations), "sources": self.sources}
 
 
-def _read_raw_record(path: Path, row: int) -> dict[str, Any] | None:
+def _read_raw_record(path: Path, row: int, source: str | None = None
+                     ) -> dict[str, Any] | None:
     """Record ``row`` of ``path`` (1-based, the header line counting as record 1, as
-    ``events.ingest_row``), as a dict keyed by the header's column names."""
+    ``events.ingest_row``), as a dict keyed by the header's column names; a headerless
+    file's fields are named by its connector (:attr:`Connector.field_names`, GDELT's
+    codebook), else numbered from 0."""
     import gzip
 
     opener: Any = gzip.open if path.suffix == ".gz" else open
@@ -222,18 +225,24 @@ def _read_raw_record(path: Path, row: int) -> dict[str, Any] | None:
                 return None
             if delim == "\t" and not any(h.isalpha() for h in header[0:1]):
                 # headerless (GDELT): header line is record 1
-                if row == 1:
-                    return {str(i): v for i, v in enumerate(header)}
-                for i, rec in enumerate(reader, start=2):
-                    if i == row:
-                        return {str(j): v for j, v in enumerate(rec)}
-                return None
+                rec = header if row == 1 else next(
+                    (r for i, r in enumerate(reader, start=2) if i == row), None)
+                return None if rec is None else _named_fields(rec, source)
             for i, rec in enumerate(reader, start=2):
                 if i == row:
                     return dict(zip(header, rec, strict=False))
     except OSError:
         return None
     return None
+
+
+def _named_fields(rec: list[str], source: str | None) -> dict[str, Any]:
+    from kharita.events.sources import registry
+
+    connector = registry.find(source) if source else None
+    names = (connector.field_names(len(rec)) if connector is not None
+             and connector.field_names is not None else None)
+    return dict(zip(names or [str(j) for j in range(len(rec))], rec, strict=False))
 
 
 def _learning_rows(events: Any, event: dict[str, Any]) -> Any:
@@ -367,7 +376,8 @@ def explain(store: Store, event_id: str, kb: KnowledgeBase) -> Explanation:
         f = store.scalar(q.ingest_file_path(), [event["ingest_file_id"]])
         if f and event.get("ingest_row") is not None:
             p = Path(f)
-            raw = _read_raw_record(p, int(str(event["ingest_row"]))) if p.exists() else None
+            raw = (_read_raw_record(p, int(str(event["ingest_row"])), event.get("source"))
+                   if p.exists() else None)
             origin = (f"{p}, row {event['ingest_row']}" if raw is not None else
                       f"{p}, row {event['ingest_row']} (file no longer readable)")
     events = store.table("events")

@@ -106,6 +106,7 @@ class Connector:
     label (ACLED's ``" and/or "``: each candidate gets confidence / n);
     ``coalition_sep`` the separator of a side listing several actors (UCDP's ``","``).
     ``credit`` is the line the brief and the workbench print for the dataset's data.
+    ``field_names(n)`` names the fields of a headerless file's row of ``n`` fields.
     """
 
     name: str
@@ -124,6 +125,9 @@ class Connector:
     synthetic: bool = False
     guessable: bool = True
     licensed: bool = False
+    #: For files without a header (GDELT): the codebook's column names of a row with that
+    #: many fields (``None`` for another width), shown by ``kharita explain``.
+    field_names: Callable[[int], list[str] | None] | None = field(default=None, repr=False)
 
     def read_plan(self, path: str | Path, source_version: str | None = None) -> ReadPlan:
         """Sniff ``path`` as this dataset and return how to read it."""

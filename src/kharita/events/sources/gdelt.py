@@ -45,6 +45,35 @@ MAX_FIELDS = 61
 
 ROOT_TYPES = {"18": "armed_assault", "19": "battle", "20": "battle", "14": "protest_riot"}
 
+def _geo(prefix: str, adm2: bool) -> list[str]:
+    return [f"{prefix}_{f}" for f in ("Type", "FullName", "CountryCode", "ADM1Code",
+                                       *(("ADM2Code",) if adm2 else ()), "Lat", "Long",
+                                       "FeatureID")]
+
+
+_ACTOR = ("Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode", "Religion1Code",
+          "Religion2Code", "Type1Code", "Type2Code", "Type3Code")
+_HEAD = ["GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate",
+         *(f"Actor1{f}" for f in _ACTOR), *(f"Actor2{f}" for f in _ACTOR),
+         "IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass",
+         "GoldsteinScale", "NumMentions", "NumSources", "NumArticles", "AvgTone"]
+
+
+def field_names(n_fields: int) -> list[str] | None:
+    """The codebook's column names of a GDELT row with ``n_fields`` fields (the files
+    have no header), ``None`` for another width.
+
+    >>> field_names(58)[-3:], field_names(61)[56], field_names(57)[-1]
+    (['ActionGeo_FeatureID', 'DATEADDED', 'SOURCEURL'], 'ActionGeo_Lat', 'DATEADDED')
+    """
+    v2 = n_fields == 61
+    if n_fields not in LAYOUTS:
+        return None
+    names = [*_HEAD, *_geo("Actor1Geo", v2), *_geo("Actor2Geo", v2),
+             *_geo("ActionGeo", v2), "DATEADDED", "SOURCEURL"]
+    return names[:n_fields]
+
+
 # 1-based positions per layout (1.0 has 7 geo fields per block, 2.0 has 8: +ADM2Code).
 _V1 = {"geo_type": 50, "geo_name": 51, "geo_cc": 52, "geo_adm1": 53, "lat": 54, "lon": 55,
        "url": 58}
@@ -138,4 +167,5 @@ CONNECTOR = Connector(
     credit="GDELT: The GDELT Project (gdeltproject.org), free use with citation; Leetaru & "
            "Schrodt 2013.",
     sniff=sniff, normalize=normalize,
-    detect=lambda path, data: looks_like_gdelt(data), dataset_names="gdelt")
+    detect=lambda path, data: looks_like_gdelt(data), dataset_names="gdelt",
+    field_names=field_names)
