@@ -13,9 +13,12 @@ Per variant, in the same run on the same synthetic GED CSV:
 
 Targets: kharita <= 1.3x raw; bad <= 1.2x clean. Wall and CPU seconds (all threads,
 ``getrusage``) are printed with the load average: on a busy machine compare the CPU
-ratios. Run::
+ratios. With ``--profile``, one more ingest of the clean file prints where its time goes:
+the wall and CPU seconds of each statement and of the file's hash, and DuckDB's
+operator timings (``enable_profiling``) of the normalising statement. Run::
 
     python benchmarks/bench_ingest_raw.py --rows 200000
+    python benchmarks/bench_ingest_raw.py --rows 200000 --repeat 1 --profile
 """
 
 from __future__ import annotations
@@ -65,11 +68,79 @@ def _bad_copy(src: Path, dst: Path, share: float, seed: int) -> int:
     return n
 
 
+def _profile(path: Path, d: Path) -> None:
+    """Ingest ``path`` once, timing each statement and the normalising statement's
+    operators (see the module docstring)."""
+    import json
+
+    from kharita.events import ingest as ing
+    from kharita.events.sources import _common
+    from kharita.store import duckdb as kd
+
+    times: list[tuple[float, float, str]] = []
+    out = d / "profile.json"
+
+    def timed(fn, label):
+        def run(*args, **kwargs):
+            t0, c0 = time.perf_counter(), _cpu()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                text = next((a for a in args if isinstance(a, str) and " " in a), "")
+                times.append((time.perf_counter() - t0, _cpu() - c0,
+                              f"{label} {' '.join(text.split())[:70]}"))
+        return run
+
+    ctas = kd.create_table_as
+
+    def profiled_ctas(store, name, sql):
+        con = kd.raw(store)
+        if name == "_kh_norm":
+            con.execute("PRAGMA enable_profiling = 'json'")
+            con.execute(f"PRAGMA profiling_output = '{out}'")
+        try:
+            ctas(store, name, sql)
+        finally:
+            if name == "_kh_norm":
+                con.execute("PRAGMA disable_profiling")
+
+    kd.create_table_as = timed(profiled_ctas, "create temp table")
+    _common.sha256_and_blank_line = timed(_common.sha256_and_blank_line,
+                                          "file hash + blank-line candidate")
+    store = kd.connect(d / "profile.duckdb")
+    for method in ("execute", "rows", "scalar", "sql"):
+        setattr(store, method, timed(getattr(store, method), method))
+    t0, c0 = time.perf_counter(), _cpu()
+    ing.ingest_file(store, "synthetic", path)
+    total = (time.perf_counter() - t0, _cpu() - c0)
+    store.close()
+    kd.create_table_as = ctas
+    print(f"\nprofile of one ingest: {total[0]:.2f} s wall, {total[1]:.2f} s CPU")
+    for wall, cpu, label in sorted(times, reverse=True)[:8]:
+        print(f"  {wall:6.2f} s  cpu {cpu:6.2f} s  {label}")
+    if out.exists():
+        prof = json.loads(out.read_text())
+        print("operators of the normalising statement (DuckDB's timing, s):")
+
+        def walk(node, depth):
+            if node.get("timing", 0) >= 0.005 or depth < 2:
+                rows = node.get("operator_cardinality", node.get("intermediate_rows", ""))
+                print(f"  {'  ' * depth}{node.get('name', '?'):24s} "
+                      f"{node.get('timing', 0):6.3f}  rows {rows}")
+            for child in node.get("children", []):
+                walk(child, depth + 1)
+
+        for node in prof.get("operator", prof.get("children", [])):
+            walk(node, 0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--profile", action="store_true",
+                    help="also print where one ingest's time goes")
     args = ap.parse_args()
 
     import duckdb
@@ -114,6 +185,8 @@ def main() -> None:
               f"{t_k[0] / t_pd[0]:5.2f}x wall")
         print(f"kharita, 2% bad   {t_bad[0]:7.2f} s  cpu {t_bad[1]:6.2f} s   ratio to clean "
               f"{t_bad[0] / t_k[0]:5.2f}x wall, {t_bad[1] / t_k[1]:5.2f}x cpu (target <= 1.2x)")
+        if args.profile:
+            _profile(ged, d)
 
 if __name__ == "__main__":
     main()
