@@ -220,29 +220,3 @@ def test_scores_are_splinks_predictions(mixed_store) -> None:
         terms = json.loads(comps)
         assert sum(t["log2_bayes_factor"] for t in terms) == pytest.approx(w, abs=1e-4)
 
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7), st.integers(1, 40)),
-                min_size=1, max_size=30, unique_by=lambda t: (t[0], t[1])))
-def test_sparse_assignment_has_the_dense_optimum(rows) -> None:
-    # every general component solved on its links alone (as the large ones are): the
-    # same total weight as the dense solver's, one-to-one
-    from unittest import mock
-
-    import kharita.linkage.assignment as asg
-
-    edges = pd.DataFrame({
-        "event_id_l": [f"a{a}" for a, _, _ in rows], "event_id_r": [f"b{b}" for _, b, _ in rows],
-        "match_probability": 0.9, "match_weight": [float(w) for _, _, w in rows],
-        "source_dataset_l": "A", "source_dataset_r": "B"})
-    dense = assign_links(edges, 0.5)
-    with mock.patch.object(asg, "MAX_DENSE_CELLS", 0):
-        sparse = assign_links(edges, 0.5)
-    assert sparse.event_id_l.is_unique and sparse.event_id_r.is_unique
-    weight = dict(zip(zip(edges.event_id_l, edges.event_id_r, strict=True),
-                      edges.match_weight, strict=True))
-
-    def total(out: pd.DataFrame) -> float:
-        return sum(weight[k] for k in zip(out.event_id_l, out.event_id_r, strict=True))
-
-    assert total(sparse) == pytest.approx(total(dense))

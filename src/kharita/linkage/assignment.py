@@ -31,9 +31,6 @@ References
 .. [3] Jaro, M. A. (1989). Advances in record-linkage methodology as applied to
    matching the 1985 Census of Tampa, Florida. Journal of the American Statistical
    Association 84(406), 414-420.
-.. [4] Volgenant, A. (1996). Linear and semi-assignment problems: a core oriented
-   approach. Computers & Operations Research 23(10), 917-932 (LAPJVsp, the sparse
-   solver of large components).
 """
 
 from __future__ import annotations
@@ -45,12 +42,9 @@ import pandas as pd
 #: are capped below it).
 CONFIRMED = 1.0
 #: Largest component (reports of one dataset x reports of the other) solved as a dense
-#: assignment (``scipy.optimize.linear_sum_assignment``; 64 million cells, about
-#: 0.5 GB); a larger one is solved on its links alone (sparse: LAPJVsp,
-#: ``scipy.sparse.csgraph.min_weight_full_bipartite_matching``; Volgenant 1996), with
-#: the same optimum (of two optimal sets of equal weight the two solvers may choose
-#: differently: the real recovery's largest component, 6,066 x 8,474 reports, stays
-#: dense, so its incidents are those of the dense solver).
+#: assignment (64 million cells, about 0.5 GB); a larger one is solved again with fewer
+#: candidates per report, and with one candidate still too large keeps all its links
+#: for the greedy one-to-one clustering.
 MAX_DENSE_CELLS = 64_000_000
 #: Candidate links of the assignment: a link among the ``TOP_K`` strongest of one of
 #: its two reports (weaker ones would join an incident only in a chain of swaps; the
@@ -123,12 +117,11 @@ def assign_links(edges: pd.DataFrame, threshold: float) -> pd.DataFrame:
 def _matching(grp: pd.DataFrame, top_k: int | None = None) -> np.ndarray:
     """Rows (``grp.row``) of the maximum-weight one-to-one links of one pair of
     datasets, component by component, among each report's ``top_k`` strongest links
-    (:data:`TOP_K`). A component that is a single link is kept as it is, one with a
-    single report on a side keeps that report's strongest link, one up to
-    :data:`MAX_DENSE_CELLS` is solved densely and a larger one on its links alone
-    (:func:`_sparse_matching`)."""
+    (:data:`TOP_K`). A component that is a single link is kept as it is; one larger
+    than :data:`MAX_DENSE_CELLS` is solved again with fewer candidates per report, and
+    with one candidate still too large keeps all its links for the greedy
+    clustering."""
     top_k = TOP_K if top_k is None else top_k
-    from scipy.optimize import linear_sum_assignment
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -169,13 +162,12 @@ def _matching(grp: pd.DataFrame, top_k: int | None = None) -> np.ndarray:
         for part_idx in np.split(general, bounds) if len(general) else []:
             part = order[part_idx]
             n_a, n_b = int(size_a[part_idx[0]]), int(size_b[part_idx[0]])
-            pa, pb = la[part_idx], lb[part_idx]
             if n_a * n_b > MAX_DENSE_CELLS:
-                out.append(rows[part][_sparse_matching(pa, pb, w[part], n_a, n_b)])
+                out.append(_matching(grp.iloc[part], top_k - 1) if top_k > 1
+                           else rows[part])
                 continue
-            m = np.zeros((n_a, n_b))
-            m[pa, pb] = w[part]
-            r, c = linear_sum_assignment(m, maximize=True)
+            pa, pb = la[part_idx], lb[part_idx]
+            r, c = _dense_matching(pa, pb, w[part], n_a, n_b)
             # the chosen cells that are links (a cell without one has weight 0), found
             # by their cell number among the links' (one link per cell)
             cell = pa.astype(np.int64) * n_b + pb
@@ -187,33 +179,24 @@ def _matching(grp: pd.DataFrame, top_k: int | None = None) -> np.ndarray:
     return np.concatenate(out).astype(np.int64)
 
 
-def _sparse_matching(pa: np.ndarray, pb: np.ndarray, w: np.ndarray, n_a: int, n_b: int
-                     ) -> np.ndarray:
-    """Indices of the links (``pa[i]``, ``pb[i]`` with weight ``w[i] > 0``) of a
-    maximum-weight one-to-one set, solved on the links alone.
+def _dense_matching(pa: np.ndarray, pb: np.ndarray, w: np.ndarray, n_a: int, n_b: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The cells (row on side a, column on side b) of a maximum-weight assignment of the
+    dense matrix with ``w`` at (``pa``, ``pb``) and 0 elsewhere:
+    ``linear_sum_assignment(m, maximize=True)``, given the negated matrix with its
+    shorter side as rows, which the solver then uses as it is (it would otherwise copy
+    it to negate or transpose it: same solution, one matrix in memory)."""
+    from scipy.optimize import linear_sum_assignment
 
-    A full matching of minimum cost on a graph with a dummy partner for every report:
-    report ``a`` of one side may take its own dummy, report ``b`` of the other side its
-    own, and the dummies of ``b`` and ``a`` pair up for every link ``(a, b)``; every
-    edge costs ``K`` less the link's weight (``K`` for the dummy edges, ``K`` above every
-    weight so that all are positive). Every full matching has ``n_a + n_b`` edges, so
-    its cost is ``(n_a + n_b) K`` less the weight of the links it uses: the minimum is
-    the maximum-weight set of links, and a full matching always exists."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
-    k = float(w.max()) + 1.0
-    ia, ib = np.arange(n_a), np.arange(n_b)
-    rows = np.concatenate([pa, ia, n_a + ib, n_a + pb])
-    cols = np.concatenate([pb, n_b + ia, ib, n_b + pa])
-    cost = np.concatenate([k - w, np.full(n_a + n_b + len(w), k)])
-    graph = csr_matrix((cost, (rows, cols)), shape=(n_a + n_b, n_b + n_a))
-    r, c = min_weight_full_bipartite_matching(graph)
-    sel = (r < n_a) & (c < n_b)
-    want = r[sel].astype(np.int64) * n_b + c[sel]
-    cell = pa.astype(np.int64) * n_b + pb
-    by_cell = np.argsort(cell, kind="stable")
-    return by_cell[np.searchsorted(cell, want, sorter=by_cell)]
+    if n_a <= n_b:
+        m = np.zeros((n_a, n_b))
+        m[pa, pb] = -w
+        return linear_sum_assignment(m)
+    m = np.zeros((n_b, n_a))
+    m[pb, pa] = -w
+    c, r = linear_sum_assignment(m)
+    order = np.argsort(r, kind="stable")
+    return r[order], c[order]
 
 
 def _local_index(comp: np.ndarray, node: np.ndarray, n_nodes: int

@@ -123,7 +123,7 @@ WITH att AS (
       AND ({events_where})
 )
 SELECT b.event_id, b.source_dataset, b.country, b.date_precision,
-       CAST(row_number() OVER (ORDER BY b.event_id) AS BIGINT) AS rid,
+       CAST(row_number() OVER (ORDER BY b.event_id) AS INTEGER) AS rid,
        CAST(dense_rank() OVER (ORDER BY b.source_dataset) AS INTEGER) AS ds,
        CAST(dense_rank() OVER (ORDER BY b.country) AS INTEGER) AS cc,
        CAST(floor(b.d0 / {PAIR_DAYS}.0) AS BIGINT) AS t4,
