@@ -78,16 +78,33 @@ def _reattribute_if_stale(store: Path) -> None:
 
 def section_times(store: Path) -> None:
     """Seconds per section in one process, as the brief builds them (the sections'
-    prefetch first: the outlook computes in a background thread while the sections
-    before it run, so its own figure is only the wait for that thread), wall and the
-    process' CPU (all threads, DuckDB's included); then the claims section without the
-    sensitivity runs."""
+    prefetch first: the outlook and the contagion fits compute in background threads
+    while the sections before them run, so a section that collects one shows the wait),
+    wall and the process' CPU (all threads, DuckDB's included); the main thread's CPU
+    and each background job's wall and thread CPU (``time.thread_time``: the work on the
+    critical path and what competes for the two cores); then the claims section without
+    the sensitivity runs."""
     from kharita.analysis import presets
     from kharita.analysis.frame import build_frame
     from kharita.report.sections import SECTIONS, BriefData, build_sections, run_section
+    from kharita.report.sections import base as sections_base
     from kharita.store.base import open_store
 
+    jobs: dict[str, tuple[float, float]] = {}
+    start_job = sections_base.BriefData.in_background
+
+    def timed_job(self, name, job):
+        def run():
+            t, c = time.perf_counter(), time.thread_time()
+            try:
+                return job()
+            finally:
+                jobs[name] = (time.perf_counter() - t, time.thread_time() - c)
+        return start_job(self, name, run)
+
+    sections_base.BriefData.in_background = timed_job
     with open_store(store, read_only=True) as st:
+        main_cpu = time.thread_time()
         t, c = time.perf_counter(), time.process_time()
         data = BriefData(build_frame(st))
         print(f"frame: {time.perf_counter() - t:.2f} s wall, {time.process_time() - c:.2f} s "
@@ -103,6 +120,10 @@ def section_times(store: Path) -> None:
                  for s, a, b in zip(SECTIONS, marks, marks[1:], strict=False)}
         print("seconds per section (wall/CPU): " + ", ".join(
             f"{k} {w:.2f}/{cpu:.2f}" for k, (w, cpu) in times.items()))
+        print(f"main thread CPU {time.thread_time() - main_cpu:.2f} s (frame and sections; "
+              "DuckDB's worker threads not included); background jobs (wall/thread CPU): "
+              + ", ".join(f"{k} {w:.2f}/{cpu:.2f}" for k, (w, cpu) in jobs.items()))
+        sections_base.BriefData.in_background = start_job
         claims = next(s for s in SECTIONS if s.id == "claims")
         robust = presets.robust
 
