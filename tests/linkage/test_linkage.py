@@ -224,8 +224,17 @@ def test_datasets_with_no_rule_pair_link_without_error(tmp_path, shared_data) ->
     ing.ingest_file(store, "ucdp", shared_data / "ucdp-ged" / "conflict_data_nga.csv", kb=kb)
     ing.ingest_file(store, "gdelt", shared_data / "gdelt" / "events.csv", kb=kb)
     report = link_events(store, kb)
+    current = int(store.scalar("SELECT count(*) FROM events WHERE NOT coalesce(withdrawn, "
+                               "FALSE)"))
+    years = int(store.scalar("SELECT count(*) FROM events WHERE date_precision = 'year' "
+                             "AND country_iso3 IS NOT NULL"))
+    no_country = int(store.scalar("SELECT count(*) FROM events WHERE country_iso3 IS NULL"))
     store.close()
     assert report.reports > 4000
+    # every current report is linked or counted as not linkable, with its reason
+    assert report.reports + sum(report.left_out.values()) == current
+    assert report.left_out.get("date known only to the year", 0) == years > 0
+    assert report.left_out.get("no country", 0) == no_country > 0
 
 
 def test_an_empty_em_block_keeps_every_comparison(tmp_path, shared_data) -> None:

@@ -57,9 +57,15 @@ def link_cmd(store: StoreOption = None, engine: EngineOption = None, kb: KbOptio
                "seconds": round(report.seconds, 1)}
     if fmt == Format.table:
         emit(summary, fmt, title="record linkage")
-        console.print(f"[dim]datasets: {', '.join(f'{k} {v}' for k, v in report.datasets.items())}"
+        sizes = ", ".join(f"{k} {v:,}" for k, v in report.datasets.items())
+        console.print(f"[dim]datasets: {sizes}"
                       f"; model {report.model_id or '(none: fewer than two datasets)'}. "
                       "Review with `kharita links`.[/dim]")
+        if report.left_out:
+            console.print(
+                f"[dim]not linkable: {sum(report.left_out.values()):,} report(s) ("
+                + "; ".join(f"{n:,} {why}" for why, n in report.left_out.items())
+                + "), each an incident of its own.[/dim]")
     else:
         emit(report.as_dict(), fmt)
 

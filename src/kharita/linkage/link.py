@@ -56,6 +56,9 @@ class LinkReport:
     threshold: float = DEFAULT_THRESHOLD
     model_id: str = ""
     seconds: float = 0.0
+    #: current reports not linked, per reason (no country, a date known only to the
+    #: year ...): each stays an incident of its own
+    left_out: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -119,6 +122,7 @@ def link_events(store: Store, kb: Any = None, *, threshold: float | None = None,
         store.create_temp(q.INPUT_TABLE, q.link_input_sql())
         datasets = {str(r[0]): int(r[1]) for r in store.rows(q.input_sources_sql())}
         report.datasets, report.reports = datasets, sum(datasets.values())
+        report.left_out = {str(r[0]): int(r[1]) for r in store.rows(q.left_out_sql())}
         step(1)
         views = []
         try:

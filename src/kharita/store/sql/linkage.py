@@ -35,6 +35,10 @@ from collections.abc import Mapping, Sequence
 from kharita.geo import EARTH_RADIUS_KM
 from kharita.store.sql.common import in_list, q
 
+#: Which current reports are linked: a country, and a start date known to the day, week
+#: or month (a year's span would block with every report of that year).
+LINKABLE = ("e.country_iso3 IS NOT NULL AND e.date_start IS NOT NULL "
+            "AND e.date_precision IN ('day', 'week', 'month')")
 #: Table of the linkage input and its per-source views.
 INPUT_TABLE = "_kh_link_input"
 #: Location uncertainty (km) of each source's geo-precision code; ``default`` for
@@ -118,9 +122,7 @@ WITH att AS (
            e.geo_precision, {actor_key_sql('e.actor1_name')} AS a1,
            {actor_key_sql('e.actor2_name')} AS a2
     FROM events e
-    WHERE coalesce(e.withdrawn, FALSE) = FALSE AND e.country_iso3 IS NOT NULL
-      AND e.date_start IS NOT NULL AND e.date_precision IN ('day', 'week', 'month')
-      AND ({events_where})
+    WHERE coalesce(e.withdrawn, FALSE) = FALSE AND {LINKABLE} AND ({events_where})
 )
 SELECT b.event_id, b.source_dataset, b.country, b.date_precision,
        CAST(row_number() OVER (ORDER BY b.event_id) AS INTEGER) AS rid,
@@ -180,6 +182,19 @@ def source_sample_sql(source_dataset: str, fraction: float) -> str:
     cut = min(max(int(float(fraction) * 16 ** 8), 0), 16 ** 8 - 1)
     return (f"{source_view_sql(source_dataset)} "
             f"AND substr(md5(event_id), 1, 8) < {q(format(cut, '08x'))}")
+
+
+def left_out_sql() -> str:
+    """Current reports that are not linkable (:data:`LINKABLE`), counted per reason: each
+    stays an incident of its own."""
+    return f"""
+SELECT CASE WHEN e.country_iso3 IS NULL THEN 'no country'
+            WHEN e.date_start IS NULL THEN 'no date'
+            ELSE 'date known only to the ' || coalesce(e.date_precision, 'unknown') END
+           AS reason, count(*) AS n
+FROM events e
+WHERE coalesce(e.withdrawn, FALSE) = FALSE AND NOT coalesce({LINKABLE}, FALSE)
+GROUP BY 1 ORDER BY n DESC, reason"""
 
 
 def input_sources_sql() -> str:
