@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 
-from kharita.linkage.assignment import assign_links
+from kharita.linkage.assignment import TOP_K, assign_links
 from kharita.store.base import Store
 from kharita.store.sql import linkage as q
 
@@ -43,9 +43,10 @@ def rebuild_incidents(store: Store, threshold: float) -> int:
             return 0
         store.create_temp(q.NODES_TABLE, q.incident_nodes_sql())
         # the assignment on numbers (ids and dataset labels in the same order), so that
-        # millions of edges hold no strings in memory
+        # millions of edges hold no strings in memory, and on the links it can keep
+        # (each report's strongest, found by the engine)
         store.create_temp(q.NODE_IDS_TABLE, q.incident_node_ids_sql())
-        edges_df = store.sql(q.numbered_edges_sql())
+        edges_df = store.sql(q.candidate_edges_sql(TOP_K))
         store.register(q.ASSIGNED_IDS_TABLE, assign_links(edges_df, threshold))
         del edges_df
         store.create_temp(ASSIGNED_TABLE, q.assigned_edges_sql())

@@ -711,6 +711,43 @@ def numbered_edges_sql() -> str:
             f"JOIN {NODE_IDS_TABLE} b ON b.event_id = e.event_id_r")
 
 
+def candidate_edges_sql(top_k: int) -> str:
+    """The rows of :func:`numbered_edges_sql` that the assignment can keep
+    (:func:`kharita.linkage.assignment.assign_links`): confirmed pairs (probability
+    1), model links of a report with a confirmed partner in the other dataset, and
+    model links among the ``top_k`` strongest of one of their two reports within their
+    pair of datasets (``rank()``: a tie at the cut keeps all its links), a superset of
+    the assignment's candidates that leaves them unchanged."""
+    return f"""
+WITH e AS (
+    SELECT n.*,
+           CASE WHEN source_dataset_l > source_dataset_r THEN event_id_r ELSE event_id_l END
+               AS a,
+           CASE WHEN source_dataset_l > source_dataset_r THEN event_id_l ELSE event_id_r END
+               AS b,
+           least(source_dataset_l, source_dataset_r) AS da,
+           greatest(source_dataset_l, source_dataset_r) AS db,
+           match_probability >= 1.0 AS conf
+    FROM ({numbered_edges_sql()}) n
+), c AS (
+    SELECT a AS node, db AS other FROM e WHERE conf
+    UNION SELECT b AS node, da AS other FROM e WHERE conf
+), m AS (
+    SELECT e.*, conf OR ca.node IS NOT NULL OR cb.node IS NOT NULL AS fixed FROM e
+    LEFT JOIN c ca ON ca.node = e.a AND ca.other = e.db
+    LEFT JOIN c cb ON cb.node = e.b AND cb.other = e.da
+), r AS (
+    SELECT m.*,
+           rank() OVER (PARTITION BY da, db, a, fixed ORDER BY match_weight DESC) AS rank_a,
+           rank() OVER (PARTITION BY da, db, b, fixed ORDER BY match_weight DESC) AS rank_b
+    FROM m
+)
+SELECT event_id_l, event_id_r, match_probability, match_weight, source_dataset_l,
+       source_dataset_r
+FROM r WHERE fixed OR rank_a <= {int(top_k)} OR rank_b <= {int(top_k)}
+"""
+
+
 def assigned_edges_sql() -> str:
     """The chosen edges (:data:`ASSIGNED_IDS_TABLE`, by number) with their ids, dataset
     labels and probability."""
