@@ -220,3 +220,39 @@ def test_scores_are_splinks_predictions(mixed_store) -> None:
         terms = json.loads(comps)
         assert sum(t["log2_bayes_factor"] for t in terms) == pytest.approx(w, abs=1e-4)
 
+
+
+def test_assignment_candidates_from_the_engine_change_nothing(mixed_store) -> None:
+    # the engine's cut to each report's strongest links (and the confirmed pairs) gives
+    # the assignment exactly the links it keeps from all of them (with one candidate
+    # per report, so that the cut bites on this small store)
+    from unittest import mock
+
+    import kharita.linkage.assignment as asg
+    from kharita.linkage import review_link
+
+    store = mixed_store
+    link_events(store, None)
+    top = store.rows("SELECT event_id_l, event_id_r FROM event_links "
+                     "ORDER BY match_probability, event_id_l LIMIT 3")
+    for a, b in top[:2]:
+        review_link(store, a, b, "confirm")
+    store.create_temp(q.EDGES_TABLE, q.incident_edges_sql(0.3))
+    try:
+        store.create_temp(q.NODES_TABLE, q.incident_nodes_sql())
+        store.create_temp(q.NODE_IDS_TABLE, q.incident_node_ids_sql())
+        full = store.sql(q.numbered_edges_sql())
+        cand = store.sql(q.candidate_edges_sql(1))
+        assert len(cand) < len(full)
+
+        def kept(edges: pd.DataFrame) -> set[tuple[int, int]]:
+            with mock.patch.object(asg, "TOP_K", 1):
+                out = assign_links(edges, 0.3)
+            return set(zip(out.event_id_l, out.event_id_r, strict=True))
+
+        assert kept(cand) == kept(full)
+        confirmed = full[full.match_probability >= 1.0]
+        assert len(confirmed) == 2 and kept(confirmed) <= kept(full)
+    finally:
+        for t in (q.NODE_IDS_TABLE, q.NODES_TABLE, q.EDGES_TABLE):
+            store.drop_temp(t)
