@@ -41,3 +41,24 @@ def test_section_on_the_real_extracts(shared_data: Path) -> None:
     xs = [x for t in fig["data"] for x in t["x"] if x is not None]
     assert xs and all(dt.date.fromisoformat(x) for x in xs)
     assert fig["layout"]["xaxis"]["type"] == "date"
+
+
+def test_events_without_a_country_are_no_country(shared_data: Path, tmp_path: Path) -> None:
+    """The GDELT sample: 16 of its 710 events have no country. They were counted as an
+    81st country ("81 countries" beside 80 in the countries column) and listed as an empty
+    first entry (", AFG, ARG ...")."""
+    from kharita.analysis.coverage import coverage, coverage_table
+    from kharita.events.ingest import ingest_file
+    from kharita.store.base import open_store
+
+    with open_store(tmp_path / "g.duckdb") as store:
+        ingest_file(store, "gdelt", shared_data / "gdelt" / "events.csv")
+        named = int(store.scalar("SELECT count(DISTINCT country_iso3) FROM events"))
+        assert int(store.scalar("SELECT count(*) FROM events WHERE country_iso3 IS NULL")) > 0
+        per_file = coverage_table(store)
+        out = rows(coverage(store))
+    assert per_file.countries.tolist() == [named]
+    assert per_file.kind_rule.iloc[0].startswith(f"{named} countries,")
+    assert out.label.tolist() == [f"gdelt events.csv · {named} countries (sample)"]
+    listed = out.countries.iloc[0].split(", ")
+    assert len(listed) == named and "" not in listed

@@ -124,7 +124,8 @@ def _compute_coverage(store: Store) -> pd.DataFrame:
         df[c] = pd.to_datetime(df[c]).dt.date
     years = df.apply(lambda r: max((r.file_last - r.file_first).days / 365.25, 1.0),
                      axis=1) if len(df) else pd.Series(dtype=float)
-    density = (df.file_events / (df.file_countries * years)) if len(df) else years
+    density = (df.file_events / (df.file_countries.clip(lower=1) * years)) if len(df) \
+        else years
     is_sample = (df.file_countries >= SAMPLE_MIN_COUNTRIES) & (density < SAMPLE_MAX_DENSITY)
     # a file's scope is its whole span, in every country it holds (a country without
     # events early in a global file had none then); rows without an ingest record
@@ -135,7 +136,7 @@ def _compute_coverage(store: Store) -> pd.DataFrame:
     df["kind"] = [UNKNOWN if not k else SAMPLE if s else COMPLETE
                   for k, s in zip(known, is_sample, strict=True)]
     df["kind_rule"] = [
-        (f"{int(n)} countries, {d:.2f} events per country-year"
+        (f"{int(n)} countr{'y' if int(n) == 1 else 'ies'}, {d:.2f} events per country-year"
          + (f" (< {SAMPLE_MAX_DENSITY:g}: a sample)" if s else ""))
         for n, d, s in zip(df.file_countries, density, is_sample, strict=True)]
     out = df[list(COVERAGE_COLUMNS)].reset_index(drop=True)
@@ -442,7 +443,7 @@ def covered_series(pairs: pd.DataFrame, date: object, window_weeks: int, min_wee
         last = pd.Timestamp(min(ok["last"]))
     lo, hi = max(first, weekly.index[0]), last
     # whole weeks inside the span: a week starts on or after `first` minus 6 days ...
-    start = lo - pd.Timedelta(days=lo.dayofweek)
+    start = lo - pd.Timedelta(days=lo.day_of_week)
     if start < first - pd.Timedelta(days=3):
         start += pd.Timedelta(days=7)
     weeks = pd.date_range(start, hi - pd.Timedelta(days=6), freq="7D")

@@ -34,9 +34,10 @@ def rows(cov: pd.DataFrame) -> pd.DataFrame:
          "first": r.first, "last": r.last, "n_events": int(str(r.n_events)),
          "kind_rule": r.kind_rule} for r in complete.itertuples()]
     for (source, file), g in cov[cov.kind == "sample"].groupby(["source", "file"]):
-        out.append({"label": f"{source} {file} · {len(g)} countries (sample)",
+        names = sorted(str(c) for c in g.country_iso3 if c)  # '': events without a country
+        out.append({"label": f"{source} {file} · {len(names)} countries (sample)",
                     "source": source, "file": file, "kind": "sample",
-                    "countries": ", ".join(sorted(map(str, g.country_iso3))),
+                    "countries": ", ".join(names),
                     "first": g["first"].min(), "last": g["last"].max(),
                     "n_events": int(g.n_events.sum()), "kind_rule": g.kind_rule.iloc[0]})
     df = pd.DataFrame(out)

@@ -13,7 +13,9 @@ PAIR_COLUMNS: tuple[str, ...] = ("ingest_file_id", "country_iso3")
 
 def coverage_sql() -> str:
     """Per ingested file and country: source, version, path, first and last event
-    start date and the number of events; plus the file's number of countries.
+    start date and the number of events; plus the file's number of countries (events
+    without a country form their own row, ``country_iso3 = ''``, and are not counted as
+    one).
     Withdrawn events (a newer full release no longer has them) are left out."""
     return """
 WITH per AS (
@@ -26,7 +28,10 @@ WITH per AS (
   GROUP BY COALESCE(e.ingest_file_id, ''), COALESCE(e.country_iso3, '')
 ),
 files AS (
-  SELECT ingest_file_id, COUNT(*) AS file_countries, SUM(n_events) AS file_events,
+  SELECT ingest_file_id,
+         -- events without a country (GDELT's, on no country's soil) are no country
+         SUM(CASE WHEN country_iso3 <> '' THEN 1 ELSE 0 END) AS file_countries,
+         SUM(n_events) AS file_events,
          MIN(first) AS file_first, MAX(last) AS file_last
   FROM per GROUP BY ingest_file_id
 )
