@@ -39,6 +39,9 @@ def test_the_yearly_refit_runs_once_in_the_background(monkeypatch) -> None:
     assert background == [(background[0][0], False, True), (background[0][0], True, False)]
     assert [c for c in calls if c[1]] == background[1:], calls
     table = claims.tables[0].df.set_index("check")
+    # the brief's bounded settings are stated beside its verdicts (its placebo p-values
+    # differ from `kharita check`'s 99 dates)
+    assert f"{data.n_placebo} placebo dates" in claims.tables[0].caption
     # the same verdict as the check run on its own (its re-runs fitted in place)
     contagion._FITS.clear()
     monkeypatch.setattr(contagion, "fit_hawkes", real)

@@ -530,7 +530,8 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
         series sums the branches that have them (over their common span).
     correction : ``"fdr_bh"`` (Benjamini-Hochberg, default), ``"holm"`` or ``"none"``,
         applied across branches (not the network row) for each loss date.
-    seed : seeds the placebo draws.
+    seed : seeds the placebo draws, with the series' name: every study of one series
+        draws the same placebo dates.
     branches_only : restrict the per-branch studies to these branch ids.
     progress : optional callable ``progress(done, total)`` (the CLI's progress bar).
 
@@ -605,7 +606,7 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
                     if col not in noted)
     studied: dict[str, list[Any]] = {"leader_id": [], "kind": [], "date": [], "week": [],
                                      "n": []}
-    for done, (k, loss, col, s, extra) in enumerate(plan, start=1):
+    for done, (_k, loss, col, s, extra) in enumerate(plan, start=1):
         if col == NETWORK and not s.empty:
             for key, values in (("leader_id", [loss.leader_id] * len(s)),
                                 ("kind", [loss.kind] * len(s)),
@@ -616,7 +617,11 @@ def shocks(frame: Frame, *, org: str | None = None, date: str = "both",
         base = {"leader_id": loss.leader_id, "leader": loss.leader, "kind": loss.kind,
                 "date": loss.date.isoformat(), "precision": loss.precision,
                 "sources": ", ".join(loss.sources)}
-        rng = np.random.default_rng([seed, k, zlib.crc32(col.encode())])
+        # seeded by the series, not the study: a death and its announcement a day later
+        # on one series are compared with the same placebo dates (common random numbers),
+        # so equal estimates get equal placebo p-values (they got 0.12 and 0.18, and 0.2
+        # and 0.1 with 19 dates, for one IRR of 0.47 on the real Nigeria series)
+        rng = np.random.default_rng([seed, zlib.crc32(col.encode())])
         lo = pd.Timestamp(loss.date) - pd.Timedelta(weeks=window_weeks)
         hi = pd.Timestamp(loss.date) + pd.Timedelta(weeks=window_weeks)
         if loss.placed.startswith("not testable"):

@@ -49,6 +49,11 @@ def build(data: BriefData) -> Section:
                                     "background; one that changes is not testable "
                                     "(fragile)."),
                    tables=[Table("Claims and verdicts", pd.DataFrame(rows), max_rows=60,
-                                 caption=data.label("The Arabic is the seed analysis' own "
-                                                    "wording."),
+                                 caption=data.label(
+                                     "The Arabic is the seed analysis' own wording. The "
+                                     f"brief's bounded settings: {data.n_boot} bootstrap "
+                                     f"replicates, {data.n_placebo} placebo dates on the "
+                                     f"{data.shock_branches} most active branches; `kharita "
+                                     "check` runs the full ones, so its intervals and "
+                                     "placebo p-values can differ a little."),
                                  rtl_columns=("claim_ar",))])
