@@ -29,6 +29,7 @@ from kharita.errors import KharitaError
 from kharita.report import assets
 from kharita.report.sections import SECTIONS, BriefData, build_sections
 from kharita.report.sections.base import Section, SectionSpec, Table
+from kharita.views.numbers import count_text
 
 if TYPE_CHECKING:
     from kharita.analysis.frame import Frame
@@ -99,10 +100,10 @@ def build_brief(source: Frame | Store, kb: KnowledgeBase | None = None, *,
 def _fmt(v: Any) -> str:
     if v is None or (not isinstance(v, (str, list, dict)) and pd.isna(v)):
         return ""
-    if isinstance(v, float):
-        return f"{v:,.3g}" if abs(v) < 1 else f"{v:,.1f}".removesuffix(".0")
-    if isinstance(v, (int,)) and not isinstance(v, bool):
-        return f"{v:,}"
+    if isinstance(v, float) and abs(v) < 1:
+        return f"{v:,.3g}"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return count_text(v)
     if hasattr(v, "isoformat"):
         return str(v.isoformat())[:19]
     return str(v)

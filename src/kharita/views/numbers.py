@@ -1,6 +1,6 @@
-"""How a count is written in the brief and the workbench (the command line's tables
-have their own cells, :func:`kharita.cli.output.format_cell`, with the same rule for
-counts)."""
+"""How a count is written in the brief's tables and the workbench (the command line's
+tables have their own cells, :func:`kharita.cli.output.format_cell`, with the same rule
+for counts)."""
 
 from __future__ import annotations
 
