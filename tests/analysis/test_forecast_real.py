@@ -141,3 +141,25 @@ def test_cli_outlook_and_alerts(store_path):
     assert bad.exit_code != 0
     bad = runner.invoke(app, ["alerts", "--store", str(store_path), "--freq", "year"])
     assert bad.exit_code != 0
+
+
+def test_a_branch_only_a_sample_covers_is_noted(shared_data, tmp_path):
+    """With the global sample beside Nigeria's extract, branches only the sample covers
+    (Algeria, Sinai ...) are forecast from the sample's counts; the note says so (the
+    outlook page once opened on is-algeria, all zeros, with no word of it)."""
+    from kharita import load_kb
+    from kharita.analysis.frame import build_frame
+    from kharita.events.ingest import ingest_file
+    from kharita.store.base import open_store
+
+    kb = load_kb()
+    with open_store(tmp_path / "s.duckdb") as store:
+        for name in ("conflict_data_nga.csv", "ucdpged.csv"):
+            ingest_file(store, "ucdp", shared_data / "ucdp-ged" / name, kb=kb)
+        h = history_from_frame(build_frame(store, kb))
+    sample_only = {u for u, n in h.notes.items() if "only a sample file" in n}
+    assert {"is-algeria", "is-sinai"} <= sample_only
+    assert all("ucdpged.csv" in h.notes[u] for u in sample_only)
+    # Nigeria has its complete extract: the sample's few rows there change nothing
+    assert "is-west-africa" not in sample_only
+    assert "data end early" in h.notes["is-west-africa"]

@@ -13,7 +13,8 @@ sample pairs only when it has no complete one, :func:`~kharita.analysis.coverage
 and the last period that every one of them covers
 (:func:`~kharita.analysis.coverage.covers`: a file ending 2018-12-25 does not cover
 December 2018). A unit whose files end before the frame's last period is forecast from
-its own end, with a note in ``notes[u]`` naming the file; pairs without an ingest record
+its own end, with a note in ``notes[u]`` naming the file (a unit that only sample files
+cover gets a note too: its counts are a sample's); pairs without an ingest record
 (hand-built stores) never cut. Outside ``[start[u], end[u]]`` the unit has no data, never
 zeros.
 
@@ -316,7 +317,7 @@ def _covered_ends(frame: Frame, level: str, freq: str, keep: list[str],
     (:mod:`kharita.analysis.coverage`), and a note for a unit cut before the end."""
     import datetime as dt
 
-    from kharita.analysis.coverage import choose_pairs, covers, label_pairs
+    from kharita.analysis.coverage import SAMPLE, choose_pairs, covers, label_pairs
 
     by_unit = _unit_pairs(frame, level, keep)
     bounds = [(p.date(), (p + _OFFSET[freq]).date() - dt.timedelta(days=1))
@@ -329,6 +330,11 @@ def _covered_ends(frame: Frame, level: str, freq: str, keep: list[str],
             continue
         per = pairs.drop_duplicates(["ingest_file_id", "country_iso3"])
         used, _ = choose_pairs(per)
+        if len(used) and (used.kind == SAMPLE).all():
+            files = sorted({str(f).replace("\\", "/").rsplit("/", 1)[-1]
+                            for f in used["file"]})
+            notes[u] = (f"only a sample file covers it ({', '.join(files)}): its counts "
+                        "are the sample's, not every event, and so is its forecast")
         known = used[used["last"].notna() & (used["last"] != dt.date.max)]
         if known.empty:
             continue
@@ -339,9 +345,10 @@ def _covered_ends(frame: Frame, level: str, freq: str, keep: list[str],
         end_idx[j] = i
         if i < len(periods) - 1:
             ends = known[known["last"] == last]
-            notes[u] = (f"data end early: {'; '.join(label_pairs(ends.itertuples()))} "
-                        f"(kharita.analysis.coverage); forecast from "
-                        f"{periods[i].date()}, the last {freq} it covers")
+            early = (f"data end early: {'; '.join(label_pairs(ends.itertuples()))} "
+                     f"(kharita.analysis.coverage); forecast from "
+                     f"{periods[i].date()}, the last {freq} it covers")
+            notes[u] = f"{notes[u]}; {early}" if u in notes else early
     return end_idx, notes
 
 

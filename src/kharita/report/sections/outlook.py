@@ -114,7 +114,10 @@ def build(data: BriefData) -> Section:
             "p-value": [f"{p:.2g}" for p in al.p_value]})
         tables.append(Table("Early warning: weeks above what the preceding year led to "
                             "expect", shown_al, caption=data.label(v.alerts_note)))
-    notes = [f"{data.names.get(u, {}).get('en', u)}: {n}" for u, n in v.notes.items()]
+    grouped: dict[str, list[str]] = {}
+    for u, n in v.notes.items():  # one line per note, naming every branch it applies to
+        grouped.setdefault(n, []).append(data.names.get(u, {}).get("en", u))
+    notes = [f"{', '.join(names)}: {n}" for n, names in grouped.items()]
     if not len(al):
         notes.append(f"Early warning: no alert. {v.alerts_note}.")
     if len(v.units) > len(shown):
