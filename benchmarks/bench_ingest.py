@@ -86,7 +86,7 @@ def run_pandas(path: str, nrows: int | None) -> dict[str, float]:
             aid = int(sid)  # type: ignore[call-overload]
         except (TypeError, ValueError):
             aid = None
-        ents = [e.id for e in ids.actor_ids.get(aid, [])] if aid is not None else []
+        ents = [e.id for e, _no in ids.actor_ids.get(aid, [])] if aid is not None else []
         if not ents:
             ents = [m.entity_id for m in kb.find(str(name))]
         if not ents:

@@ -24,6 +24,10 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "cli-help": (["bench_cli_help.py"], ["bench_cli_help.py"]),
     "imports": (["bench_imports.py", "5"], ["bench_imports.py", "1"]),
+    "ingest": (["bench_ingest.py", "--gdelt-rows", "0", "--baseline-rows", "200000",
+                "--no-spark"],
+               ["bench_ingest.py", "--rows", "20000", "--gdelt-rows", "0", "--baseline-rows",
+                "5000", "--no-spark"]),
     "ingest-raw": (["bench_ingest_raw.py", "--rows", "1000000"],
                    ["bench_ingest_raw.py", "--rows", "20000", "--repeat", "1"]),
     "attribution-memory": (["bench_attribution_memory.py", "--rows", "1000000,3000000"],
