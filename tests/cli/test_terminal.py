@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -136,7 +137,7 @@ def test_a_groups_command_list_wraps_whole_paragraphs(group: str) -> None:
     panel = res.output[res.output.index("Commands"):].splitlines()[1:-1]
     cells = [line[1:-1] for line in panel if line.startswith("│")]
     width = max(len(c.rstrip()) for c in cells)
-    for line, following in zip(cells, cells[1:], strict=False):
+    for line, following in itertools.pairwise(cells):
         continues = following[:3].strip() == ""  # the same entry goes on
         if continues:
             assert len(line.rstrip()) >= width - 15, (line, following)
