@@ -261,7 +261,9 @@ def uncovered(act: pd.DataFrame, unit: str, starts: pd.Series) -> pd.Series:
 
 
 def _name(path: Any) -> str:
-    return str(path or "").replace("\\", "/").rsplit("/", 1)[-1] or "(no ingest record)"
+    from kharita.analysis.coverage import file_name
+
+    return file_name(path) or "(no ingest record)"
 
 
 def _d(x: Any) -> str | None:

@@ -176,9 +176,18 @@ def _first(row: Any) -> Any:
     return row.first
 
 
+def file_name(path: Any) -> str:
+    """An ingested file's name without its folders (never a local path in a label or a
+    note), for ``/`` and ``\\`` paths alike.
+
+    >>> file_name("C:\\data\\ged.csv"), file_name("/tmp/a/nga.csv"), file_name(None)
+    ('ged.csv', 'nga.csv', '')
+    """
+    return str(path or "").replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def _label(row: Any) -> str:
-    name = str(row.file or row.ingest_file_id).replace("\\", "/").rsplit("/", 1)[-1]
-    return f"{row.source} {name} in {row.country_iso3 or '?'}"
+    return f"{row.source} {file_name(row.file or row.ingest_file_id)} in {row.country_iso3 or '?'}"
 
 
 @dataclass
@@ -488,7 +497,7 @@ def coverage_table(obj: Store | Frame, *, by: str = "file",
     if sources:
         cov = cov[cov.source.isin([s.lower() for s in sources])]
     cov = cov.assign(path=cov.file.fillna(""),
-                     file=[str(f).replace("\\", "/").rsplit("/", 1)[-1] if isinstance(f, str)
+                     file=[file_name(f) if isinstance(f, str)
                            else "(no ingest record)" for f in cov.file])
     open_ = (cov["first"] == dt.date.min) | (cov["last"] == dt.date.max)
     cov = cov.assign(first=cov["first"].where(~open_, None),

@@ -123,21 +123,16 @@ def ingest_cmd(
 
 
 def _emit_attribution(reports: Any) -> None:
-    """Each file was attributed inside its own ingest transaction (all or nothing): one
-    row per attributed file, the KB version in the caption."""
-    import pandas as pd
+    """Each file was attributed inside its own ingest transaction (all or nothing)."""
+    from kharita.events.ingest import attribution_frame
 
-    done = [r for r in reports if r.attribution is not None]
-    if not done:
+    df = attribution_frame(reports)
+    if df.empty:
         return
-    rows = [{"file": Path(r.path).name, "events": r.attribution.events,
-             "attributed": r.attribution.attributed_events, "rows": r.attribution.rows,
-             "unresolved_actors": r.attribution.unresolved_actors} for r in done]
-    versions = sorted({r.attribution.kb_version for r in done})
-    emit(pd.DataFrame(rows), Format.table, title="Attribution of the new events",
-         caption=f"KB version {', '.join(versions)}. rows: attribution rows, more than the "
-                 "attributed events where one event is credited to several entities (joint or "
-                 "ambiguous labels). Unresolved actors: kharita actors")
+    emit(df, Format.table, title="Attribution of the new events",
+         caption=f"KB version {', '.join(df.attrs['kb_versions'])}. rows: attribution rows, "
+                 "more than the attributed events where one event is credited to several "
+                 "entities (joint or ambiguous labels). Unresolved actors: kharita actors")
 
 
 def quarantine_cmd(

@@ -673,6 +673,22 @@ def summary_frame(reports: Sequence[IngestReport]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def attribution_frame(reports: Sequence[IngestReport]) -> pd.DataFrame:
+    """One row per file attributed in its own ingest transaction: events, attributed
+    events, attribution rows (more than the attributed events where one event is
+    credited to several entities: joint or ambiguous labels) and unresolved actors;
+    ``attrs["kb_versions"]`` the KB versions used."""
+    done = [r for r in reports if r.attribution is not None]
+    out = pd.DataFrame([{"file": Path(r.path).name, "events": r.attribution.events,
+                         "attributed": r.attribution.attributed_events,
+                         "rows": r.attribution.rows,
+                         "unresolved_actors": r.attribution.unresolved_actors}
+                        for r in done if r.attribution is not None])
+    out.attrs["kb_versions"] = sorted({r.attribution.kb_version for r in done
+                                       if r.attribution is not None})
+    return out
+
+
 def quarantine_frame(store: Store, *, file: str | None = None, limit: int | None = None
                      ) -> pd.DataFrame:
     """Quarantined rows (file, row, field, reason, raw), optionally for one file (path or

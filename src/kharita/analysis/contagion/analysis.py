@@ -307,6 +307,7 @@ def covered_span(frame: Frame, branches: Iterable[str], start: dt.date, end: dt.
         COMPLETE,
         UNKNOWN,
         choose_pairs,
+        file_name,
         frame_pairs,
         label_pairs,
         restrict,
@@ -341,8 +342,7 @@ def covered_span(frame: Frame, branches: Iterable[str], start: dt.date, end: dt.
                          "data stop would read as decay)")
             hi = last
     if len(dropped):
-        files = sorted({str(x).replace("\\", "/").rsplit("/", 1)[-1]
-                        for x in dropped.file.dropna()})
+        files = sorted({file_name(x) for x in dropped.file.dropna()})
         notes.append(f"{float(dropped.n.sum()):g} weighted rows of sample file(s) "
                      f"{', '.join(files)} left out (the branch has a complete file)")
     days = (hi - lo).days + 1

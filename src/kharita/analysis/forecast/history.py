@@ -317,7 +317,7 @@ def _covered_ends(frame: Frame, level: str, freq: str, keep: list[str],
     (:mod:`kharita.analysis.coverage`), and a note for a unit cut before the end."""
     import datetime as dt
 
-    from kharita.analysis.coverage import SAMPLE, choose_pairs, covers, label_pairs
+    from kharita.analysis.coverage import SAMPLE, choose_pairs, covers, file_name, label_pairs
 
     by_unit = _unit_pairs(frame, level, keep)
     bounds = [(p.date(), (p + _OFFSET[freq]).date() - dt.timedelta(days=1))
@@ -331,8 +331,7 @@ def _covered_ends(frame: Frame, level: str, freq: str, keep: list[str],
         per = pairs.drop_duplicates(["ingest_file_id", "country_iso3"])
         used, _ = choose_pairs(per)
         if len(used) and (used.kind == SAMPLE).all():
-            files = sorted({str(f).replace("\\", "/").rsplit("/", 1)[-1]
-                            for f in used["file"]})
+            files = sorted({file_name(f) for f in used["file"]})
             notes[u] = (f"only a sample file covers it ({', '.join(files)}): its counts "
                         "are the sample's, not every event, and so is its forecast")
         known = used[used["last"].notna() & (used["last"] != dt.date.max)]
