@@ -260,74 +260,30 @@ def simulate_forward(mu: np.ndarray, alpha: np.ndarray, decays: np.ndarray, n: i
     with background ``mu[i, h]`` in period ``[h, h + 1)``.
 
     The cluster representation of :func:`kharita.analysis.contagion.simulate_hawkes`,
-    run for all replicates at once (one vectorised pass per generation instead of one
-    call per replicate: the backtest needs thousands of paths). ``simulate_hawkes`` is the
-    reference: the two agree in distribution (tests/analysis/test_forecast.py).
+    run for all replicates at once (the backtest needs thousands of paths); ``simulate_hawkes``
+    is the reference: the two agree in distribution (tests/analysis/test_forecast.py).
+    Immigrants: ``Poisson(mu[i, h])`` per replicate, period and type. Offspring of a parent
+    of type j through component u: ``Poisson(m[j, u])`` children (``m = sum_i alpha[i, j, u]``),
+    each of type i with probability ``alpha[i, j, u] / m[j, u]``, after an ``Exp(beta_u)``
+    delay; the children of the n_j parents of a generation number ``Poisson(n_j m[j, u])`` in
+    all, each of a parent chosen uniformly (Poisson splitting: the same law as independent
+    ``Poisson(m[j, u])`` per parent, at the cost of the children only); an immigrant of period
+    h is uniform in ``[h, h + 1)``, so its child is at ``h + V + Exp / beta_u``. The
+    generations are drawn by the compiled kernel
+    :func:`kharita.analysis.forecast.cluster.offspring_counts` from ``rng`` itself (the
+    same draws, in the same order, as the vectorised NumPy code it replaced, so the same
+    paths; it releases the GIL).
     """
+    from kharita.analysis.forecast.cluster import offspring_counts  # numba: deferred
+
     K, H = mu.shape
     counts = rng.poisson(np.broadcast_to(mu.T[None], (n, H, K)))
-    flat_out = counts.astype(np.float64).ravel()
     scales = 1.0 / np.asarray(decays, dtype=np.float64)
-    U = alpha.shape[2]
-    # offspring of a parent of type j through component u: Poisson(m[j, u]) children
-    # (m = sum_i alpha[i, j, u]), each of type i with probability alpha[i, j, u] / m[j, u].
-    # Drawn per parent type: the n_j parents' children number Poisson(n_j m[j, u]) in
-    # all, each child of a parent chosen uniformly (Poisson splitting: the same law as
-    # independent Poisson(m[j, u]) per parent, at the cost of the children only).
     m_ju = alpha.sum(axis=0)  # (K parent, U)
     cdf = np.cumsum(alpha, axis=0) / np.where(m_ju > 0, m_ju, 1.0)[None]  # (K, K, U)
-    # generation 1 without placing the immigrants: an immigrant of period h is uniform
-    # in [h, h + 1), so its child is at h + V + Exp / beta_u with V ~ U(0, 1) drawn fresh;
-    # the children of a (replicate, period, type) cell number Poisson(count * m[j, u])
-    t1, k1, s1 = [], [], []
-    cells_s, cells_h = np.divmod(np.arange(n * H), H)
-    for j in range(K):
-        cj = counts[:, :, j].ravel()
-        for u in range(U):
-            if m_ju[j, u] <= 0:
-                continue
-            c = rng.poisson(cj * m_ju[j, u])
-            tot = int(c.sum())
-            if tot == 0:
-                continue
-            cell = np.repeat(np.arange(n * H), c)
-            t1.append(cells_h[cell] + rng.random(tot) + rng.exponential(scales[u], tot))
-            s1.append(cells_s[cell])
-            k1.append(np.minimum(np.searchsorted(cdf[:, j, u], rng.random(tot),
-                                                 side="right"), K - 1))
-    if t1:
-        gen_t, gen_s = np.concatenate(t1), np.concatenate(s1)
-        gen_k = np.concatenate(k1).astype(np.int16)
-        keep = gen_t < H
-        gen_t, gen_s, gen_k = gen_t[keep], gen_s[keep], gen_k[keep]
-        flat_out += np.bincount((gen_s * H + gen_t.astype(np.int64)) * K + gen_k,
-                                minlength=flat_out.size)
-    else:
-        gen_t, gen_s, gen_k = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int16)
-    while gen_t.size:
-        order = np.argsort(gen_k, kind="stable")  # radix sort of small ints
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(gen_k, minlength=K))])
-        par, kid, comp = [], [], []
-        for j in range(K):
-            nj = int(bounds[j + 1] - bounds[j])
-            if nj == 0:
-                continue
-            for u in range(U):
-                tot = int(rng.poisson(nj * m_ju[j, u]))
-                if tot == 0:
-                    continue
-                par.append(order[bounds[j] + rng.integers(0, nj, tot)])
-                kid.append(np.minimum(np.searchsorted(cdf[:, j, u], rng.random(tot),
-                                                      side="right"), K - 1))
-                comp.append(np.full(tot, u, dtype=np.int64))
-        if not par:
-            break
-        parent, child_k, cc = np.concatenate(par), np.concatenate(kid), np.concatenate(comp)
-        child_t = gen_t[parent] + rng.exponential(1.0, parent.size) * scales[cc]
-        keep = child_t < H
-        gen_t, gen_k, gen_s = child_t[keep], child_k[keep].astype(np.int16), gen_s[parent[keep]]
-        flat_out += np.bincount((gen_s * H + gen_t.astype(np.int64)) * K + gen_k,
-                                minlength=flat_out.size)
+    flat_out = offspring_counts(np.ascontiguousarray(counts, dtype=np.int64),
+                                np.ascontiguousarray(m_ju, dtype=np.float64),
+                                np.ascontiguousarray(cdf, dtype=np.float64), scales, rng)
     return flat_out.reshape(n, H, K)
 
 
