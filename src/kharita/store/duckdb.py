@@ -321,7 +321,7 @@ class RawLoad:
     """A source file exposed as an all-VARCHAR relation named ``table``.
 
     ``table`` has ``_row`` (1-based record number in the file, counting header rows;
-    preliminary until :func:`finish_load`), ``_raw`` (the record's text, computed only
+    preliminary until :func:`finish_load`; empty when :attr:`by_rowid`), ``_raw`` (the record's text, computed only
     when selected) and one VARCHAR column per source column. For delimited files it is
     a lazy view over DuckDB's ``read_csv``: the file is scanned when the normalised
     table is created, and :func:`finish_load` then collects the records the reader
@@ -353,6 +353,9 @@ class RawLoad:
     #: files): lets the normalising statement compute a record's text only where it
     #: uses it (quarantined rows), :func:`kharita.store.sql.ingest.hoist_strips`.
     raw_text: str | None = None
+    #: True when the view's ``_row`` is empty and the records are numbered by the
+    #: normalised table's ``rowid`` in :func:`finish_load` (the parallel read).
+    by_rowid: bool = False
 
 
 #: Longest record DuckDB's reader accepts (bytes); a longer one is quarantined with the
@@ -394,6 +397,15 @@ def _requote(cell: str, delim: str, quote: str) -> str:
             f"THEN {q} || replace({cell}, {q}, {q} || {q}) || {q} ELSE {cell} END")
 
 
+def record_text_sql(columns: Sequence[str], delim: str, quote: str,
+                    alias: str = '"t0"') -> str:
+    """SQL of a delimited record's text rebuilt from its cells (columns of ``alias``)
+    with minimal quoting: the ``_raw`` of :func:`load_delimited`'s view, and its
+    :attr:`RawLoad.raw_text` over the normalising statement's alias ``"t0"``."""
+    return f"concat_ws({_qstr(delim)}, " + ", ".join(
+        _requote(f"{alias}.{_qident(c)}", delim, quote) for c in columns) + ")"
+
+
 def load_delimited(store: Store, path: str | os.PathLike[str], *,
                    table: str, columns: Sequence[str], delim: str, quote: str = '"',
                    header: bool = True, encoding: str = "utf-8",
@@ -402,9 +414,12 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
 
     DuckDB's ``read_csv`` reads every column as VARCHAR with ``store_rejects`` on, so
     malformed records are kept (with their record number and text) instead of stopping
-    the load or being dropped. Accepted records are numbered in file order
-    (``row_number() OVER ()`` on the order-preserving scan); :func:`finish_load` turns
-    that ordinal into the record number. ``drop_rows`` lists the record numbers where
+    the load or being dropped. Accepted records are numbered in file order:
+    :func:`finish_load` numbers them by the normalised table's ``rowid`` (the insert
+    keeps the scan's order, and the file is read on every core), or, when an HXL row
+    may stand at record 2, the view numbers them itself (``row_number() OVER ()``, read
+    on one thread); :func:`finish_load` turns that ordinal into the record number
+    past the rejected records. ``drop_rows`` lists the record numbers where
     an HXL hashtag row may stand (record 2): the first accepted record is left out only
     when its *content* is one (a rejected HXL row is recognised by its text), never by
     position. With ``split_tab_fields=n`` the file is read as one column per line and
@@ -419,7 +434,13 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
     common = (f"auto_detect=false, store_rejects=true, rejects_table={_qstr(rej_t)}, "
               f"rejects_scan={_qstr(rej_s)}, encoding={_qstr(encoding)}, "
               f"compression='auto', max_line_size={MAX_LINE_BYTES}")
-    row = f"(row_number() OVER () + {h})::BIGINT"
+    # ``row_number() OVER ()`` makes DuckDB read the file on one thread (a streaming
+    # window keeps order by running serially): without an HXL row to test at record 2,
+    # the view leaves ``_row`` empty and :func:`finish_load` numbers the normalised
+    # table by its ``rowid`` (the scan's order, kept by the insert), so the file is read
+    # on every core (issue 16: 2.5x the raw load's wall time on one thread).
+    by_rowid = not drop_rows
+    row = "NULL::BIGINT" if by_rowid else f"(row_number() OVER () + {h})::BIGINT"
     raw_text: str | None = None
     if split_tab_fields:
         names = [f"c{i:02d}" for i in range(1, split_tab_fields + 1)]
@@ -436,12 +457,8 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
         scan = (f"read_csv({_qstr(p)}, columns={cols_sql}, "
                 f"header={'true' if header else 'false'}, delim={_qstr(delim)}, "
                 f"quote={_qstr(quote)}, escape={_qstr(quote)}, null_padding=false, {common})")
-        def raw_of(alias: str) -> str:
-            return f"concat_ws({_qstr(delim)}, " + ", ".join(
-                _requote(f"{alias}.{_qident(c)}", delim, quote) for c in columns) + ")"
-
-        raw_expr = raw_of("t")
-        raw_text = raw_of('"t0"')
+        raw_expr = record_text_sql(columns, delim, quote, "t")
+        raw_text = record_text_sql(columns, delim, quote)
         select = (f"SELECT {row} AS _row, {raw_expr} AS _raw, "
                   + ", ".join(f"t.{_qident(c)}" for c in columns) + f" FROM {scan} t")
         if drop_rows:
@@ -454,7 +471,7 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
     return RawLoad(table=table, header_rows=h, rejects_table=rej_t,
                    drop_rows=tuple(int(r) for r in drop_rows), delim=delim,
                    columns=tuple(columns), quote=quote, lines=bool(split_tab_fields),
-                   path=p, encoding=encoding, raw_text=raw_text,
+                   path=p, encoding=encoding, raw_text=raw_text, by_rowid=by_rowid,
                    cleanup=[f"VIEW {table}", f"TABLE {table}_rej", f"TABLE {rej_t}",
                             f"TABLE {rej_s}"])
 
@@ -480,6 +497,8 @@ def finish_load(store: Store, load: RawLoad, norm: str,
     with ``i``), linear in the rows.
     """
     con = raw(store)
+    if load.by_rowid:
+        _number_by_rowid(con, norm, row_col, load.header_rows)
     n = con.execute(f"SELECT count(*), max({_qident(row_col)}), max(_ord) "
                     f"FROM {_qident(norm)}").fetchone()
     load.rows = int(n[0]) if n else 0
@@ -533,6 +552,29 @@ def finish_load(store: Store, load: RawLoad, norm: str,
     load.hxl_rows += hxl_accepted
     load.rejects = rejects.reset_index(drop=True)
     load.records = max(last - h - load.hxl_rows, 0)
+
+
+def _number_by_rowid(con: duckdb.DuckDBPyConnection, norm: str, row_col: str,
+                     header_rows: int) -> None:
+    """Number the accepted records of ``norm`` (created from a view whose ``_row`` is
+    empty) in file order: the insert keeps the scan's order
+    (``preserve_insertion_order``), so the k-th record has the k-th smallest ``rowid``.
+    Inside a transaction a temporary table's rowids start at an offset, hence
+    ``rowid - min(rowid)``; were they ever not consecutive, the rank by ``rowid`` (a
+    sort) numbers them instead."""
+    nt, rc = _qident(norm), _qident(row_col)
+    lo, hi, n = con.execute(f"SELECT min(rowid), max(rowid), count(*) FROM {nt}").fetchone() \
+        or (None, None, 0)
+    if not n:
+        return
+    first = header_rows + 1
+    if int(hi) - int(lo) + 1 == int(n):
+        con.execute(f"UPDATE {nt} SET _ord = rowid - {int(lo)} + {first}, "
+                    f"{rc} = rowid - {int(lo)} + {first}")
+    else:
+        con.execute(f"UPDATE {nt} SET _ord = r.k, {rc} = r.k FROM (SELECT rowid AS id, "
+                    f"row_number() OVER (ORDER BY rowid) + {first - 1} AS k FROM {nt}) r "
+                    f"WHERE {nt}.rowid = r.id")
 
 
 def _full_reject_text(load: RawLoad, rejects: pd.DataFrame) -> list[Any]:
@@ -609,6 +651,9 @@ def raw_rows_sql(load: RawLoad) -> str:
     """SQL of ``(_row, _raw)`` for the records of ``load`` by their preliminary record
     number (the ``_ord`` of the normalised table); rescans the file, so it is joined
     only to the few quarantined rows."""
+    if getattr(load, "by_rowid", False):
+        return (f"SELECT (row_number() OVER () + {load.header_rows})::BIGINT AS _row, _raw "
+                f"FROM (SELECT _raw FROM {_qident(load.table)})")
     return f"SELECT _row, _raw FROM {_qident(load.table)}"
 
 
