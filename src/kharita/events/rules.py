@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
@@ -680,6 +680,15 @@ TERRITORY_SPAN_COLUMNS: Final = ["umbrella_id", "country_iso3", "admin1_key", "v
                                  "valid_to", "territory_no", "t_entity", "t_conf"]
 
 
+def _key(v: object) -> str | None:
+    """A table cell as a key: strings stay, null (None, NaN) is None."""
+    return v if isinstance(v, str) else None
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in df.to_dict("records")]
+
+
 def territory_spans(territories: pd.DataFrame) -> pd.DataFrame:
     """The territory table resolved into disjoint date spans: which record wins for an
     umbrella's event in a country, admin1 area and date.
@@ -691,29 +700,39 @@ def territory_spans(territories: pd.DataFrame) -> pd.DataFrame:
     with ``admin1_key`` null holds the spans for every other area (and a missing
     admin1). Attribution then needs one equality-and-date join per side, with at most
     one match and no aggregation: the same choice as ranking every covering record.
+    (Plain Python over the table's few dozen records: a pandas filter per span cost
+    ~0.1 s per run.)
     """
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in _records(territories):
+        umb, ctry = _key(r["umbrella_id"]), _key(r["country_iso3"])
+        if umb is not None and ctry is not None:
+            groups.setdefault((umb, ctry), []).append(r)
     rows: list[tuple[object, ...]] = []
-    for (umb, ctry), g in territories.groupby(["umbrella_id", "country_iso3"], sort=True):
-        inc = g[~g.excluded]
-        exc = g[g.excluded]
-        cuts = _breaks(inc.valid_from, inc.valid_to)
-        keys = sorted({k for k in g.admin1_key if isinstance(k, str)})
+    for (umb, ctry), g in sorted(groups.items()):
+        inc = [r for r in g if not r["excluded"]]
+        exc = [r for r in g if r["excluded"]]
+        cuts = _breaks([r["valid_from"] for r in inc],
+                       [r["valid_to"] for r in inc])
+        keys = sorted({k for k in (_key(r["admin1_key"]) for r in g) if k is not None})
         for key in [*keys, None]:
             if key is None:
-                cands = inc[inc.admin1_key.isna()]
+                cands = [r for r in inc if _key(r["admin1_key"]) is None]
             else:
-                out_nos = set(exc.loc[exc.admin1_key == key, "territory_no"])
-                cands = inc[(inc.admin1_key.isna() | (inc.admin1_key == key))
-                            & ~inc.territory_no.isin(out_nos)]
+                out_nos = {r["territory_no"] for r in exc if _key(r["admin1_key"]) == key}
+                cands = [r for r in inc if _key(r["admin1_key"]) in (None, key)
+                         and r["territory_no"] not in out_nos]
             spans: list[tuple[dt.date, dt.date, tuple[object, ...] | None]] = []
             for a, b in cuts:
-                act = cands[(cands.valid_from <= a) & (cands.valid_to >= b)]
-                if act.empty:
+                act = [r for r in cands
+                       if r["valid_from"] <= a and r["valid_to"] >= b]
+                if not act:
                     spans.append((a, b, None))
                     continue
-                top = act.sort_values("t_rank").iloc[-1]
-                spans.append((a, b, (int(top.territory_no), str(top.entity_id),
-                                     float(top.confidence))))
+                top = max(act, key=lambda r: r["t_rank"])
+                spans.append((a, b, (int(top["territory_no"]),
+                                     str(top["entity_id"]),
+                                     float(top["confidence"]))))
             for a, b, w in _merged(spans):
                 t_no, ent, conf = w if w is not None else (-1, None, None)
                 rows.append((umb, ctry, key, a, b, t_no, ent, conf))
@@ -731,19 +750,28 @@ def remap_spans(affiliations: pd.DataFrame) -> pd.DataFrame:
     resolved into disjoint date spans per ``remap_key``: the row of lowest
     ``relation_rank`` (then network entity) among those valid on each date; dates no
     row covers have no span (the candidate keeps its entity)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in _records(affiliations):
+        k = _key(r["remap_key"])
+        if k is not None:
+            groups.setdefault(k, []).append(r)
     rows: list[tuple[object, ...]] = []
-    for key, g in affiliations.groupby("remap_key", sort=True):
-        g = g.sort_values(["relation_rank", "network_entity"], kind="stable")
+    for key, g in sorted(groups.items()):
+        # stable, like pandas' sort_values(kind="stable"): a null entity sorts last
+        g = sorted(g, key=lambda r: (r["relation_rank"], _key(r["network_entity"]) is None,
+                                     _key(r["network_entity"]) or ""))
         spans: list[tuple[dt.date, dt.date, tuple[object, ...] | None]] = []
-        for a, b in _breaks(g.valid_from, g.valid_to):
-            act = g[(g.valid_from <= a) & (g.valid_to >= b)]
-            if act.empty:
+        for a, b in _breaks([r["valid_from"] for r in g],
+                            [r["valid_to"] for r in g]):
+            first = next((r for r in g if r["valid_from"] <= a
+                          and r["valid_to"] >= b), None)
+            if first is None:
                 spans.append((a, b, None))
                 continue
-            first = act.iloc[0]
-            spans.append((a, b, (str(first.network_entity), bool(first.network_umbrella),
-                                 str(first.remap_rule), float(first.remap_factor),
-                                 int(first.relation_no))))
+            spans.append((a, b, (str(first["network_entity"]), bool(first["network_umbrella"]),
+                                 str(first["remap_rule"]),
+                                 float(first["remap_factor"]),
+                                 int(first["relation_no"]))))
         for a, b, w in _merged(spans):
             if w is not None:
                 rows.append((key, a, b, *w))
