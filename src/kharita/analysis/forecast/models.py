@@ -60,7 +60,8 @@ class Model:
 
     name: ClassVar[str] = ""
     #: True when the model fits all units jointly (its state may be reused across
-    #: origins: :meth:`fit` is called at refit points only).
+    #: origins: :meth:`fit` is called at refit points only; the backtest fits a copy
+    #: ahead in a worker thread, so :meth:`fit` must depend on ``y`` alone).
     joint: ClassVar[bool] = False
 
     def fit(self, y: np.ndarray) -> None:

@@ -1,13 +1,18 @@
-"""The compiled offspring kernel of the forecast's Hawkes simulation draws the same random
-numbers in the same order as the vectorised NumPy code it replaced: identical paths and
-the generator left in the same state (kharita.analysis.forecast.cluster)."""
+"""Speed-ups of the forecast that must not change a figure: the compiled offspring kernel
+of the Hawkes simulation draws the same random numbers in the same order as the
+vectorised NumPy code it replaced (identical paths, the generator left in the same
+state: kharita.analysis.forecast.cluster), and the backtest's joint-model refits run
+ahead in worker threads with the same scores as fitting in turn."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from kharita.analysis.forecast.models import simulate_forward
+from kharita.analysis.forecast import backtest, history_from_counts
+from kharita.analysis.forecast.backtest import _score, summarize
+from kharita.analysis.forecast.models import Hawkes, make_model, simulate_forward
 
 
 def numpy_reference(mu: np.ndarray, alpha: np.ndarray, decays: np.ndarray, n: int,
@@ -105,3 +110,54 @@ def test_kernel_supercritical_cut_at_horizon():
     a, b = np.random.default_rng(9), np.random.default_rng(9)
     assert np.array_equal(simulate_forward(mu, alpha, np.array([50.0]), 30, a),
                           numpy_reference(mu, alpha, np.array([50.0]), 30, b))
+
+
+def sequential_backtest(history, models, horizon, n_origins, n_samples, refit_every, seed):
+    """The backtest's loop before the refits ran ahead: each joint model fitted in turn."""
+    from kharita.analysis.forecast.backtest import _origins
+
+    built = {m: make_model(m) for m in models}
+    rng = np.random.default_rng(seed)
+    y_all, H = history.events, horizon
+    rows, fitted_on = [], {}
+    for i, o in enumerate(_origins(history, n_origins, 24)):
+        active = np.nonzero((history.start <= o) & (history.end >= o)
+                            & (history.known <= o))[0]
+        if active.size == 0:
+            continue
+        past = y_all[: o + 1][:, active]
+        targets = np.arange(o + 1, min(o + H, y_all.shape[0] - 1) + 1)
+        if targets.size == 0:
+            continue
+        truth = (y_all[targets] - history.unknown_after(o, targets))[:, active]
+        valid = targets[:, None] <= history.end[active][None, :]
+        q90 = np.array([np.quantile(past[history.start[u]:, j], 0.9)
+                        for j, u in enumerate(active)])
+        for name, model in built.items():
+            if model.joint and (i % refit_every == 0 or name not in fitted_on
+                                or not np.array_equal(fitted_on[name], active)):
+                model.fit(past)
+                fitted_on[name] = active
+            s = model.sample(past, targets.size, n_samples, rng)
+            rows.append(_score(name, s, truth, valid, q90, o, targets - o,
+                               [history.units[u] for u in active]))
+    scores = pd.DataFrame({k: np.concatenate([r[k] for r in rows]) for k in rows[0]})
+    scores["origin"] = history.periods[scores.origin.to_numpy()]
+    return scores, summarize(scores)[0]
+
+
+def test_backtest_refits_ahead_identical_to_fitting_in_turn():
+    """Three units, one starting late (the active units change: an extra refit), refits
+    every 5 origins: the same scores and summary, cell by cell."""
+    g = np.random.default_rng(3)
+    y = g.poisson(np.array([6.0, 3.0, 4.0]), (60, 3)).astype(float)
+    y[:45, 2] = 0.0
+    h = history_from_counts(y)
+    h.start[2] = 45  # inside the backtest's origins (39-58)
+    models = ("climatology", "hawkes")
+    got = backtest(h, models=models, horizon=3, n_origins=20, n_samples=40,
+                   refit_every=5, seed=2)
+    scores, summary = sequential_backtest(h, models, 3, 20, 40, 5, 2)
+    pd.testing.assert_frame_equal(got.scores, scores)
+    pd.testing.assert_frame_equal(got.summary, summary)
+    assert Hawkes.joint
