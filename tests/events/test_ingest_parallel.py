@@ -105,3 +105,21 @@ def test_consecutive_rowids_number_from_the_first_data_record(tmp_path: Path) ->
     con.execute("COMMIT")
     store.close()
     assert rows == [(0, 2), (1, 3), (2, 4), (3, 5), (4, 6)]
+
+
+def test_without_insertion_order_the_view_numbers_the_records(tmp_path: Path) -> None:
+    path = tmp_path / "ged.csv"
+    write_ged_csv(path, 50, seed=3)
+    ids, _wide = _record_numbers(path)
+    store = kd.connect(tmp_path / "s.duckdb")
+    kd.raw(store).execute("SET preserve_insertion_order = false")
+    with open(path, encoding="utf-8") as fh:
+        header = next(csv.reader(fh))
+    load = kd.load_delimited(store, path, table="_t", columns=header, delim=",")
+    assert not load.by_rowid
+    kd.drop_raw(store, load)
+    ingest_file(store, "synthetic", path)
+    events = store.sql("SELECT source_event_id, ingest_row FROM events")
+    store.close()
+    assert dict(zip(events["source_event_id"].astype(str), events["ingest_row"].astype(int),
+                    strict=True)) == ids

@@ -321,8 +321,9 @@ class RawLoad:
     """A source file exposed as an all-VARCHAR relation named ``table``.
 
     ``table`` has ``_row`` (1-based record number in the file, counting header rows;
-    preliminary until :func:`finish_load`; empty when :attr:`by_rowid`), ``_raw`` (the record's text, computed only
-    when selected) and one VARCHAR column per source column. For delimited files it is
+    preliminary until :func:`finish_load`; empty when :attr:`by_rowid`), ``_raw`` (the
+    record's text, computed only when selected) and one VARCHAR column per source
+    column. For delimited files it is
     a lazy view over DuckDB's ``read_csv``: the file is scanned when the normalised
     table is created, and :func:`finish_load` then collects the records the reader
     rejected (wrong column count, undecodable bytes, unterminated quotes, a record over
@@ -439,7 +440,9 @@ def load_delimited(store: Store, path: str | os.PathLike[str], *,
     # the view leaves ``_row`` empty and :func:`finish_load` numbers the normalised
     # table by its ``rowid`` (the scan's order, kept by the insert), so the file is read
     # on every core (issue 16: 2.5x the raw load's wall time on one thread).
-    by_rowid = not drop_rows
+    keeps_order = con.execute("SELECT current_setting('preserve_insertion_order')"
+                              ).fetchone()
+    by_rowid = not drop_rows and bool(keeps_order and keeps_order[0])
     row = "NULL::BIGINT" if by_rowid else f"(row_number() OVER () + {h})::BIGINT"
     raw_text: str | None = None
     if split_tab_fields:
