@@ -82,7 +82,9 @@ def section_times(store: Path) -> None:
     while the sections before them run, so a section that collects one shows the wait),
     wall and the process' CPU (all threads, DuckDB's included); the main thread's CPU
     and each background job's wall and thread CPU (``time.thread_time``: the work on the
-    critical path and what competes for the two cores); then the claims section without
+    critical path and what competes for the two cores; the jobs' own workers - the
+    backtest's Hawkes refits, the contagion job's re-run - and DuckDB's threads are
+    printed together as the rest of the process' CPU); then the claims section without
     the sensitivity runs."""
     from kharita.analysis import presets
     from kharita.analysis.frame import build_frame
@@ -104,7 +106,7 @@ def section_times(store: Path) -> None:
 
     setattr(sections_base.BriefData, "in_background", timed_job)  # noqa: B010
     with open_store(store, read_only=True) as st:
-        main_cpu = time.thread_time()
+        main_cpu, process_cpu = time.thread_time(), time.process_time()
         t, c = time.perf_counter(), time.process_time()
         data = BriefData(build_frame(st))
         print(f"frame: {time.perf_counter() - t:.2f} s wall, {time.process_time() - c:.2f} s "
@@ -120,9 +122,13 @@ def section_times(store: Path) -> None:
                  for s, a, b in zip(SECTIONS, marks, marks[1:], strict=False)}
         print("seconds per section (wall/CPU): " + ", ".join(
             f"{k} {w:.2f}/{cpu:.2f}" for k, (w, cpu) in times.items()))
-        print(f"main thread CPU {time.thread_time() - main_cpu:.2f} s (frame and sections; "
+        main_used = time.thread_time() - main_cpu
+        others = time.process_time() - process_cpu - main_used - sum(c for _, c in jobs.values())
+        print(f"main thread CPU {main_used:.2f} s (frame and sections; "
               "DuckDB's worker threads not included); background jobs (wall/thread CPU): "
-              + ", ".join(f"{k} {w:.2f}/{cpu:.2f}" for k, (w, cpu) in jobs.items()))
+              + ", ".join(f"{k} {w:.2f}/{cpu:.2f}" for k, (w, cpu) in jobs.items())
+              + f"; every other thread (the jobs' workers: the backtest's Hawkes refits, the "
+              f"contagion re-run; DuckDB's) {others:.2f} s CPU")
         setattr(sections_base.BriefData, "in_background", start_job)  # noqa: B010
         claims = next(s for s in SECTIONS if s.id == "claims")
         robust = presets.robust
