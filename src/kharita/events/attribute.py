@@ -129,14 +129,21 @@ def attribute_store(store: Store, kb: KnowledgeBase, *, ingest_file_id: str | No
     attributions in place. Re-running after a KB change needs no re-ingest.
     """
     t0 = time.perf_counter()
-    with _memory_limit(store, memory_limit):
-        lk = _replace_attributions(store, kb, ingest_file_id)
     by_file = ingest_file_id is not None
     params = [ingest_file_id] if by_file else []
-    n_events = store.scalar(q.count_events(by_file=by_file), params)
-    n_rows, n_att = store.rows(q.count_attributions(by_file=by_file), params)[0]
-    by_rule = store.sql(q.rows_per_rule(by_file=by_file), params)
-    by_entity = events_per_entity(store, ingest_file_id)
+    try:
+        with _memory_limit(store, memory_limit):
+            lk = _replace_attributions(store, kb, ingest_file_id)
+        n_events = store.scalar(q.count_events(by_file=by_file), params)
+        # one file's new rows are exactly its attributions now: read from their table,
+        # not through a semi-join of every attribution with the file's events
+        src: dict[str, Any] = {"table": NEW_ROWS} if by_file else {}
+        n_rows, n_att = store.rows(q.count_attributions(**src))[0]
+        by_rule = store.sql(q.rows_per_rule(**src))
+        by_entity = store.sql(q.events_per_entity(**src))
+    finally:
+        if by_file and store.has_table(NEW_ROWS):
+            store.drop_temp(NEW_ROWS)
     return AttributionReport(kb.version, int(n_events or 0), int(n_att or 0), int(n_rows or 0),
                              int(lk.unresolved_actors), time.perf_counter() - t0, by_rule,
                              by_entity)
@@ -152,17 +159,27 @@ def events_per_entity(store: Store, ingest_file_id: str | None = None) -> pd.Dat
     return store.sql(q.events_per_entity(by_file=by_file), [ingest_file_id] if by_file else [])
 
 
+#: Temporary table of one ingested file's new attribution rows while
+#: :func:`attribute_store` reports on them (dropped before it returns).
+NEW_ROWS = "kharita_new_attributions"
+
+
 def _replace_attributions(store: Store, kb: KnowledgeBase,
                           ingest_file_id: str | None) -> pipeline.Lookups:
+    """Replace the attributions (of one ingested file's events when ``ingest_file_id``
+    is given; its new rows are also left in the temporary table :data:`NEW_ROWS`) in one
+    transaction."""
     events = _events_table(store, ingest_file_id)
     lk = pipeline.register_lookups(store_register(store), kb, events)
     sql = str(ibis.to_sql(pipeline.attribute_expr(events, lk), dialect="duckdb"))
     with store.transaction():
         if ingest_file_id is None:
             store.delete("attributions", "true")
+            store.execute(q.insert_attributions(sql))
         else:
             store.delete("attributions", q.of_file(), [ingest_file_id])
-        store.execute(q.insert_attributions(sql))
+            store.create_temp(NEW_ROWS, sql)
+            store.execute(q.insert_attributions(q.select_all(NEW_ROWS)))
     return lk
 
 

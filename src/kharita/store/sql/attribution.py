@@ -39,19 +39,26 @@ def _where(by_file: bool) -> str:
     return f" WHERE {of_file()}" if by_file else ""
 
 
-def count_attributions(*, by_file: bool = False) -> str:
-    """One row: attribution rows, distinct attributed events."""
-    return f"SELECT count(*), count(DISTINCT event_id) FROM attributions{_where(by_file)}"
+def _from(table: str, by_file: bool) -> str:
+    if table != "attributions" and by_file:
+        raise ValueError("by_file selects rows of the attributions table only")
+    return f"{ident(table)}{_where(by_file)}"
 
 
-def rows_per_rule(*, by_file: bool = False) -> str:
-    return (f"SELECT rule, count(*) AS n FROM attributions{_where(by_file)} "
+def count_attributions(*, by_file: bool = False, table: str = "attributions") -> str:
+    """One row: attribution rows, distinct attributed events (of ``table``: the
+    ``attributions`` table, or a table of new rows with its columns)."""
+    return f"SELECT count(*), count(DISTINCT event_id) FROM {_from(table, by_file)}"
+
+
+def rows_per_rule(*, by_file: bool = False, table: str = "attributions") -> str:
+    return (f"SELECT rule, count(*) AS n FROM {_from(table, by_file)} "
             "GROUP BY rule ORDER BY n DESC, rule")
 
 
-def events_per_entity(*, by_file: bool = False) -> str:
+def events_per_entity(*, by_file: bool = False, table: str = "attributions") -> str:
     return ("SELECT entity_id, count(DISTINCT event_id) AS n_events, "
-            f"round(avg(confidence), 3) AS mean_confidence FROM attributions{_where(by_file)} "
+            f"round(avg(confidence), 3) AS mean_confidence FROM {_from(table, by_file)} "
             "GROUP BY entity_id ORDER BY n_events DESC, entity_id")
 
 
