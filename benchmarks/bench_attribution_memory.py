@@ -23,25 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-
-def _peak_mb() -> float:
-    """Peak resident memory of this process in MB: ``VmHWM`` of ``/proc/self/status``
-    (Linux; reset by ``exec``, unlike ``ru_maxrss``, which a child started by
-    ``fork`` + ``exec`` inherits from a large parent), else ``ru_maxrss``."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+from _measure import peak_rss_mb  # the scripts' folder is on sys.path
 
 
 def child_generate(csv: str, rows: int, seed: int) -> dict[str, float]:
@@ -131,7 +119,7 @@ def main() -> None:
         else:
             res = child_ingest(a.csv, a.store) if a.child == "ingest" else \
                 child_attribute(a.store)
-        res["peak_rss_mb"] = _peak_mb()
+        res["peak_rss_mb"] = peak_rss_mb()
         print("RESULT " + json.dumps(res))
         return
 

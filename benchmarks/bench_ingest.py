@@ -60,19 +60,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-def _peak_mb() -> float:
-    """Peak resident memory of this process in MB: ``VmHWM`` of ``/proc/self/status``
-    (Linux; reset by ``exec``, unlike ``ru_maxrss``, which a child started by ``fork`` +
-    ``exec`` inherits from its parent: the parent that generated the 1M-row file made every
-    variant print its 959 MB), else ``ru_maxrss``."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+from _measure import peak_rss_mb  # the scripts' folder is on sys.path
 
 
 def _cpu() -> float:
@@ -412,7 +400,7 @@ def _child(args: argparse.Namespace) -> None:
         res = run_pandas_full(args.path)
     else:
         res = run_spark(args.path)
-    res["peak_rss_mb"] = _peak_mb()
+    res["peak_rss_mb"] = peak_rss_mb()
     print("RESULT " + json.dumps(res))
 
 
