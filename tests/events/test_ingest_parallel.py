@@ -123,3 +123,18 @@ def test_without_insertion_order_the_view_numbers_the_records(tmp_path: Path) ->
     store.close()
     assert dict(zip(events["source_event_id"].astype(str), events["ingest_row"].astype(int),
                     strict=True)) == ids
+
+
+def test_the_normaliser_compiled_beside_the_hash_is_the_one_the_load_uses(
+        tmp_path: Path) -> None:
+    from kharita.events import ingest
+
+    path = tmp_path / "ged.csv"
+    write_ged_csv(path, 20, seed=4)
+    ingest.normalize_sql.cache_clear()
+    store = kd.connect(tmp_path / "s.duckdb")
+    ingest_file(store, "synthetic", path)
+    store.close()
+    info = ingest.normalize_sql.cache_info()
+    # compiled once (in ingest_file, while the file is hashed), found by the load
+    assert (info.misses, info.hits) == (1, 1)
