@@ -196,3 +196,36 @@ def test_events_attributed_to_two_branches_count_once_per_unit(tmp_path):
     assert by_branch.events.to_dict() == pytest.approx({"is-sahel": 1.6, "is-west-africa": 0.4})
     full = activity(fr.narrow(ambiguous="full"), by="network")
     assert full.events_raw.tolist() == [2] and full.events.tolist() == [3.0]
+
+
+def test_real_brief_table_is_empty_where_a_branch_did_not_exist(shared_data, kb):
+    """On the real extracts the table shows no 0 for a branch before it existed or after
+    it ended (KB validity, read leniently), and hides no count."""
+    from kharita.analysis.activity import outside_existence
+    from kharita.report.sections.activity import events_table, existence
+
+    from ._fixtures import real_store
+
+    con = connect(real_store(shared_data), read_only=True)
+    act = activity(build_frame(con, kb), by="branch", freq="year")
+    con.close()
+
+    class _Data:  # what existence() reads of the brief's data
+        pass
+
+    data = _Data()
+    data.kb = kb  # type: ignore[attr-defined]
+    exist = existence(data)  # type: ignore[arg-type]
+    table = events_table(act, "year", exist).set_index("period")
+    plain = events_table(act, "year").set_index("period")
+    assert pd.isna(table.loc["2012", "is-iraq"]) and plain.loc["2012", "is-iraq"] == 0
+    assert pd.isna(table.loc["2010", "aqi"]) and plain.loc["2010", "aqi"] == 0
+    assert table.loc["2013", "is-iraq"] > 0  # founded in April 2013: the year is kept
+    # every count of the activity table is still there, and only zeros became empty
+    for r in act.itertuples():
+        assert table.loc[str(r.period.year), r.entity_id] == pytest.approx(round(r.events, 1))
+    emptied = table.isna() & ~plain.isna()
+    assert emptied.to_numpy().any()
+    assert (plain[emptied].fillna(0) == 0).all().all()
+    starts = pd.Series(pd.to_datetime(["2012-01-01", "2013-01-01"]))
+    assert outside_existence(starts, "year", *exist["is-iraq"]).tolist() == [True, False]

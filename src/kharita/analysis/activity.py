@@ -260,6 +260,26 @@ def uncovered(act: pd.DataFrame, unit: str, starts: pd.Series) -> pd.Series:
     return after | before
 
 
+def outside_existence(starts: pd.Series, freq: str, valid_from: Any, valid_to: Any
+                      ) -> pd.Series:
+    """Which periods (first days ``starts``, of ``freq``) lie wholly before a unit
+    existed or wholly after it ended: ``valid_from`` is the earliest day its KB
+    validity may begin and ``valid_to`` the latest it may end (the lenient reading of
+    :meth:`kharita.kb.model.Validity.contains`; None: open), so a period it may have
+    existed in is never among them.
+
+    >>> s = pd.Series(pd.to_datetime(["2013-01-01", "2014-01-01", "2015-01-01"]))
+    >>> import datetime as dt
+    >>> outside_existence(s, "year", dt.date(2014, 6, 1), None).tolist()
+    [True, False, False]
+    """
+    starts = pd.Series(pd.to_datetime(starts)).reset_index(drop=True)
+    lo = pd.Timestamp(valid_from) if valid_from else pd.Timestamp.min
+    hi = pd.Timestamp(valid_to) if valid_to else pd.Timestamp.max
+    after, before, _ = cut_periods(starts, freq, lo, hi)
+    return after | before
+
+
 def _name(path: Any) -> str:
     from kharita.analysis.coverage import file_name
 

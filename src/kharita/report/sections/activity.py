@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from kharita.report import charts
@@ -11,13 +14,18 @@ from kharita.views.periods import as_date, period_label
 ID, TITLE = "activity", "Activity by branch over time"
 
 
-def events_table(act: pd.DataFrame, freq: str) -> pd.DataFrame:
+def events_table(act: pd.DataFrame, freq: str,
+                 existence: Mapping[str, tuple[Any, Any]] | None = None) -> pd.DataFrame:
     """Weighted events, one row per period (in date order, labelled) and one column per
     branch: the brief's table. A period inside the branch's covered span without events
     is 0; one outside it (no file covers the branch then:
     :func:`kharita.analysis.activity.uncovered`) is empty, so the end of a file never
-    reads as a fall to zero."""
-    from kharita.analysis.activity import uncovered
+    reads as a fall to zero. With ``existence`` (branch -> the earliest day it may have
+    begun and the latest it may have ended, from the KB), a period without events
+    wholly before or after the branch existed is empty too: it had no events because
+    it was not there, not because it was quiet
+    (:func:`kharita.analysis.activity.outside_existence`; a count is never hidden)."""
+    from kharita.analysis.activity import outside_existence, uncovered
 
     if act.empty:
         return pd.DataFrame({"period": []})
@@ -27,11 +35,26 @@ def events_table(act: pd.DataFrame, freq: str) -> pd.DataFrame:
     starts = pd.Series(pd.to_datetime(list(wide.index)))
     for unit in wide.columns:
         outside = uncovered(act, str(unit), starts).to_numpy(dtype=bool)
+        if existence and str(unit) in existence:
+            absent = outside_existence(starts, freq, *existence[str(unit)]).to_numpy(
+                dtype=bool)
+            outside = outside | (absent & (wide[unit].to_numpy() == 0))
         wide[unit] = wide[unit].astype(float).where(~outside)
     wide.index = [period_label(p, freq) for p in wide.index]
     wide.index.name = "period"
     wide.columns.name = None
     return wide.reset_index()
+
+
+def existence(data: BriefData) -> dict[str, tuple[Any, Any]]:
+    """Each KB entity's existence for :func:`events_table`: the earliest day its
+    validity may begin and the latest it may end (None: open)."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for e in data.kb.entities.values():
+        v = e.valid
+        out[e.id] = (v.from_.earliest if v.from_ is not None else None,
+                     v.to.latest if v.to is not None else None)
+    return out
 
 
 def build(data: BriefData) -> Section:
@@ -47,9 +70,12 @@ def build(data: BriefData) -> Section:
                    intro=data.label("Events and deaths attributed to each branch per period."),
                    charts=[Chart("activity-events", fig_e, data.label("Stacked by branch.")),
                            Chart("activity-deaths", fig_f, data.label("Stacked by branch."))],
-                   tables=[Table("Events by period and branch", events_table(act, data.freq),
+                   tables=[Table("Events by period and branch",
+                                 events_table(act, data.freq, existence(data)),
                                  caption=data.label(
                                      "Weighted counts. Empty: no file covers the branch in "
-                                     "that period (0: covered, no events). Coverage: "
+                                     "that period, or the branch did not exist yet or any "
+                                     "more (its dates in the knowledge base; 0: it existed, "
+                                     "the files cover it, no events). Coverage: "
                                      + act.attrs.get("coverage", {}).get("reason", "")
                                      + "."))])
