@@ -189,3 +189,23 @@ def test_documents_pass_unchanged_into_pipes(capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().out == "<script>var s='\x01\x1a';</script>"
     write_out("a\x1bb")
     assert capsys.readouterr().out == "a\\x1bb"
+
+
+def _commands() -> list[list[str]]:
+    from kharita.cli import command_index
+
+    return [[name] for name in command_index()]
+
+
+@pytest.mark.parametrize("args", _commands(), ids=lambda a: " ".join(a))
+def test_a_commands_help_wraps_whole_paragraphs(args: list[str]) -> None:
+    """A command's help text above its option panels: rich wraps each prose paragraph at
+    the terminal's width, so no short line is followed by the rest of its sentence
+    ("... the quarantine (see `kharita quarantine`); a" / "file" / "ingested before")."""
+    res = CliRunner().invoke(app, [*args, "--help"], terminal_width=80)
+    assert res.exit_code == 0, res.output
+    text = res.output.split("╭")[0].splitlines()
+    for line, following in itertools.pairwise(text):
+        nxt = following.strip()
+        if line.strip() and nxt and nxt[0].islower():  # the sentence goes on
+            assert len(line.rstrip()) >= 80 - 20, (line, following)

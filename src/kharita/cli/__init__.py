@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import re
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -164,6 +165,24 @@ def _plain_help() -> None:
         return command_help(help_text=" ".join(first.split()), markup_mode=markup_mode)
 
     rich_utils._make_command_help = make_command_help
+
+    def fix_linebreaks(paragraphs: list[str], markup_mode: Any) -> str:
+        # typer keeps each later paragraph's own line breaks in rich mode, so at 80
+        # columns "kharita ingest --help" broke lines mid-sentence: rejoin a prose
+        # paragraph for rich to wrap; a list, an indented block or click's \b keep theirs
+        return "\n\n".join(p if _keeps_lines(p) else " ".join(p.split())
+                           for p in paragraphs)
+
+    rich_utils._fix_linebreaks = fix_linebreaks
+
+
+def _keeps_lines(paragraph: str) -> bool:
+    """True for a help paragraph whose line breaks are its layout: click's ``\\b``
+    marker, a list (a line starting with ``-``, ``*`` or ``1.``) or an indented line."""
+    lines = paragraph.split("\n")
+    return paragraph.startswith("\b") or any(
+        line.startswith((" ", "\t")) or re.match(r"\s*([-*\u2022]|\d+[.)])\s", line)
+        for line in lines)
 
 
 @cache
