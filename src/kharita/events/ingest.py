@@ -486,10 +486,17 @@ def _compile_normalizer(store: Store, plan: _common.ReadPlan, source: str) -> No
     raw_text = record_text_sql(plan.columns, plan.delim, plan.quote) \
         if plan.kind == "delimited" else None
     try:
-        normalize_sql(source, tuple(plan.columns), plan.split_fields, plan.source_version,
-                      _RAW_TABLE, store.engine, raw_text)
+        _plan_normalize_sql(store, plan, source, raw_text)
     except Exception:  # only a warm-up: the load's own call raises the error
         return
+
+
+def _plan_normalize_sql(store: Store, plan: _common.ReadPlan, source: str,
+                        raw_text: str | None) -> str:
+    """:func:`normalize_sql` for the load of ``plan`` (the one call of its arguments,
+    for the warm-up and the load alike, so the warm-up's SQL is the load's)."""
+    return normalize_sql(source, tuple(plan.columns), plan.split_fields,
+                         plan.source_version, _RAW_TABLE, store.engine, raw_text)
 
 
 def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_path: Path,
@@ -509,9 +516,7 @@ def _ingest_transaction(store: Store, loader: Any, plan: _common.ReadPlan, read_
     with store.transaction():
         with loader.memory_limit(store, memory_limit):
             load = _load(store, loader, plan, table, read_path)
-            sql = normalize_sql(source, tuple(plan.columns), plan.split_fields,
-                                plan.source_version, table, store.engine,
-                                getattr(load, "raw_text", None))
+            sql = _plan_normalize_sql(store, plan, source, getattr(load, "raw_text", None))
             with loader.watch_progress(store, on_progress):
                 loader.create_table_as(store, norm,
                                        q.normalized(sql, q.filter_case(since, countries)))

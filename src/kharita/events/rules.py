@@ -137,9 +137,8 @@ def _where(file: str | None, line: int | None) -> str:
 
 
 def _validity_range(v: Validity) -> tuple[dt.date, dt.date]:
-    lo = v.from_.earliest if v.from_ is not None else MIN_DATE
-    hi = v.to.latest if v.to is not None else MAX_DATE
-    return lo, hi
+    lo, hi = v.bounds()
+    return lo or MIN_DATE, hi or MAX_DATE
 
 
 def _intersect(*ranges: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date] | None:

@@ -73,6 +73,12 @@ class Validity(_Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    def bounds(self) -> tuple[dt.date | None, dt.date | None]:
+        """``(from.earliest, to.latest)``: the widest interval the fact may hold in (the
+        lenient reading of :meth:`contains`); None where it is open."""
+        return (self.from_.earliest if self.from_ is not None else None,
+                self.to.latest if self.to is not None else None)
+
     def contains(self, day: dt.date) -> bool:
         """True if ``day`` lies within ``[from.earliest, to.latest]`` (lenient reading)."""
         if self.from_ is not None and day < self.from_.earliest:

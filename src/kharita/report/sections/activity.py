@@ -49,12 +49,7 @@ def events_table(act: pd.DataFrame, freq: str,
 def existence(data: BriefData) -> dict[str, tuple[Any, Any]]:
     """Each KB entity's existence for :func:`events_table`: the earliest day its
     validity may begin and the latest it may end (None: open)."""
-    out: dict[str, tuple[Any, Any]] = {}
-    for e in data.kb.entities.values():
-        v = e.valid
-        out[e.id] = (v.from_.earliest if v.from_ is not None else None,
-                     v.to.latest if v.to is not None else None)
-    return out
+    return {e.id: e.valid.bounds() for e in data.kb.entities.values()}
 
 
 def build(data: BriefData) -> Section:
